@@ -1,0 +1,89 @@
+// Defaults shared by every backend.
+#include "memview/source.h"
+
+#include <cstring>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace memview {
+
+const char* event_kind_name(SourceEvent::Kind k) {
+  switch (k) {
+    case SourceEvent::Kind::resized: return "resized";
+    case SourceEvent::Kind::removed: return "removed";
+    case SourceEvent::Kind::exited: return "exited";
+    case SourceEvent::Kind::disconnected: return "disconnected";
+  }
+  return "event";
+}
+
+ReadOutcome outside_range(const SourceInfo& info, uint64_t address, uint64_t length) {
+  ReadOutcome out;
+  const uint64_t lo = info.base;
+  const uint64_t hi = info.base + info.size;
+  const uint64_t end = address + length;
+  if (address < lo) out.unreadable.push_back({address, std::min(end, lo) - address});
+  if (end > hi) {
+    const uint64_t from = std::max(address, hi);
+    if (from < end) out.unreadable.push_back({from, end - from});
+  }
+  if (!out.unreadable.empty()) {
+    out.message = fmt::format("outside the object (0x{:x}..0x{:x})", lo, hi);
+  }
+  return out;
+}
+
+Status check_write_range(const SourceInfo& info, uint64_t address, uint64_t length) {
+  if (!info.writable) {
+    return make_error(Errc::permission,
+                      "source is read-only" +
+                          (info.read_only_reason.empty() ? "" : ": " + info.read_only_reason));
+  }
+  const uint64_t lo = info.base;
+  const uint64_t hi = info.base + info.size;
+  if (address < lo || address > hi || length > hi - address) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("write of {} byte(s) at 0x{:x} is outside the object "
+                                  "(0x{:x}..0x{:x})",
+                                  length, address, lo, hi));
+  }
+  return {};
+}
+
+ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) {
+  thread_local std::vector<std::byte> scratch;
+  scratch.resize(cache.size());
+  ReadOutcome outcome = read(address, scratch);
+  // Walk the readable parts only; unreadable bytes stay as they were in cache.
+  size_t pos = 0;
+  auto compare = [&](size_t from, size_t to) {
+    size_t i = from;
+    while (i < to) {
+      if (scratch[i] == cache[i]) {
+        ++i;
+        continue;
+      }
+      size_t j = i + 1;
+      while (j < to && scratch[j] != cache[j]) ++j;
+      std::memcpy(cache.data() + i, scratch.data() + i, j - i);
+      if (sink) sink(i, j - i);
+      i = j;
+    }
+  };
+  for (const ByteRange& bad : outcome.unreadable) {
+    const size_t bad_from = static_cast<size_t>(bad.address - address);
+    compare(pos, bad_from);
+    pos = static_cast<size_t>(bad.end() - address);
+  }
+  compare(pos, cache.size());
+  return outcome;
+}
+
+Result<bool> Source::compare_exchange(uint64_t, unsigned, uint64_t&, uint64_t) {
+  return make_error(Errc::unsupported,
+                    fmt::format("atomic compare-and-swap is not supported by {} sources",
+                                info().kind));
+}
+
+}  // namespace memview

@@ -1,0 +1,125 @@
+// The backend registry and the one spec syntax every front end shares.
+#include "memview/source_spec.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace memview {
+
+namespace {
+std::vector<SourceBackend>& registry() {
+  static std::vector<SourceBackend> backends;
+  return backends;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  return s;
+}
+
+const SourceBackend* bare_backend() {
+  const SourceBackend* best = nullptr;
+  for (const SourceBackend& b : registry()) {
+    if (b.bare_name_priority >= 0 && (!best || b.bare_name_priority > best->bare_name_priority))
+      best = &b;
+  }
+  return best;
+}
+
+std::string known_schemes() {
+  std::string out;
+  for (const SourceBackend& b : registry()) {
+    if (!out.empty()) out += ", ";
+    out += b.syntax;
+  }
+  return out;
+}
+}  // namespace
+
+bool register_source_backend(const SourceBackend& backend) {
+  registry().push_back(backend);
+  return true;
+}
+
+const std::vector<SourceBackend>& source_backends() { return registry(); }
+
+const SourceBackend* find_source_backend(std::string_view scheme) {
+  for (const SourceBackend& b : registry()) {
+    if (scheme == b.scheme) return &b;
+  }
+  return nullptr;
+}
+
+Result<SourceSpec> parse_source_spec(std::string_view text) {
+  text = trim(text);
+  if (text.empty()) return make_error(Errc::invalid_argument, "empty source spec");
+  const SourceBackend* backend = nullptr;
+  std::string_view target = text;
+  if (const size_t colon = text.find(':'); colon != std::string_view::npos) {
+    backend = find_source_backend(text.substr(0, colon));
+    if (backend) target = text.substr(colon + 1);
+  }
+  if (!backend) {
+    backend = bare_backend();
+    if (!backend) {
+      return make_error(Errc::unsupported, fmt::format("no default kind of source for '{}' on "
+                                                       "this platform; use one of: {}",
+                                                       text, known_schemes()));
+    }
+  }
+  if (!backend->parse) return SourceSpec{backend->scheme, std::string(target)};
+  Result<std::string> canonical = backend->parse(target);
+  if (!canonical) return canonical.error();
+  return SourceSpec{backend->scheme, std::move(canonical.value())};
+}
+
+Result<SourcePtr> open_source(const SourceSpec& spec, const OpenOptions& options) {
+  const SourceBackend* backend = find_source_backend(spec.scheme);
+  if (!backend || !backend->open) {
+    return make_error(Errc::unsupported, fmt::format("cannot open '{}' sources", spec.scheme));
+  }
+  return backend->open(spec, options);
+}
+
+Result<SourcePtr> open_source(std::string_view spec, const OpenOptions& options) {
+  Result<SourceSpec> parsed = parse_source_spec(spec);
+  if (!parsed) return parsed.error();
+  return open_source(parsed.value(), options);
+}
+
+Result<SourcePtr> create_source(std::string_view text, const CreateOptions& options) {
+  Result<SourceSpec> parsed = parse_source_spec(text);
+  if (!parsed) return parsed.error();
+  const SourceBackend* backend = find_source_backend(parsed->scheme);
+  if (!backend || !backend->create) {
+    return make_error(Errc::unsupported,
+                      fmt::format("cannot create '{}' sources", parsed->scheme));
+  }
+  return backend->create(parsed.value(), options);
+}
+
+Status remove_source(std::string_view text) {
+  Result<SourceSpec> parsed = parse_source_spec(text);
+  if (!parsed) return parsed.error();
+  const SourceBackend* backend = find_source_backend(parsed->scheme);
+  if (!backend || !backend->remove) {
+    return make_error(Errc::unsupported,
+                      fmt::format("cannot remove '{}' sources", parsed->scheme));
+  }
+  return backend->remove(parsed.value());
+}
+
+std::vector<DiscoveredObject> discover_all() {
+  std::vector<DiscoveredObject> all;
+  for (const SourceBackend& b : registry()) {
+    if (!b.discover) continue;
+    std::vector<DiscoveredObject> some = b.discover();
+    all.insert(all.end(), std::make_move_iterator(some.begin()),
+               std::make_move_iterator(some.end()));
+  }
+  return all;
+}
+
+}  // namespace memview

@@ -1,0 +1,44 @@
+# CMake glue only: imported targets for the Debian packages memview builds against.
+# Nothing here is third-party source; scripts/install-deps installs the packages.
+
+find_package(Threads REQUIRED)
+find_package(fmt REQUIRED)                 # libfmt-dev
+find_package(nlohmann_json 3 REQUIRED)     # nlohmann-json3-dev
+find_package(CLI11 REQUIRED)               # libcli11-dev
+
+# libclang (libclang-14-dev): used by the struct layout engine.
+set(MEMVIEW_LLVM_ROOT "/usr/lib/llvm-14" CACHE PATH "LLVM installation that provides libclang")
+find_library(MEMVIEW_LIBCLANG NAMES clang clang-14 HINTS "${MEMVIEW_LLVM_ROOT}/lib" NO_DEFAULT_PATH)
+find_path(MEMVIEW_LIBCLANG_INCLUDE clang-c/Index.h HINTS "${MEMVIEW_LLVM_ROOT}/include" NO_DEFAULT_PATH)
+if(MEMVIEW_LIBCLANG AND MEMVIEW_LIBCLANG_INCLUDE)
+  add_library(memview::libclang UNKNOWN IMPORTED)
+  set_target_properties(memview::libclang PROPERTIES
+    IMPORTED_LOCATION "${MEMVIEW_LIBCLANG}"
+    INTERFACE_INCLUDE_DIRECTORIES "${MEMVIEW_LIBCLANG_INCLUDE}")
+  # clang's builtin headers (<stddef.h>, <stdarg.h>) live in the resource directory.
+  file(GLOB MEMVIEW_CLANG_RESOURCE_DIRS LIST_DIRECTORIES true "${MEMVIEW_LLVM_ROOT}/lib/clang/*")
+  list(SORT MEMVIEW_CLANG_RESOURCE_DIRS)
+  list(POP_BACK MEMVIEW_CLANG_RESOURCE_DIRS MEMVIEW_CLANG_RESOURCE_DIR)
+  set(MEMVIEW_CLANG_RESOURCE_DIR "${MEMVIEW_CLANG_RESOURCE_DIR}" CACHE PATH "clang resource directory")
+  set(MEMVIEW_HAVE_LIBCLANG ON)
+else()
+  message(WARNING "libclang not found: struct layouts from C headers are disabled in this build")
+  set(MEMVIEW_HAVE_LIBCLANG OFF)
+endif()
+
+if(MEMVIEW_BUILD_GUI)
+  find_package(glfw3 3.3 REQUIRED)         # libglfw3-dev
+  find_package(OpenGL REQUIRED)            # libgl-dev
+  find_package(PkgConfig REQUIRED)
+  # Debian's libimgui-dev: a PIC static library with the GLFW and OpenGL3 backends inside.
+  pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
+  add_library(memview::imgui INTERFACE IMPORTED)
+  target_link_libraries(memview::imgui INTERFACE PkgConfig::IMGUI glfw OpenGL::GL ${CMAKE_DL_LIBS})
+endif()
+
+if(MEMVIEW_BUILD_TESTS)
+  find_package(GTest REQUIRED)             # libgtest-dev, libgmock-dev
+endif()
+if(MEMVIEW_BUILD_BENCH)
+  find_package(benchmark REQUIRED)         # libbenchmark-dev
+endif()

@@ -10,10 +10,14 @@ namespace memview {
 
 const char* event_kind_name(SourceEvent::Kind k) {
   switch (k) {
-    case SourceEvent::Kind::resized: return "resized";
-    case SourceEvent::Kind::removed: return "removed";
-    case SourceEvent::Kind::exited: return "exited";
-    case SourceEvent::Kind::disconnected: return "disconnected";
+    case SourceEvent::Kind::resized:
+      return "resized";
+    case SourceEvent::Kind::removed:
+      return "removed";
+    case SourceEvent::Kind::exited:
+      return "exited";
+    case SourceEvent::Kind::disconnected:
+      return "disconnected";
   }
   return "event";
 }
@@ -81,9 +85,9 @@ ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const Dif
 }
 
 Result<bool> Source::compare_exchange(uint64_t, unsigned, uint64_t&, uint64_t) {
-  return make_error(Errc::unsupported,
-                    fmt::format("atomic compare-and-swap is not supported by {} sources",
-                                info().kind));
+  return make_error(
+      Errc::unsupported,
+      fmt::format("atomic compare-and-swap is not supported by {} sources", info().kind));
 }
 
 }  // namespace memview

@@ -14,8 +14,10 @@ std::vector<SourceBackend>& registry() {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -43,7 +45,9 @@ bool register_source_backend(const SourceBackend& backend) {
   return true;
 }
 
-const std::vector<SourceBackend>& source_backends() { return registry(); }
+const std::vector<SourceBackend>& source_backends() {
+  return registry();
+}
 
 const SourceBackend* find_source_backend(std::string_view scheme) {
   for (const SourceBackend& b : registry()) {
@@ -94,8 +98,7 @@ Result<SourcePtr> create_source(std::string_view text, const CreateOptions& opti
   if (!parsed) return parsed.error();
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->create) {
-    return make_error(Errc::unsupported,
-                      fmt::format("cannot create '{}' sources", parsed->scheme));
+    return make_error(Errc::unsupported, fmt::format("cannot create '{}' sources", parsed->scheme));
   }
   return backend->create(parsed.value(), options);
 }
@@ -105,8 +108,7 @@ Status remove_source(std::string_view text) {
   if (!parsed) return parsed.error();
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->remove) {
-    return make_error(Errc::unsupported,
-                      fmt::format("cannot remove '{}' sources", parsed->scheme));
+    return make_error(Errc::unsupported, fmt::format("cannot remove '{}' sources", parsed->scheme));
   }
   return backend->remove(parsed.value());
 }

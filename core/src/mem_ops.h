@@ -1,0 +1,27 @@
+// Hot loops over mapped memory, kept free of owning objects so they can run under
+// run_guarded() and be abandoned at a fault.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace memview::detail {
+
+using RunSink = void (*)(void* context, size_t index, size_t length);
+
+// Compares live[0..n) with cache[0..n): copies each differing run into cache and reports it
+// to sink in ascending order. Reads the live bytes once, 8 at a time where they agree.
+void diff_into(std::byte* cache, const volatile std::byte* live, size_t n, RunSink sink,
+               void* context);
+
+// Stores data into dst. A naturally aligned 1/2/4/8-byte store is one single store.
+void store_bytes(volatile std::byte* dst, const std::byte* data, size_t n);
+
+// Copies live bytes out of a shared mapping.
+void load_bytes(std::byte* out, const volatile std::byte* live, size_t n);
+
+// Atomic compare-and-swap of a naturally aligned 1/2/4/8-byte value.
+bool compare_exchange_bytes(volatile std::byte* dst, unsigned width, uint64_t& expected,
+                            uint64_t desired);
+
+}  // namespace memview::detail

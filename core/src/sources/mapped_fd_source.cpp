@@ -1,0 +1,302 @@
+#if !defined(_WIN32)
+
+#include "sources/mapped_fd_source.h"
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "fault_guard.h"
+#include "mem_ops.h"
+
+namespace memview::detail {
+
+Error errno_error(int err, const std::string& what) {
+  Errc code = Errc::io;
+  switch (err) {
+    case ENOENT:
+      code = Errc::not_found;
+      break;
+    case EACCES:
+    case EPERM:
+    case EROFS:
+      code = Errc::permission;
+      break;
+    case EEXIST:
+      code = Errc::exists;
+      break;
+    case EINVAL:
+    case ENAMETOOLONG:
+      code = Errc::invalid_argument;
+      break;
+    case EIDRM:
+      code = Errc::removed;
+      break;
+    default:
+      break;
+  }
+  return make_error(code, fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+namespace {
+
+uint64_t page_size() {
+  static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+  return size;
+}
+
+struct CopyJob {
+  std::byte* out;
+  const std::byte* live;
+  size_t n;
+  static void run(void* c) {
+    auto* j = static_cast<CopyJob*>(c);
+    load_bytes(j->out, j->live, j->n);
+  }
+};
+
+void forward_run(void* context, size_t index, size_t length);
+
+struct DiffJob {
+  std::byte* cache;
+  const std::byte* live;
+  size_t n;
+  const DiffSink* sink;
+  static void run(void* c) {
+    auto* j = static_cast<DiffJob*>(c);
+    diff_into(j->cache, j->live, j->n, forward_run, const_cast<DiffSink*>(j->sink));
+  }
+};
+
+struct StoreJob {
+  std::byte* dst;
+  const std::byte* data;
+  size_t n;
+};
+
+struct CasJob {
+  std::byte* dst;
+  unsigned width;
+  uint64_t* expected;
+  uint64_t desired;
+  bool swapped;
+};
+
+void forward_run(void* context, size_t index, size_t length) {
+  const auto* sink = static_cast<const DiffSink*>(context);
+  if (*sink) (*sink)(index, length);
+}
+
+// Runs Job::run over [address, address+n) of the mapping, shrinking the range to the part
+// before the faulting page when another process truncated the object under us. Returns
+// how many leading bytes were processed completely.
+template <class Job>
+uint64_t guarded_prefix(std::byte* map, uint64_t map_len, uint64_t address, uint64_t n, Job& job) {
+  uint64_t len = n;
+  for (int attempt = 0; attempt < 4 && len > 0; ++attempt) {
+    job.n = static_cast<size_t>(len);
+    const std::optional<uintptr_t> fault = run_guarded(map, map_len, &Job::run, &job);
+    if (!fault) return len;
+    const uintptr_t start = reinterpret_cast<uintptr_t>(map + address);
+    const uintptr_t fault_page = *fault & ~static_cast<uintptr_t>(page_size() - 1);
+    len = fault_page > start ? std::min<uint64_t>(len, fault_page - start) : 0;
+  }
+  return len;
+}
+
+}  // namespace
+
+Result<SourcePtr> MappedFdSource::create(int fd, bool writable, std::string read_only_reason,
+                                         std::string path, SourceInfo info) {
+  struct stat st {};
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    return errno_error(err, "cannot stat " + path);
+  }
+  std::unique_ptr<MappedFdSource> src(new MappedFdSource());
+  src->fd_ = fd;
+  src->path_ = std::move(path);
+  src->dev_ = st.st_dev;
+  src->ino_ = st.st_ino;
+  src->info_ = std::move(info);
+  src->info_.writable = writable;
+  src->info_.read_only_reason = writable ? std::string() : std::move(read_only_reason);
+  src->info_.base = 0;
+  src->info_.size = static_cast<uint64_t>(st.st_size);
+  if (Status mapped = src->map_to(src->info_.size); !mapped) return mapped.error();
+  return SourcePtr(std::move(src));
+}
+
+MappedFdSource::~MappedFdSource() {
+  if (map_) munmap(map_, map_len_);
+  if (fd_ >= 0) close(fd_);
+}
+
+Status MappedFdSource::map_to(uint64_t size) {
+  if (size == map_len_) return {};
+  std::byte* fresh = nullptr;
+  if (size > 0) {
+    const int prot = PROT_READ | (info_.writable ? PROT_WRITE : 0);
+    void* p = mmap(nullptr, size, prot, MAP_SHARED, fd_, 0);
+    if (p == MAP_FAILED) return errno_error(errno, "cannot map " + info_.name);
+    fresh = static_cast<std::byte*>(p);
+  }
+  if (map_) munmap(map_, map_len_);
+  map_ = fresh;
+  map_len_ = size;
+  return {};
+}
+
+Result<uint64_t> MappedFdSource::current_size() const {
+  struct stat st {};
+  if (fstat(fd_, &st) != 0) return errno_error(errno, "cannot stat " + info_.name);
+  return static_cast<uint64_t>(st.st_size);
+}
+
+uint64_t MappedFdSource::readable_span(uint64_t address, uint64_t length,
+                                       ReadOutcome& outcome) const {
+  const uint64_t limit = std::min(info_.size, map_len_);
+  const uint64_t n = address >= limit ? 0 : std::min(length, limit - address);
+  if (n < length) {
+    outcome.unreadable.push_back({address + n, length - n});
+    outcome.message = fmt::format("past the end of the object ({} bytes)", info_.size);
+  }
+  return n;
+}
+
+ReadOutcome MappedFdSource::read(uint64_t address, std::span<std::byte> out) {
+  ReadOutcome outcome;
+  const uint64_t n = readable_span(address, out.size(), outcome);
+  if (n == 0) return outcome;
+  CopyJob job{out.data(), map_ + address, 0};
+  const uint64_t done = guarded_prefix(map_, map_len_, address, n, job);
+  if (done < n) {
+    outcome.unreadable.clear();
+    outcome.unreadable.push_back({address + done, out.size() - done});
+    outcome.message = "the object shrank under the read";
+  }
+  return outcome;
+}
+
+ReadOutcome MappedFdSource::diff(uint64_t address, std::span<std::byte> cache,
+                                 const DiffSink& sink) {
+  ReadOutcome outcome;
+  const uint64_t n = readable_span(address, cache.size(), outcome);
+  if (n == 0) return outcome;
+  DiffJob job{cache.data(), map_ + address, 0, &sink};
+  const uint64_t done = guarded_prefix(map_, map_len_, address, n, job);
+  if (done < n) {
+    outcome.unreadable.clear();
+    outcome.unreadable.push_back({address + done, cache.size() - done});
+    outcome.message = "the object shrank under the read";
+  }
+  return outcome;
+}
+
+Status MappedFdSource::write(uint64_t address, std::span<const std::byte> data) {
+  if (Status s = check_write_range(info_, address, data.size()); !s) return s;
+  if (data.empty()) return {};
+  // The last poll's size may be stale: a write past the real end would fault half-way.
+  Result<uint64_t> size = current_size();
+  if (!size) return size.error();
+  if (address + data.size() > *size || address + data.size() > map_len_) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("the object is now {} bytes; write of {} byte(s) at 0x{:x} "
+                                  "not done (nothing written)",
+                                  *size, data.size(), address));
+  }
+  StoreJob job{map_ + address, data.data(), data.size()};
+  const std::optional<uintptr_t> fault = run_guarded(
+      map_, map_len_,
+      [](void* c) {
+        auto* j = static_cast<StoreJob*>(c);
+        store_bytes(j->dst, j->data, j->n);
+      },
+      &job);
+  if (fault) {
+    return make_error(Errc::removed,
+                      fmt::format("the object shrank during the write at 0x{:x}; bytes from "
+                                  "0x{:x} on were not written",
+                                  address, *fault - reinterpret_cast<uintptr_t>(map_)));
+  }
+  return {};
+}
+
+Result<bool> MappedFdSource::compare_exchange(uint64_t address, unsigned width, uint64_t& expected,
+                                              uint64_t desired) {
+  if (width != 1 && width != 2 && width != 4 && width != 8) {
+    return make_error(Errc::invalid_argument, fmt::format("compare-and-swap width {} is not "
+                                                          "1, 2, 4 or 8",
+                                                          width));
+  }
+  if (address % width != 0) {
+    return make_error(
+        Errc::invalid_argument,
+        fmt::format("compare-and-swap at 0x{:x} is not {}-byte aligned", address, width));
+  }
+  if (Status s = check_write_range(info_, address, width); !s) return s.error();
+  Result<uint64_t> size = current_size();
+  if (!size) return size.error();
+  if (address + width > *size || address + width > map_len_) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("the object is now {} bytes; nothing written", *size));
+  }
+  CasJob job{map_ + address, width, &expected, desired, false};
+  const std::optional<uintptr_t> fault = run_guarded(
+      map_, map_len_,
+      [](void* c) {
+        auto* j = static_cast<CasJob*>(c);
+        j->swapped = compare_exchange_bytes(j->dst, j->width, *j->expected, j->desired);
+      },
+      &job);
+  if (fault) return make_error(Errc::removed, "the object shrank during compare-and-swap");
+  return job.swapped;
+}
+
+std::vector<SourceEvent> MappedFdSource::refresh() {
+  std::vector<SourceEvent> events;
+  if (Result<uint64_t> size = current_size(); size && *size != info_.size) {
+    SourceEvent e;
+    e.kind = SourceEvent::Kind::resized;
+    e.old_size = info_.size;
+    e.new_size = *size;
+    e.message = fmt::format("{} was resized from {} to {} bytes", info_.name, info_.size, *size);
+    // Grow the mapping to see new bytes; a shrink keeps it (guarded reads report the
+    // missing tail as unreadable), so nothing needs to be unmapped under a reader.
+    if (*size > map_len_) {
+      if (Status s = map_to(*size); !s) e.message += " (" + s.error().message + ")";
+    }
+    info_.size = *size;
+    events.push_back(std::move(e));
+  }
+  if (!removed_) {
+    struct stat st {};
+    const bool gone = stat(path_.c_str(), &st) != 0;
+    if (gone || st.st_ino != ino_ || st.st_dev != dev_) {
+      removed_ = true;
+      SourceEvent e;
+      e.kind = SourceEvent::Kind::removed;
+      e.old_size = e.new_size = info_.size;
+      e.message = gone ? fmt::format(
+                             "{} was removed (its name is gone; the memory stays "
+                             "readable here until closed)",
+                             info_.name)
+                       : fmt::format(
+                             "{} was replaced by a new object of the same name "
+                             "(reopen to see it)",
+                             info_.name);
+      events.push_back(std::move(e));
+    }
+  }
+  return events;
+}
+
+}  // namespace memview::detail
+
+#endif

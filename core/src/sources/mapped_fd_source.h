@@ -1,0 +1,54 @@
+// Shared machinery of the fd-backed mapped sources (POSIX shm objects and regular files):
+// mmap of the whole object, fault-guarded reads/diffs/writes, and per-poll checks of the
+// size (fstat) and of the name (stat of the path: gone or replaced means removed).
+#pragma once
+
+#if !defined(_WIN32)
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "memview/source.h"
+
+namespace memview::detail {
+
+class MappedFdSource : public Source {
+ public:
+  // Takes ownership of fd. `path` is what the name resolves to (for removal checks).
+  static Result<SourcePtr> create(int fd, bool writable, std::string read_only_reason,
+                                  std::string path, SourceInfo info);
+  ~MappedFdSource() override;
+
+  const SourceInfo& info() const override { return info_; }
+  ReadOutcome read(uint64_t address, std::span<std::byte> out) override;
+  ReadOutcome diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) override;
+  Status write(uint64_t address, std::span<const std::byte> data) override;
+  Result<bool> compare_exchange(uint64_t address, unsigned width, uint64_t& expected,
+                                uint64_t desired) override;
+  std::vector<SourceEvent> refresh() override;
+
+ private:
+  MappedFdSource() = default;
+  Status map_to(uint64_t size);
+  // Bytes [address, address+length) that are mapped and inside the object; the rest is
+  // reported unreadable in `outcome`. Returns the readable length from address.
+  uint64_t readable_span(uint64_t address, uint64_t length, ReadOutcome& outcome) const;
+  Result<uint64_t> current_size() const;
+
+  int fd_ = -1;
+  std::byte* map_ = nullptr;
+  uint64_t map_len_ = 0;
+  SourceInfo info_;
+  std::string path_;
+  dev_t dev_ = 0;
+  ino_t ino_ = 0;
+  bool removed_ = false;
+};
+
+// errno -> Errc and a message naming what failed.
+Error errno_error(int err, const std::string& what);
+
+}  // namespace memview::detail
+
+#endif

@@ -1,0 +1,121 @@
+// Helpers shared by memview-cli's subcommands.
+#include "cli_util.h"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+
+#include "memview/numbers.h"
+#include "memview/source_spec.h"
+
+namespace memview::cli {
+
+namespace {
+volatile std::sig_atomic_t g_stop = 0;
+
+void on_stop_signal(int) {
+  g_stop = 1;
+}
+}  // namespace
+
+int fail(std::string_view message) {
+  std::fflush(stdout);  // keep whatever was printed before the error in order
+  fmt::print(stderr, "error: {}\n", message);
+  std::fflush(stderr);
+  return kExitFailure;
+}
+
+int fail(const Error& error) {
+  return fail(error.message);
+}
+
+Result<SourcePtr> open_spec(std::string_view spec, bool read_only) {
+  OpenOptions options;
+  options.read_only = read_only;
+  Result<SourcePtr> source = open_source(spec, options);
+  if (!source) {
+    return make_error(source.error().code,
+                      fmt::format("cannot open '{}': {}", spec, source.error().message));
+  }
+  return source;
+}
+
+Status check_inside(const SourceInfo& info, uint64_t address, uint64_t length,
+                    std::string_view what) {
+  const uint64_t lo = info.base;
+  const uint64_t hi = info.base + info.size;
+  if (address < lo || address > hi || length > hi - address) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("{} 0x{:x}..0x{:x} ({} byte(s) at offset {}) is outside the "
+                                  "object '{}' (0x{:x}..0x{:x}, {} bytes)",
+                                  what, address, address + length, length, address, info.spec, lo,
+                                  hi, info.size));
+  }
+  return {};
+}
+
+Result<Window> resolve_window(const SourceInfo& info, const std::optional<std::string>& offset,
+                              const std::optional<std::string>& length) {
+  Window w;
+  w.offset = info.base;
+  if (offset) {
+    Result<uint64_t> v = parse_u64(*offset, "offset");
+    if (!v) return v.error();
+    w.offset = v.value();
+  }
+  const uint64_t end = info.base + info.size;
+  if (w.offset < info.base || w.offset > end) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("offset {} (0x{:x}) is outside the object '{}' "
+                                  "(0x{:x}..0x{:x}, {} bytes)",
+                                  w.offset, w.offset, info.spec, info.base, end, info.size));
+  }
+  if (length) {
+    Result<uint64_t> v = parse_u64(*length, "length");
+    if (!v) return v.error();
+    w.length = v.value();
+    if (w.length > end - w.offset) {
+      return make_error(
+          Errc::out_of_range,
+          fmt::format("length {} at offset {} (0x{:x}) runs past the end of the "
+                      "object '{}' ({} bytes; {} available)",
+                      w.length, w.offset, w.offset, info.spec, info.size, end - w.offset));
+    }
+  } else {
+    w.length = end - w.offset;
+  }
+  return w;
+}
+
+void install_stop_signals() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a sleeping loop wakes up at once
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool stop_requested() {
+  return g_stop != 0;
+}
+
+void sleep_ms(uint64_t ms) {
+  // Sleep in short slices: a signal that lands between the check and nanosleep would
+  // otherwise be noticed only after the full interval.
+  constexpr uint64_t kSliceMs = 20;
+  while (ms > 0 && !stop_requested()) {
+    const uint64_t slice = ms < kSliceMs ? ms : kSliceMs;
+    timespec ts{static_cast<time_t>(slice / 1000), static_cast<long>((slice % 1000) * 1000000)};
+    nanosleep(&ts, nullptr);
+    ms -= slice;
+  }
+}
+
+bool write_stdout(std::string_view data) {
+  if (data.empty()) return true;
+  return std::fwrite(data.data(), 1, data.size(), stdout) == data.size();
+}
+
+}  // namespace memview::cli

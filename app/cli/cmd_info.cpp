@@ -1,0 +1,102 @@
+// memview-cli info SPEC [--json]: what the core sees when it opens SPEC, plus the owner,
+// mode and times that discovery knows about the object.
+#include <sys/stat.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "command.h"
+#include "memview/discovery.h"
+#include "memview/source_spec.h"
+#include "object_format.h"
+
+namespace memview::cli {
+namespace {
+
+struct InfoOptions {
+  std::string spec;
+  bool json = false;
+};
+
+// Owner/mode/time of the opened object: from discovery for shm/sysv, from stat() for files.
+std::optional<DiscoveredObject> describe(const SourceInfo& info) {
+  for (DiscoveredObject& o : discover_all()) {
+    if (o.spec == info.spec) return std::move(o);
+  }
+  if (info.kind == "file") {
+    const std::string path = info.spec.substr(info.spec.find(':') + 1);
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return std::nullopt;
+    DiscoveredObject o;
+    o.spec = info.spec;
+    o.kind = info.kind;
+    o.name = info.name;
+    o.size = static_cast<uint64_t>(st.st_size);
+    o.owner_uid = st.st_uid;
+    o.owner = std::to_string(st.st_uid);
+    o.mode = st.st_mode & 07777;
+    o.modified_unix_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+    return o;
+  }
+  return std::nullopt;
+}
+
+int run_info(const InfoOptions& opts) {
+  Result<SourcePtr> source = open_spec(opts.spec, /*read_only=*/false);
+  if (!source) return fail(source.error());
+  const SourceInfo& info = source.value()->info();
+  const std::optional<DiscoveredObject> found = describe(info);
+
+  std::string out;
+  if (opts.json) {
+    nlohmann::json j = to_json(info);
+    if (found) {
+      j["owner"] = found->owner;
+      j["owner_uid"] = found->owner_uid;
+      j["mode"] = format_mode(found->mode);
+      j["attach_count"] = found->attach_count >= 0 ? nlohmann::json(found->attach_count) : nullptr;
+      j["modified_unix_ns"] = found->modified_unix_ns;
+      j["modified"] = format_unix_ns(found->modified_unix_ns);
+    }
+    out = j.dump(2) + "\n";
+  } else {
+    out += fmt::format("spec:      {}\n", info.spec);
+    out += fmt::format("kind:      {}\n", info.kind);
+    out += fmt::format("name:      {}\n", info.name);
+    if (info.base != 0) out += fmt::format("base:      0x{:x}\n", info.base);
+    out += fmt::format("size:      {} (0x{:x}){}\n", info.size, info.size,
+                       info.size_exact ? "" : " (rounded up to whole pages by the OS)");
+    if (info.writable) {
+      out += "access:    read-write\n";
+    } else {
+      out += fmt::format("access:    read-only{}\n",
+                         info.read_only_reason.empty() ? "" : " (" + info.read_only_reason + ")");
+    }
+    if (found) {
+      out += fmt::format("owner:     {} (uid {})\n", found->owner, found->owner_uid);
+      out += fmt::format("mode:      {}\n", format_mode(found->mode));
+      if (found->attach_count >= 0) out += fmt::format("attached:  {}\n", found->attach_count);
+      out += fmt::format("modified:  {}\n", format_unix_ns(found->modified_unix_ns));
+    }
+  }
+  if (!write_stdout(out)) return kExitFailure;
+  return 0;
+}
+
+void setup_info(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<InfoOptions>();
+  CLI::App* sub = app.add_subcommand("info", "Show size, access, owner and mode of one object");
+  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
+      ->required();
+  sub->add_flag("--json", opts->json, "Print a JSON object");
+  sub->callback([opts, &exit_code] { exit_code = run_info(*opts); });
+}
+
+}  // namespace
+}  // namespace memview::cli
+
+MEMVIEW_CLI_COMMAND(memview::cli::setup_info)

@@ -1,0 +1,39 @@
+// memview-cli remove NAME: unlinks an object (shm_unlink, IPC_RMID). Processes that have
+// it mapped keep their mapping; the name is gone.
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli_util.h"
+#include "command.h"
+#include "memview/source_spec.h"
+
+namespace memview::cli {
+namespace {
+
+struct RemoveOptions {
+  std::string name;
+};
+
+int run_remove(const RemoveOptions& opts) {
+  Result<SourceSpec> spec = parse_source_spec(opts.name);
+  if (!spec) return failf("cannot remove '{}': {}", opts.name, spec.error().message);
+  Status removed = remove_source(opts.name);
+  if (!removed) return failf("cannot remove '{}': {}", opts.name, removed.error().message);
+  if (!write_stdout(fmt::format("removed {}\n", spec->text()))) return kExitFailure;
+  return 0;
+}
+
+void setup_remove(CLI::App& app, int& exit_code) {
+  auto opts = std::make_shared<RemoveOptions>();
+  CLI::App* sub = app.add_subcommand("remove", "Remove (unlink) a shared memory object");
+  sub->add_option("NAME", opts->name, "Name or spec (NAME, shm:NAME, sysv:ID, sysvkey:KEY)")
+      ->required();
+  sub->callback([opts, &exit_code] { exit_code = run_remove(*opts); });
+}
+
+}  // namespace
+}  // namespace memview::cli
+
+MEMVIEW_CLI_COMMAND(memview::cli::setup_remove)

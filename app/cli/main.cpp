@@ -1,0 +1,53 @@
+// memview-cli: every subcommand is a cmd_*.cpp that registers itself (command.h); main
+// only builds the parser, runs it, and turns parse errors into one "error:" line.
+#include <csignal>
+#include <cstdio>
+#include <exception>
+#include <string>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cli_util.h"
+#include "command.h"
+
+int main(int argc, char** argv) {
+  // A closed pipe (`memview-cli dump X | head`) becomes a write error, not a signal death.
+  std::signal(SIGPIPE, SIG_IGN);
+
+  CLI::App app{
+      "memview-cli: list, inspect, dump, edit and watch named shared memory.\n"
+      "Sources: NAME or shm:NAME (POSIX), file:PATH, sysv:ID, sysvkey:KEY.\n"
+      "Offsets and sizes accept decimal and 0x hex.",
+      "memview-cli"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Print help for every subcommand");
+
+  int exit_code = 0;
+  for (const memview::cli::CommandSetup& setup : memview::cli::registered_commands()) {
+    setup(app, exit_code);
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all
+    std::string hint = "memview-cli --help";
+    for (const CLI::App* sub : app.get_subcommands()) {
+      hint = fmt::format("memview-cli {} --help", sub->get_name());
+    }
+    std::fflush(stdout);
+    fmt::print(stderr, "error: {}\n", e.what());
+    fmt::print(stderr, "Run '{}' for usage.\n", hint);
+    return memview::cli::kExitUsage;
+  } catch (const std::exception& e) {
+    // The core never throws; this catches allocation failures and the like in the CLI
+    // itself so the user still gets one line instead of an abort.
+    return memview::cli::failf("internal error: {}", e.what());
+  }
+  std::fflush(stdout);
+  if (std::ferror(stdout)) {
+    return exit_code != 0 ? exit_code : memview::cli::kExitFailure;
+  }
+  return exit_code;
+}

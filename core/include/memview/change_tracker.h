@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -82,6 +83,9 @@ class ChangeTracker {
   int64_t changed_ns(uint64_t address) const;
   uint8_t flags(uint64_t address) const;
 
+  // Flags every tracked byte at or beyond `end` kUnreadable, keeping its last value (the
+  // source shrank: the bytes are gone for now but the user may still want to see them).
+  void mark_unreadable_from(uint64_t end);
   // Drops everything at or beyond `end` (after the source shrank).
   void forget_from(uint64_t end);
   void clear();
@@ -93,7 +97,10 @@ class ChangeTracker {
   Chunk& get_or_create(uint64_t chunk_address);
   void evict_if_needed();
 
+  void erase_chunk(uint64_t chunk_address);
+
   std::unordered_map<uint64_t, std::unique_ptr<Chunk>> chunks_;
+  std::list<uint64_t> lru_;  // chunk addresses, most recently polled first
   size_t max_chunks_;
   uint64_t poll_serial_ = 0;
   bool record_changes_ = false;

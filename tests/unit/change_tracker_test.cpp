@@ -1,0 +1,376 @@
+#include "memview/change_tracker.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+
+#include "memory_source_double.h"
+
+namespace memview {
+namespace {
+
+using testing::MemorySource;
+
+TEST(ChangeTracker, FirstPollIsBaselineNotChange) {
+  MemorySource src(10000);
+  ChangeTracker t;
+  ChangeTracker::PollStats s = t.poll(src, {100, 5000}, 1000);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(s.new_bytes, 5000u);
+  EXPECT_TRUE(s.read.complete());
+  for (uint64_t a : {100u, 101u, 4095u, 4096u, 5099u}) {
+    EXPECT_TRUE(t.known(a)) << a;
+    EXPECT_EQ(t.value(a), src.at(a)) << a;
+    EXPECT_EQ(t.changed_ns(a), 0) << a;
+    EXPECT_EQ(t.flags(a), kKnown) << a;
+  }
+  EXPECT_FALSE(t.known(99));
+  EXPECT_FALSE(t.known(5100));
+  // Zero bytes are baselined too (the cache starts zeroed; they must still become known).
+  MemorySource zeros(64);
+  for (uint64_t a = 0; a < 64; ++a) zeros.at(a) = std::byte{0};
+  ChangeTracker t2;
+  EXPECT_EQ(t2.poll(zeros, {0, 64}, 1).new_bytes, 64u);
+  EXPECT_TRUE(t2.known(63));
+  // Polling the same bytes again finds nothing new.
+  ChangeTracker::PollStats again = t.poll(src, {100, 5000}, 2000);
+  EXPECT_EQ(again.changed_bytes, 0u);
+  EXPECT_EQ(again.new_bytes, 0u);
+}
+
+TEST(ChangeTracker, StampsChangedBytesWithPollTime) {
+  MemorySource src(8192);
+  ChangeTracker t;
+  (void)t.poll(src, {0, 8192}, 1000);
+  src.set(5, {0xaa, 0xbb});
+  src.at(4096) = std::byte{0x11};
+  src.at(8191) = ~src.at(8191);
+  ChangeTracker::PollStats s = t.poll(src, {0, 8192}, 2000);
+  EXPECT_EQ(s.changed_bytes, 4u);
+  EXPECT_EQ(s.new_bytes, 0u);
+  EXPECT_EQ(t.changed_ns(5), 2000);
+  EXPECT_EQ(t.changed_ns(6), 2000);
+  EXPECT_EQ(t.changed_ns(4096), 2000);
+  EXPECT_EQ(t.changed_ns(8191), 2000);
+  EXPECT_EQ(t.changed_ns(4), 0);
+  EXPECT_EQ(t.changed_ns(7), 0);
+  EXPECT_EQ(t.value(5), std::byte{0xaa});
+  EXPECT_EQ(t.value(4096), std::byte{0x11});
+  // A later poll without changes keeps the old stamps (the front end fades them).
+  EXPECT_EQ(t.poll(src, {0, 8192}, 3000).changed_bytes, 0u);
+  EXPECT_EQ(t.changed_ns(5), 2000);
+  // Writing the same value is not a change.
+  src.at(5) = std::byte{0xaa};
+  EXPECT_EQ(t.poll(src, {0, 8192}, 4000).changed_bytes, 0u);
+}
+
+TEST(ChangeTracker, RecordsRunsWithOldAndNewBytesAcrossChunks) {
+  MemorySource src(3 * 4096);
+  ChangeTracker t;
+  t.set_record_changes(true);
+  (void)t.poll(src, {4000, 300}, 1);
+  EXPECT_TRUE(t.take_changes().empty()) << "the baseline is not a change";
+  const std::byte o0 = src.at(4094), o1 = src.at(4095), o2 = src.at(4096), o3 = src.at(4097);
+  const std::byte o4 = src.at(4200);
+  src.set(4094, {0xa1, 0xa2, 0xa3, 0xa4});  // crosses the chunk boundary at 4096
+  src.set(4200, {9});
+  (void)t.poll(src, {4000, 300}, 2);
+  std::vector<ChangeRun> runs = t.take_changes();
+  // Precondition: every written byte really differs from what was there.
+  ASSERT_TRUE(o0 != std::byte{0xa1} && o1 != std::byte{0xa2} && o2 != std::byte{0xa3} &&
+              o3 != std::byte{0xa4} && o4 != std::byte{9});
+  ASSERT_EQ(runs.size(), 2u);
+  EXPECT_EQ(runs[0].address, 4094u);
+  EXPECT_EQ(runs[0].old_bytes, (std::vector<std::byte>{o0, o1, o2, o3}));
+  EXPECT_EQ(runs[0].new_bytes, (std::vector<std::byte>{std::byte{0xa1}, std::byte{0xa2},
+                                                       std::byte{0xa3}, std::byte{0xa4}}));
+  EXPECT_EQ(runs[1].address, 4200u);
+  EXPECT_EQ(runs[1].old_bytes, std::vector<std::byte>{o4});
+  EXPECT_EQ(runs[1].new_bytes, std::vector<std::byte>{std::byte{9}});
+  EXPECT_TRUE(t.take_changes().empty());
+}
+
+TEST(ChangeTracker, RecordingSeparatesBaselineFromChangesInOneRun) {
+  MemorySource src(64);
+  ChangeTracker t;
+  t.set_record_changes(true);
+  (void)t.poll(src, {0, 10}, 1);
+  // Bytes 8..11 change; 10 and 11 were never polled, so only 8..9 are a change.
+  src.set(8, {0xf0, 0xf1, 0xf2, 0xf3});
+  ChangeTracker::PollStats s = t.poll(src, {0, 12}, 2);
+  EXPECT_EQ(s.changed_bytes, 2u);
+  EXPECT_EQ(s.new_bytes, 2u);
+  std::vector<ChangeRun> runs = t.take_changes();
+  ASSERT_EQ(runs.size(), 1u);
+  EXPECT_EQ(runs[0].address, 8u);
+  EXPECT_EQ(runs[0].new_bytes.size(), 2u);
+  EXPECT_EQ(t.changed_ns(10), 0);
+}
+
+TEST(ChangeTracker, UnreadableBytesKeepLastValue) {
+  MemorySource src(4096);
+  ChangeTracker t;
+  (void)t.poll(src, {0, 256}, 1);
+  const std::byte last = src.at(20);
+  src.add_hole({16, 8});
+  src.at(20) = ~last;  // changes while unreadable: not visible
+  ChangeTracker::PollStats s = t.poll(src, {0, 256}, 2);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  ASSERT_EQ(s.read.unreadable.size(), 1u);
+  EXPECT_EQ(s.read.unreadable[0], (ByteRange{16, 8}));
+  EXPECT_FALSE(s.read.message.empty());
+  EXPECT_EQ(t.value(20), last);
+  EXPECT_EQ(t.flags(20), kKnown | kUnreadable);
+  EXPECT_EQ(t.flags(15), kKnown);
+  EXPECT_EQ(t.flags(24), kKnown);
+  // Readable again: the difference from the last known value is a change.
+  src.clear_holes();
+  s = t.poll(src, {0, 256}, 3);
+  EXPECT_EQ(s.changed_bytes, 1u);
+  EXPECT_EQ(t.value(20), ~last);
+  EXPECT_EQ(t.changed_ns(20), 3);
+  EXPECT_EQ(t.flags(20), kKnown);
+  EXPECT_EQ(t.flags(16), kKnown);
+}
+
+TEST(ChangeTracker, NeverReadBytesBecomeBaselineWhenReadable) {
+  MemorySource src(4096);
+  src.add_hole({100, 50});
+  ChangeTracker t;
+  ChangeTracker::PollStats s = t.poll(src, {0, 200}, 1);
+  EXPECT_EQ(s.new_bytes, 150u);
+  EXPECT_FALSE(t.known(120));
+  EXPECT_EQ(t.flags(120), kUnreadable);
+  src.clear_holes();
+  s = t.poll(src, {0, 200}, 2);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(s.new_bytes, 50u);
+  EXPECT_EQ(t.flags(120), kKnown);
+  EXPECT_EQ(t.value(120), src.at(120));
+}
+
+TEST(ChangeTracker, OwnWritesAreNotForeignChanges) {
+  MemorySource src(4096);
+  ChangeTracker t;
+  (void)t.poll(src, {0, 64}, 1);
+  const std::vector<std::byte> mine = {std::byte{0xde}, std::byte{0xad}};
+  ASSERT_TRUE(src.write(10, mine).ok());
+  t.note_own_write(10, mine);
+  EXPECT_EQ(t.flags(10), kKnown | kOwnEdit);
+  EXPECT_EQ(t.value(11), std::byte{0xad});
+  ChangeTracker::PollStats s = t.poll(src, {0, 64}, 2);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(t.changed_ns(10), 0);
+  EXPECT_EQ(t.flags(10), kKnown | kOwnEdit);
+  // Another process overwrites one of our bytes: it is theirs now, stamped.
+  src.at(11) = std::byte{0x01};
+  s = t.poll(src, {0, 64}, 3);
+  EXPECT_EQ(s.changed_bytes, 1u);
+  EXPECT_EQ(t.flags(11), kKnown);
+  EXPECT_EQ(t.changed_ns(11), 3);
+  EXPECT_EQ(t.flags(10), kKnown | kOwnEdit);
+}
+
+TEST(ChangeTracker, OwnWriteOfUnpolledBytesAndAcrossChunks) {
+  MemorySource src(3 * 4096);
+  ChangeTracker t;
+  std::vector<std::byte> mine(100, std::byte{0x5a});
+  ASSERT_TRUE(src.write(4050, mine).ok());
+  t.note_own_write(4050, mine);
+  EXPECT_EQ(t.chunk_count(), 2u);
+  EXPECT_TRUE(t.known(4050));
+  EXPECT_TRUE(t.known(4149));
+  EXPECT_FALSE(t.known(4150));
+  ChangeTracker::PollStats s = t.poll(src, {4000, 200}, 5);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(s.new_bytes, 100u);
+}
+
+TEST(ChangeTracker, EvictsLeastRecentlyPolledChunks) {
+  MemorySource src(8 * 4096);
+  ChangeTracker t(/*max_chunks=*/2);
+  (void)t.poll(src, {0, 10}, 1);
+  (void)t.poll(src, {4096, 10}, 2);
+  (void)t.poll(src, {0, 10}, 3);         // chunk 0 is now the most recent
+  (void)t.poll(src, {2 * 4096, 10}, 4);  // evicts chunk 1
+  EXPECT_EQ(t.chunk_count(), 2u);
+  EXPECT_TRUE(t.known(0));
+  EXPECT_FALSE(t.known(4096));
+  EXPECT_TRUE(t.known(2 * 4096));
+  // An evicted chunk polled again starts over with a baseline.
+  src.at(4096) = ~src.at(4096);
+  ChangeTracker::PollStats s = t.poll(src, {4096, 10}, 5);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(s.new_bytes, 10u);
+  EXPECT_EQ(t.chunk_count(), 2u);
+  // One poll larger than the limit still completes; the cache keeps what fits.
+  s = t.poll(src, {0, 8 * 4096}, 6);
+  EXPECT_TRUE(s.read.complete());
+  EXPECT_EQ(t.chunk_count(), 2u);
+  EXPECT_TRUE(t.known(7 * 4096));
+}
+
+TEST(ChangeTracker, ForgetFromAndMarkUnreadableFrom) {
+  MemorySource src(3 * 4096);
+  ChangeTracker t;
+  (void)t.poll(src, {0, 3 * 4096}, 1);
+  EXPECT_EQ(t.chunk_count(), 3u);
+  t.mark_unreadable_from(5000);
+  EXPECT_EQ(t.flags(4999), kKnown);
+  EXPECT_EQ(t.flags(5000), kKnown | kUnreadable);
+  EXPECT_EQ(t.flags(3 * 4096 - 1), kKnown | kUnreadable);
+  EXPECT_EQ(t.value(6000), src.at(6000));
+  t.forget_from(5000);
+  EXPECT_EQ(t.chunk_count(), 2u);
+  EXPECT_TRUE(t.known(4999));
+  EXPECT_FALSE(t.known(5000));
+  EXPECT_EQ(t.flags(5000), 0);
+  // The forgotten bytes come back as a baseline and the straddling chunk is consistent.
+  ChangeTracker::PollStats s = t.poll(src, {0, 3 * 4096}, 2);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(s.new_bytes, 3u * 4096 - 5000);
+  EXPECT_EQ(t.flags(5000), kKnown);
+  t.clear();
+  EXPECT_EQ(t.chunk_count(), 0u);
+  EXPECT_FALSE(t.known(0));
+}
+
+TEST(ChangeTracker, RowStopsAtChunkBoundary) {
+  MemorySource src(3 * 4096);
+  ChangeTracker t;
+  EXPECT_EQ(t.row(0, 16).length, 0u);
+  (void)t.poll(src, {0, 3 * 4096}, 1);
+  src.at(4090) = ~src.at(4090);
+  (void)t.poll(src, {0, 3 * 4096}, 7);
+  TrackedBytes row = t.row(4088, 16);
+  ASSERT_EQ(row.length, 8u);
+  EXPECT_EQ(row.address, 4088u);
+  EXPECT_EQ(row.values[2], src.at(4090));
+  EXPECT_EQ(row.changed_ns[2], 7);
+  EXPECT_EQ(row.changed_ns[1], 0);
+  EXPECT_EQ(row.flags[0], kKnown);
+  TrackedBytes next = t.row(4096, 16);
+  EXPECT_EQ(next.length, 16u);
+  EXPECT_EQ(next.values[0], src.at(4096));
+}
+
+TEST(ChangeTracker, CostIsProportionalToThePolledRange) {
+  MemorySource src(64 << 20);  // 64 MiB
+  ChangeTracker t;
+  (void)t.poll(src, {32 << 20, 4096}, 1);
+  (void)t.poll(src, {32 << 20, 4096}, 2);
+  EXPECT_EQ(src.bytes_read, 2u * 4096);
+  EXPECT_EQ(t.chunk_count(), 1u);
+}
+
+TEST(ChangeTracker, NonZeroBaseAddresses) {
+  // Process-like sources start far from 0; a range at the very top of the space must work.
+  const uint64_t base = 0x7fff'0000'1000ull;
+  MemorySource src(2 * 4096, base);
+  ChangeTracker t;
+  (void)t.poll(src, {base + 4000, 200}, 1);
+  src.at(base + 4100) = ~src.at(base + 4100);
+  EXPECT_EQ(t.poll(src, {base + 4000, 200}, 2).changed_bytes, 1u);
+  EXPECT_EQ(t.changed_ns(base + 4100), 2);
+  // Range past the end of the source: reported unreadable, never a crash.
+  ChangeTracker::PollStats s = t.poll(src, {base + 8000, 1000}, 3);
+  ASSERT_EQ(s.read.unreadable.size(), 1u);
+  EXPECT_EQ(s.read.unreadable[0].address, base + 2 * 4096);
+  EXPECT_EQ(s.read.unreadable[0].end(), base + 9000);
+  ChangeTracker top;
+  MemorySource tiny(16);
+  s = top.poll(tiny, {~uint64_t{0} - 8, 100}, 1);  // length runs past 2^64: clamped
+  EXPECT_FALSE(s.read.complete());
+}
+
+// Random edits, holes, own writes and polls, checked against a plain per-byte model.
+TEST(ChangeTracker, MatchesReferenceModel) {
+  constexpr size_t kSize = 5 * 4096 + 123;
+  MemorySource src(kSize);
+  ChangeTracker t;
+  t.set_record_changes(true);
+  struct Model {
+    std::byte value{};
+    int64_t changed = 0;
+    uint8_t flags = 0;
+  };
+  std::map<uint64_t, Model> model;
+  std::mt19937_64 rng(42);
+  for (int step = 1; step <= 400; ++step) {
+    // The "other process" changes a few bytes.
+    for (int k = 0, n = static_cast<int>(rng() % 40); k < n; ++k) {
+      src.at(rng() % kSize) = static_cast<std::byte>(rng());
+    }
+    src.clear_holes();
+    if (rng() % 3 == 0) src.add_hole({rng() % kSize, 1 + rng() % 3000});
+    if (rng() % 5 == 0) {
+      const uint64_t a = rng() % (kSize - 20);
+      std::vector<std::byte> mine(1 + rng() % 16);
+      for (std::byte& b : mine) b = static_cast<std::byte>(rng());
+      if (src.write(a, mine).ok()) {
+        t.note_own_write(a, mine);
+        for (size_t i = 0; i < mine.size(); ++i) {
+          Model& m = model[a + i];
+          m.value = mine[i];
+          m.flags = static_cast<uint8_t>((m.flags & ~kUnreadable) | kKnown | kOwnEdit);
+        }
+      }
+    }
+    const uint64_t a = rng() % kSize;
+    const uint64_t len = 1 + rng() % (kSize - a + 100);  // sometimes past the end
+    // Expected result from the model.
+    uint64_t expect_changed = 0;
+    uint64_t expect_new = 0;
+    std::vector<std::pair<uint64_t, std::byte>> expect_runs;  // (address, new) per changed byte
+    for (uint64_t x = a; x < a + len; ++x) {
+      Model& m = model[x];
+      bool readable = x < kSize;
+      // The double's only hole, if any.
+      std::vector<std::byte> probe(1);
+      if (readable) readable = src.read(x, probe).complete();
+      if (!readable) {
+        m.flags |= kUnreadable;
+        continue;
+      }
+      const std::byte now = src.at(x);
+      if (!(m.flags & kKnown)) {
+        ++expect_new;
+        m.value = now;
+        m.flags = kKnown;
+      } else {
+        m.flags &= static_cast<uint8_t>(~kUnreadable);
+        if (m.value != now) {
+          ++expect_changed;
+          m.value = now;
+          m.changed = step;
+          m.flags &= static_cast<uint8_t>(~kOwnEdit);
+          expect_runs.emplace_back(x, now);
+        }
+      }
+    }
+    ChangeTracker::PollStats s = t.poll(src, {a, len}, step);
+    ASSERT_EQ(s.changed_bytes, expect_changed) << "step " << step;
+    ASSERT_EQ(s.new_bytes, expect_new) << "step " << step;
+    std::vector<std::pair<uint64_t, std::byte>> got_runs;
+    for (const ChangeRun& r : t.take_changes()) {
+      ASSERT_EQ(r.old_bytes.size(), r.new_bytes.size());
+      for (size_t i = 0; i < r.new_bytes.size(); ++i) {
+        ASSERT_NE(r.old_bytes[i], r.new_bytes[i]);
+        got_runs.emplace_back(r.address + i, r.new_bytes[i]);
+      }
+    }
+    ASSERT_EQ(got_runs, expect_runs) << "step " << step;
+    for (const auto& [x, m] : model) {
+      if (x >= kSize) continue;
+      ASSERT_EQ(t.flags(x), m.flags) << "byte " << x << " step " << step;
+      if (m.flags & kKnown) {
+        ASSERT_EQ(t.value(x), m.value) << "byte " << x << " step " << step;
+        ASSERT_EQ(t.changed_ns(x), m.changed) << "byte " << x << " step " << step;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace memview

@@ -22,8 +22,9 @@ inline uint64_t load64(const std::byte* p) {
 }  // namespace
 
 void diff_into(std::byte* cache, const volatile std::byte* live_v, size_t n, RunSink sink,
-               void* context) {
+               void* context, PendingRun& pending) {
   const std::byte* live = bare(live_v);
+  pending.length = 0;
   size_t i = 0;
   while (i < n) {
     // Fast path: 32 bytes at a time while everything agrees.
@@ -35,32 +36,29 @@ void diff_into(std::byte* cache, const volatile std::byte* live_v, size_t n, Run
       if (d != 0) break;
       i += 32;
     }
-    const size_t block_end = (i + 32 <= n) ? i + 32 : n;
-    // Slow path over one block: find the differing runs byte by byte. Each live byte is
-    // loaded once so the value stored in cache is the value that was compared.
-    size_t run_start = SIZE_MAX;
-    for (; i < block_end; ++i) {
-      const std::byte b = live[i];
-      if (b != cache[i]) {
-        cache[i] = b;
-        if (run_start == SIZE_MAX) run_start = i;
-      } else if (run_start != SIZE_MAX) {
-        sink(context, run_start, i - run_start);
-        run_start = SIZE_MAX;
+    if (i >= n) break;
+    // Slow path over one block: snapshot it (each live byte read once, so the value stored
+    // is the value compared), then commit the differing bytes and extend/emit runs.
+    const size_t len = n - i < 32 ? n - i : 32;
+    std::byte block[32];
+    std::memcpy(block, live + i, len);
+    for (size_t k = 0; k < len; ++k) {
+      if (block[k] == cache[i + k]) continue;
+      cache[i + k] = block[k];
+      const size_t at = i + k;
+      if (pending.length != 0 && pending.start + pending.length == at) {
+        pending.length = pending.length + 1;
+      } else {
+        if (pending.length != 0) sink(context, pending.start, pending.length);
+        pending.start = at;
+        pending.length = 1;
       }
     }
-    if (run_start != SIZE_MAX) {
-      // A run reaching the block end may continue into the next block.
-      size_t j = i;
-      while (j < n) {
-        const std::byte b = live[j];
-        if (b == cache[j]) break;
-        cache[j] = b;
-        ++j;
-      }
-      sink(context, run_start, j - run_start);
-      i = j;
-    }
+    i += len;
+  }
+  if (pending.length != 0) {
+    sink(context, pending.start, pending.length);
+    pending.length = 0;
   }
 }
 

@@ -47,6 +47,10 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
   if (fd < 0) {
     const int err = errno;
     if (err == ENOENT) return make_error(Errc::not_found, fmt::format("no file '{}'", path));
+    if (err == EISDIR) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("'{}' is a directory, not a regular file", path));
+    }
     return detail::errno_error(err, "cannot open '" + path + "'");
   }
   struct stat st {};

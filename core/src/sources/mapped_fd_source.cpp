@@ -54,6 +54,7 @@ struct CopyJob {
   std::byte* out;
   const std::byte* live;
   size_t n;
+  void on_fault() {}
   static void run(void* c) {
     auto* j = static_cast<CopyJob*>(c);
     load_bytes(j->out, j->live, j->n);
@@ -67,9 +68,16 @@ struct DiffJob {
   const std::byte* live;
   size_t n;
   const DiffSink* sink;
+  PendingRun pending;
   static void run(void* c) {
     auto* j = static_cast<DiffJob*>(c);
-    diff_into(j->cache, j->live, j->n, forward_run, const_cast<DiffSink*>(j->sink));
+    diff_into(j->cache, j->live, j->n, forward_run, const_cast<DiffSink*>(j->sink), j->pending);
+  }
+  // After a fault: report what was committed to the cache but not yet reported.
+  void on_fault() {
+    if (pending.length != 0)
+      forward_run(const_cast<DiffSink*>(sink), pending.start, pending.length);
+    pending.length = 0;
   }
 };
 
@@ -102,6 +110,7 @@ uint64_t guarded_prefix(std::byte* map, uint64_t map_len, uint64_t address, uint
     job.n = static_cast<size_t>(len);
     const std::optional<uintptr_t> fault = run_guarded(map, map_len, &Job::run, &job);
     if (!fault) return len;
+    job.on_fault();
     const uintptr_t start = reinterpret_cast<uintptr_t>(map + address);
     const uintptr_t fault_page = *fault & ~static_cast<uintptr_t>(page_size() - 1);
     len = fault_page > start ? std::min<uint64_t>(len, fault_page - start) : 0;
@@ -189,7 +198,7 @@ ReadOutcome MappedFdSource::diff(uint64_t address, std::span<std::byte> cache,
   ReadOutcome outcome;
   const uint64_t n = readable_span(address, cache.size(), outcome);
   if (n == 0) return outcome;
-  DiffJob job{cache.data(), map_ + address, 0, &sink};
+  DiffJob job{cache.data(), map_ + address, 0, &sink, {}};
   const uint64_t done = guarded_prefix(map_, map_len_, address, n, job);
   if (done < n) {
     outcome.unreadable.clear();

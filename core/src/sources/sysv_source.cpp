@@ -43,13 +43,14 @@ class SysvSource final : public Source {
     ReadOutcome outcome = outside_range(info_, address, cache.size());
     if (address < info_.size) {
       const auto n = static_cast<size_t>(std::min<uint64_t>(cache.size(), info_.size - address));
+      detail::PendingRun pending;
       detail::diff_into(
           cache.data(), addr_ + address, n,
           [](void* c, size_t i, size_t len) {
             const auto* s = static_cast<const DiffSink*>(c);
             if (*s) (*s)(i, len);
           },
-          const_cast<DiffSink*>(&sink));
+          const_cast<DiffSink*>(&sink), pending);
     }
     return outcome;
   }

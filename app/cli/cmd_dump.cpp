@@ -38,6 +38,10 @@ int run_dump(const DumpOptions& opts) {
   Result<Window> window = resolve_window(source.info(), opts.offset, opts.length);
   if (!window) return fail(window.error());
 
+  // `hexdump -C -n 0` prints nothing at all, while `hexdump -C -s END` prints the final
+  // offset line; mirror both so the output stays byte-identical.
+  if (opts.length && window->length == 0) return 0;
+
   // Streams in chunks: the cost is the window, not the object, and memory stays bounded.
   constexpr size_t kChunk = 64 * 1024;
   std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(kChunk, window->length)));

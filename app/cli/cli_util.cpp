@@ -30,14 +30,16 @@ int fail(const Error& error) {
   return fail(error.message);
 }
 
+Error with_context(std::string_view verb, std::string_view spec, const Error& error) {
+  if (error.message.starts_with("cannot ")) return error;
+  return make_error(error.code, fmt::format("cannot {} '{}': {}", verb, spec, error.message));
+}
+
 Result<SourcePtr> open_spec(std::string_view spec, bool read_only) {
   OpenOptions options;
   options.read_only = read_only;
   Result<SourcePtr> source = open_source(spec, options);
-  if (!source) {
-    return make_error(source.error().code,
-                      fmt::format("cannot open '{}': {}", spec, source.error().message));
-  }
+  if (!source) return with_context("open", spec, source.error());
   return source;
 }
 

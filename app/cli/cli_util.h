@@ -28,6 +28,10 @@ int failf(fmt::format_string<Args...> f, Args&&... args) {
   return fail(fmt::format(f, std::forward<Args>(args)...));
 }
 
+// "cannot <verb> 'spec': message", unless the core's message already starts with
+// "cannot" (then it names the object itself and the prefix would only repeat it).
+Error with_context(std::string_view verb, std::string_view spec, const Error& error);
+
 // Opens a source (read-write with fallback to read-only unless read_only). The error
 // names the spec so the user sees which object was meant.
 Result<SourcePtr> open_spec(std::string_view spec, bool read_only);

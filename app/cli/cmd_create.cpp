@@ -31,7 +31,7 @@ int run_create(const CreateCmdOptions& opts) {
   create.mode = mode.value();
   create.exclusive = true;
   Result<SourcePtr> source = create_source(opts.name, create);
-  if (!source) return failf("cannot create '{}': {}", opts.name, source.error().message);
+  if (!source) return fail(with_context("create", opts.name, source.error()));
   const SourceInfo& info = source.value()->info();
   if (!write_stdout(
           fmt::format("created {} ({} bytes, mode {:04o})\n", info.spec, info.size, create.mode))) {

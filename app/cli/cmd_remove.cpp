@@ -18,9 +18,9 @@ struct RemoveOptions {
 
 int run_remove(const RemoveOptions& opts) {
   Result<SourceSpec> spec = parse_source_spec(opts.name);
-  if (!spec) return failf("cannot remove '{}': {}", opts.name, spec.error().message);
+  if (!spec) return fail(with_context("remove", opts.name, spec.error()));
   Status removed = remove_source(opts.name);
-  if (!removed) return failf("cannot remove '{}': {}", opts.name, removed.error().message);
+  if (!removed) return fail(with_context("remove", opts.name, removed.error()));
   if (!write_stdout(fmt::format("removed {}\n", spec->text()))) return kExitFailure;
   return 0;
 }

@@ -1,6 +1,8 @@
 // memview-cli watch SPEC [--offset N] [--length N] [--interval-ms N] [--count N]: polls a
 // window and prints every change (offset, old bytes, new bytes) and every resize/removal.
 // Ends after --count polls, on SIGINT/SIGTERM, or once the object is removed (exit 0).
+#include <algorithm>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -98,13 +100,25 @@ int run_watch(const WatchOptions& opts) {
                          format_hex_bytes(run.old_bytes.data(), run.old_bytes.size()),
                          format_hex_bytes(run.new_bytes.data(), run.new_bytes.size()));
     }
-    if (result.unreadable != last_unreadable) {
-      if (!result.unreadable.empty()) {
-        out += fmt::format("+{:.3f}s unreadable {}\n", since, describe_ranges(result.unreadable));
+    // The poller clamps requests to the object, so a fixed window that now lies past the
+    // end is not in result.unreadable; report that part too.
+    std::vector<ByteRange> unreadable = std::move(result.unreadable);
+    if (!follow_size) {
+      const SourceInfo& info = source.info();
+      const uint64_t end = info.base + info.size;
+      const uint64_t from = std::max(end, window->offset);
+      if (from < window->offset + window->length) {
+        unreadable.push_back({from, window->offset + window->length - from});
+      }
+      unreadable = merge_ranges(std::move(unreadable), 0, UINT64_MAX);
+    }
+    if (unreadable != last_unreadable) {
+      if (!unreadable.empty()) {
+        out += fmt::format("+{:.3f}s unreadable {}\n", since, describe_ranges(unreadable));
       } else if (!last_unreadable.empty()) {
         out += fmt::format("+{:.3f}s readable again\n", since);
       }
-      last_unreadable = result.unreadable;
+      last_unreadable = std::move(unreadable);
     }
     if (!write_stdout(out) || std::fflush(stdout) != 0) return kExitFailure;
 

@@ -28,6 +28,21 @@ int main(int argc, char** argv) {
     setup(app, exit_code);
   }
 
+  // CLI11 would only say "A subcommand is required" for a misspelt one; name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string names;
+    bool known = false;
+    for (const CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+      known = known || sub->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!known) {
+      fmt::print(stderr, "error: unknown subcommand '{}' (one of: {})\n", argv[1], names);
+      fmt::print(stderr, "Run 'memview-cli --help' for usage.\n");
+      return memview::cli::kExitUsage;
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

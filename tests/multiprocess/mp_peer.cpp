@@ -32,7 +32,9 @@
 namespace {
 
 volatile std::sig_atomic_t g_stop = 0;
-void on_signal(int) { g_stop = 1; }
+void on_signal(int) {
+  g_stop = 1;
+}
 
 int die(const std::string& what) {
   std::fprintf(stderr, "mp_peer: %s: %s\n", what.c_str(), std::strerror(errno));

@@ -64,6 +64,7 @@ class ShrinkTest(unittest.TestCase):
             peer.command(f"truncate {(i * 4099) % 8192}")
             peer.command("unlink")
             rc, err = watch.finish()
+            watch.kill()
             lines = watch.snapshot()
             self.assertEqual(rc, 0, f"round {i}: rc={rc} {err} {lines[-5:]}")
             self.assertTrue(any(re.match(r"^\+\d+\.\d+s removed", l) for l in lines), lines[-5:])

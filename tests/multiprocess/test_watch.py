@@ -54,12 +54,20 @@ class Watch:
     def finish(self, timeout=20):
         rc = self.proc.wait(timeout=timeout)
         self.thread.join(timeout=5)
-        return rc, self.proc.stderr.read()
+        err = self.proc.stderr.read()
+        self.proc.stderr.close()
+        return rc, err
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        self.thread.join(timeout=5)
+        for pipe in (self.proc.stdout, self.proc.stderr):
+            try:
+                pipe.close()
+            except Exception:
+                pass
 
 
 def hexs(b):
@@ -118,6 +126,7 @@ class WatchWriterTest(unittest.TestCase):
             finally:
                 watch.proc.terminate()  # SIGTERM ends watch cleanly
                 rc, err = watch.finish()
+                watch.kill()
                 self.assertEqual(rc, 0, err)
 
             # --count N: N polls, then exit 0 on its own.

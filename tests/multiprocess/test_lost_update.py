@@ -11,9 +11,9 @@ from mp_common import Peer, PyShm, main, remove_shm_quietly, run_cli, unique_nam
 
 SIZE = 64 * 1024
 STRIDE = 64  # a counter every 64 bytes: every page and cache line has counters and pokes
-BATCHES = 24
-POKES_PER_BATCH = 400
-SINGLE_POKES = 150
+BATCHES = 20
+POKES_PER_BATCH = 500
+SINGLE_POKES = 100
 
 
 class LostUpdateTest(unittest.TestCase):

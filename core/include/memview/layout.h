@@ -125,6 +125,11 @@ struct Layout {
 // a non-array, member access on a non-record.
 Result<Field> resolve_field(const Layout& layout, std::string_view path);
 
+// The field at `path` followed by all its members when it is a record (pre-order, offsets
+// and paths as resolve_field gives them). For a plain field: just that field. `parent`
+// indexes the outer layout's fields where the field comes from it, else it is -1.
+Result<std::vector<Field>> resolve_subtree(const Layout& layout, std::string_view path);
+
 // A field as the element `index` of `array` (which must be an array/text field): offset
 // and path adjusted ("arr[3]"). Bounds are checked unless the array is flexible.
 Result<Field> element_field(const Field& array, uint64_t index);
@@ -241,7 +246,8 @@ struct FieldValue {
   // Display text: 42, -7, 0x2a for pointers (0x + 2*size hex digits), 1.5, true/false,
   // RED (enum constant; the number when none matches), hello\n (text, C escapes for
   // non-printable bytes, backslash doubled), [1, 2, 3] (arrays: at most 64 elements, then
-  // ", ..."), {...} for records, hex bytes for opaque.
+  // ", ..."), {lo: 1, hi: 2} for a record element (at most 16 members), {...} for a named
+  // record member (its members are fields of their own), hex bytes for opaque.
   std::string text;
   uint64_t bits = 0;    // integer-like kinds (incl. bool, enum, pointer): raw value,
                         // zero-extended from value_bits()

@@ -75,13 +75,23 @@ Result<Field> element_field(const Field& array, uint64_t index) {
   return out;
 }
 
-Result<Field> resolve_field(const Layout& layout, std::string_view path) {
-  // State: members are looked up in `scope` among fields whose parent is `parent`;
-  // `base` is the scope layout's offset from the start of `layout`.
-  const Layout* scope = &layout;
+namespace {
+// Where a resolution ended: members are looked up in `scope` among fields whose parent is
+// `parent`; `base` is the scope layout's offset from the start of the outer layout.
+struct Resolution {
+  const Layout* scope = nullptr;
   int parent = -1;
   uint64_t base = 0;
   std::optional<Field> cur;
+};
+
+Result<Resolution> resolve(const Layout& layout, std::string_view path) {
+  Resolution res;
+  const Layout*& scope = res.scope;
+  int& parent = res.parent;
+  uint64_t& base = res.base;
+  std::optional<Field>& cur = res.cur;
+  scope = &layout;
   std::string done;  // the path resolved so far
   size_t i = 0;
   auto bad = [&](std::string why) {
@@ -162,7 +172,55 @@ Result<Field> resolve_field(const Layout& layout, std::string_view path) {
     done = cur->path;
     i = j;
   }
-  return *cur;
+  return res;
+}
+
+// A member of `scope` (index i) placed like resolve() places fields: offsets from the
+// outer layout, path under `prefix`.
+Field place(const Field& f, uint64_t base, const std::string& prefix, int depth_shift) {
+  Field out = f;
+  out.offset += base;
+  out.bit_offset += base * 8;
+  out.path = prefix + "." + f.path;
+  out.depth = static_cast<unsigned>(static_cast<int>(f.depth) + depth_shift);
+  out.parent = -1;
+  return out;
+}
+}  // namespace
+
+Result<Field> resolve_field(const Layout& layout, std::string_view path) {
+  Result<Resolution> res = resolve(layout, path);
+  if (!res) return res.error();
+  return *res->cur;
+}
+
+Result<std::vector<Field>> resolve_subtree(const Layout& layout, std::string_view path) {
+  Result<Resolution> res = resolve(layout, path);
+  if (!res) return res.error();
+  const Resolution& r = *res;
+  std::vector<Field> out{*r.cur};
+  if (r.cur->kind != FieldKind::record) return out;
+  if (r.parent >= 0 && r.scope->fields[r.parent].kind == FieldKind::record &&
+      r.scope->fields[r.parent].name == r.cur->name) {
+    // A named record member of `scope`: its members follow it in pre-order.
+    const Field& member = r.scope->fields[r.parent];
+    const std::string scope_prefix = r.cur->path.substr(0, r.cur->path.size() - member.path.size());
+    for (size_t k = static_cast<size_t>(r.parent) + 1;
+         k < r.scope->fields.size() && r.scope->fields[k].depth > member.depth; ++k) {
+      Field f = r.scope->fields[k];
+      f.offset += r.base;
+      f.bit_offset += r.base * 8;
+      f.path = scope_prefix + f.path;
+      f.depth = r.cur->depth + (f.depth - member.depth);
+      if (r.scope != &layout) f.parent = -1;  // indices of the outer layout stay valid
+      out.push_back(std::move(f));
+    }
+  } else if (r.cur->record) {
+    // An element of an array of records: the element's own layout.
+    for (const Field& f : r.cur->record->fields)
+      out.push_back(place(f, r.cur->offset, r.cur->path, static_cast<int>(r.cur->depth) + 1));
+  }
+  return out;
 }
 
 }  // namespace memview

@@ -19,6 +19,7 @@ namespace {
 
 constexpr size_t kMaxArrayText = 64;   // elements shown in an array's text
 constexpr size_t kMaxOpaqueText = 64;  // bytes shown for an opaque value
+constexpr size_t kMaxRecordText = 16;  // members shown in a record element's text
 constexpr int kMaxCasAttempts = 1000000;
 
 Error field_error(Errc code, const Field& f, std::string why) {
@@ -321,6 +322,7 @@ Result<std::vector<std::byte>> encode_float(const Field& f, std::string_view tex
 }
 
 FieldValue decode_in(const Field& f, std::span<const std::byte> object, unsigned depth);
+Status check_field_shape(const Field& f);
 
 std::string decode_array_text(const Field& f, std::span<const std::byte> object, unsigned depth) {
   const Field& e = *f.element;
@@ -335,7 +337,7 @@ std::string decode_array_text(const Field& f, std::span<const std::byte> object,
     if (i) out += ", ";
     Result<Field> ef = element_field(f, i);
     uint64_t first = 0, end = 0;
-    if (!ef || !field_span(*ef, object.size(), first, end)) {
+    if (!ef || !check_field_shape(*ef) || !field_span(*ef, object.size(), first, end)) {
       out += "?";
       continue;
     }
@@ -343,6 +345,31 @@ std::string decode_array_text(const Field& f, std::span<const std::byte> object,
   }
   out += "]";
   return out;
+}
+
+// "{lo: 1, hi: 2}" for a record element (whose members are not listed in the layout).
+std::string record_text(const Field& f, std::span<const std::byte> object, unsigned depth) {
+  std::string out = "{";
+  size_t shown = 0;
+  for (const Field& m0 : f.record->fields) {
+    if (m0.depth != 0) continue;  // nested members show inside their parent's text
+    if (shown == kMaxRecordText) {
+      out += ", ...";
+      break;
+    }
+    Field m = m0;
+    m.offset += f.offset;
+    m.bit_offset += f.offset * 8;
+    uint64_t first = 0, end = 0;
+    std::string value = "?";
+    if (m.kind == FieldKind::record && !m.record) {
+      value = "{...}";
+    } else if (check_field_shape(m) && field_span(m, object.size(), first, end)) {
+      value = decode_in(m, object, depth + 1).text;
+    }
+    out += (shown++ ? ", " : "") + m.name + ": " + value;
+  }
+  return out + "}";
 }
 
 // Decodes a field already checked to fit in `object` (flexible arrays: what is there).
@@ -421,7 +448,7 @@ FieldValue decode_in(const Field& f, std::span<const std::byte> object, unsigned
       }
       return v;
     case FieldKind::record:
-      v.text = "{...}";
+      v.text = f.record && depth <= 8 ? record_text(f, object, depth) : "{...}";
       return v;
     default:
       v.text = hex_short(bytes);

@@ -65,9 +65,11 @@ void setup_demo(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<DemoCmdOptions>();
   CLI::App* sub = app.add_subcommand(
       "demo", "Create the demo mapping and keep writing realistic data into it until stopped");
-  sub->add_option("--name", opts->name, "Name of the demo object (default memview-demo)");
-  sub->add_option("--seconds", opts->seconds, "Stop by itself after N seconds");
-  sub->add_option("--interval-ms", opts->interval_ms, "Time between updates (default 50)");
+  sub->add_option("--name", opts->name, "Name of the demo object (default memview-demo)")
+      ->type_name("NAME");
+  sub->add_option("--seconds", opts->seconds, "Stop by itself after N seconds")->type_name("N");
+  sub->add_option("--interval-ms", opts->interval_ms, "Time between updates (default 50)")
+      ->type_name("MS");
   sub->callback([opts, &exit_code] { exit_code = run_demo(*opts); });
 }
 

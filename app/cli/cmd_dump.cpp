@@ -90,9 +90,12 @@ void setup_dump(CLI::App& app, int& exit_code) {
   CLI::App* sub = app.add_subcommand("dump", "Print bytes of an object (hexdump -C layout or raw)");
   sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
       ->required();
-  sub->add_option("--offset", opts->offset, "First byte (decimal or 0x hex; default 0)");
-  sub->add_option("--length", opts->length, "Number of bytes (default: to the end)");
+  sub->add_option("--offset", opts->offset, "First byte (decimal or 0x hex; default 0)")
+      ->type_name("N");
+  sub->add_option("--length", opts->length, "Number of bytes (default: to the end)")
+      ->type_name("N");
   sub->add_option("--format", opts->format, "hex (hexdump -C layout, default) or raw")
+      ->type_name("hex|raw")
       ->check(CLI::IsMember({"hex", "raw"}));
   sub->callback([opts, &exit_code] { exit_code = run_dump(*opts); });
 }

@@ -224,13 +224,15 @@ void setup_poke(CLI::App& app, int& exit_code) {
   auto* types = sub->add_option_group("typed value", "Write one number instead of HEX bytes");
   for (size_t i = 0; i < kTypeCount; ++i) {
     const std::string name = scalar_name(kTypes[i]);
-    types->add_option("--" + name, opts->typed[i], fmt::format("A {} value", name))
+    types->add_option("--" + name, opts->typed[i], fmt::format("Write a {} value", name))
+        ->type_name("VALUE")
         ->allow_extra_args(false);
   }
   sub->add_flag("--be", opts->big_endian, "Store the typed value big-endian (default little)");
   sub->add_option("--batch", opts->batch,
                   "Read many pokes from FILE ('-' = stdin), one 'OFFSET HEX' per line; all are "
-                  "checked before any is written");
+                  "checked before any is written")
+      ->type_name("FILE");
   sub->callback([opts, &exit_code] { exit_code = run_poke(*opts); });
 }
 

@@ -136,12 +136,15 @@ void setup_watch(CLI::App& app, int& exit_code) {
       "watch", "Poll a window and print every change, resize and removal until stopped");
   sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
       ->required();
-  sub->add_option("--offset", opts->offset, "First byte of the window (default 0)");
+  sub->add_option("--offset", opts->offset, "First byte of the window (default 0)")->type_name("N");
   sub->add_option("--length", opts->length,
-                  "Bytes in the window (default: to the end, following resizes)");
-  sub->add_option("--interval-ms", opts->interval_ms, "Time between polls (default 100)");
+                  "Bytes in the window (default: to the end, following resizes)")
+      ->type_name("N");
+  sub->add_option("--interval-ms", opts->interval_ms, "Time between polls (default 100)")
+      ->type_name("MS");
   sub->add_option("--count", opts->count,
-                  "Stop after N polls (default 0: until stopped or removed)");
+                  "Stop after N polls (default 0: until stopped or removed)")
+      ->type_name("N");
   sub->callback([opts, &exit_code] { exit_code = run_watch(*opts); });
 }
 

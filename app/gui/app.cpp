@@ -1,0 +1,353 @@
+#include "app.h"
+
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "views/banner.h"
+#include "views/hex_view.h"
+#include "views/inspector_view.h"
+
+namespace memview::gui {
+
+namespace {
+
+double steady_ms() {
+  return std::chrono::duration<double, std::milli>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+App::App(AppOptions options) : options_(std::move(options)) {
+  config_path = options_.config_dir.empty() ? config_dir() : options_.config_dir;
+  settings = load_settings(config_path, &settings_error);
+  palette = palette_for(settings.theme);
+}
+
+App::~App() {
+  save_settings_if_dirty();
+  sessions.clear();  // before the demo producer unlinks its object
+  demo.reset();
+}
+
+void App::save_settings_if_dirty() {
+  if (!dirty_ || !options_.persist) return;
+  dirty_ = false;
+  settings_error = save_settings(config_path, settings);
+}
+
+void App::set_theme(Theme theme) {
+  if (settings.theme != theme) mark_dirty();
+  settings.theme = theme;
+}
+
+Session* App::session_by_id(int id) {
+  for (auto& s : sessions) {
+    if (s->id == id) return s.get();
+  }
+  return nullptr;
+}
+
+Session* App::active_session() {
+  return session_by_id(active_id);
+}
+
+void App::close_session(int id) {
+  close_requests_.push_back(id);
+}
+
+Status App::open(const std::string& spec, const OpenOptions& options) {
+  auto opened = Session::open(spec, options, next_id_);
+  if (!opened.ok()) {
+    open_view.error = fmt::format("cannot open '{}': {}", spec, opened.error().message);
+    open_view.spec_text = spec;
+    open_view.focus_input = true;
+    select_request_ = 0;
+    return opened.error();
+  }
+  std::unique_ptr<Session> s = std::move(opened.value());
+  // The same object open twice would be two editors with separate undo journals: select
+  // the existing tab instead.
+  for (auto& other : sessions) {
+    if (other->info().spec == s->info().spec && other->options.read_only == options.read_only) {
+      select_request_ = other->id;
+      open_view.error.clear();
+      return {};
+    }
+  }
+  ++next_id_;
+  s->hex.bytes_per_row = settings.bytes_per_row;
+  s->hex.fade_seconds = settings.fade_seconds;
+  select_request_ = s->id;
+  open_view.error.clear();
+  settings.remember(spec);
+  mark_dirty();
+  sessions.push_back(std::move(s));
+  return {};
+}
+
+Status App::start_demo(const DemoOptions& options) {
+  if (!demo) {
+    auto started = DemoRunner::start(options);
+    if (!started.ok()) {
+      open_view.error = "cannot start the demo: " + started.error().message;
+      select_request_ = 0;
+      return started.error();
+    }
+    demo = std::move(started.value());
+  }
+  return open(demo->spec());
+}
+
+void App::draw_menu() {
+  if (!ImGui::BeginMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open...", "Ctrl+O")) select_request_ = 0;
+    if (ImGui::MenuItem("Open demo", nullptr, false, true)) (void)start_demo();
+    Session* s = active_session();
+    if (ImGui::MenuItem("Close tab", "Ctrl+W", false, s != nullptr)) close_session(s->id);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Dark theme", nullptr, settings.theme == Theme::dark)) {
+      set_theme(Theme::dark);
+    }
+    if (ImGui::MenuItem("Light theme", nullptr, settings.theme == Theme::light)) {
+      set_theme(Theme::light);
+    }
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem("Keys...", "F1")) help_request_ = true;
+    ImGui::EndMenu();
+  }
+  ImGui::EndMenuBar();
+}
+
+void App::draw_help_popup() {
+  if (help_request_) {
+    ImGui::OpenPopup("Keys");
+    help_request_ = false;
+  }
+  if (!ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  static const char* const kKeys[][2] = {
+      {"Arrows, PageUp/PageDown", "move the cursor"},
+      {"Home/End, Ctrl+Home/End", "start/end of the row, of the object"},
+      {"Shift + movement, mouse drag", "select"},
+      {"0-9 a-f (hex column)", "two digits write the byte at once"},
+      {"characters (ASCII column)", "write the character"},
+      {"Tab", "switch between hex and ASCII columns"},
+      {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
+      {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex at the cursor"},
+      {"Ctrl+Z / Ctrl+Y", "undo / redo (refused if someone changed the bytes since)"},
+      {"double-click", "edit a byte"},
+      {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
+  };
+  if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
+    for (const auto& k : kKeys) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(k[0]);
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextUnformatted(k[1]);
+    }
+    ImGui::EndTable();
+  }
+  if (ImGui::Button("Close") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false)) {
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
+void App::draw_toolbar(Session& s) {
+  HexViewState& h = s.hex;
+  bool refocus = false;
+  if (ImGui::Checkbox("Pause", &h.paused)) refocus = true;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("freeze the display: no polling");
+  ImGui::SameLine();
+  ImGui::TextUnformatted("bytes/row");
+  for (int bpr : {8, 16, 32}) {
+    ImGui::SameLine();
+    ImGui::PushID(bpr);
+    if (ImGui::RadioButton(std::to_string(bpr).c_str(), h.bytes_per_row == bpr)) {
+      h.bytes_per_row = bpr;
+      h.scroll_to_cursor = true;
+      settings.bytes_per_row = bpr;
+      mark_dirty();
+      refocus = true;
+    }
+    ImGui::PopID();
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0000000000000").x);
+  if (ImGui::SliderFloat("fade", &h.fade_seconds, 0.1f, 5.0f, "%.1f s",
+                         ImGuiSliderFlags_Logarithmic)) {
+    settings.fade_seconds = h.fade_seconds;
+    mark_dirty();
+  }
+  if (ImGui::IsItemDeactivated()) refocus = true;
+  ImGui::SameLine();
+  if (ImGui::Button("Go to... (Ctrl+G)")) {
+    h.goto_request = true;
+    refocus = true;
+  }
+  ImGui::SameLine();
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
+                     h.column == HexColumn::hex ? "hex" : "ASCII");
+  if (!h.message.empty()) {
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, h.message_is_error ? palette.error_text : palette.ok_text);
+    ImGui::TextUnformatted(h.message.c_str());
+    ImGui::PopStyleColor();
+  }
+  if (refocus) h.focus_request = true;
+}
+
+void App::draw_session(Session& s, int64_t now_ns) {
+  switch (draw_banner(s.banner, palette)) {
+    case BannerAction::reopen: {
+      Status st = s.reopen();
+      if (!st.ok()) s.banner.reopen_error = st.error().message;
+      break;
+    }
+    case BannerAction::close_tab:
+      close_session(s.id);
+      break;
+    case BannerAction::none:
+      break;
+  }
+  draw_toolbar(s);
+
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float side_w = std::min(avail.x * 0.45f, ImGui::CalcTextSize("0").x * 40.0f);
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+
+  // Frame order: input and layout, requests, one poll, then drawing from what it read.
+  HexViewContext hctx{s.info(), s.poller->tracker(), s.editor.get(), palette, now_ns};
+  hex_view_begin(s.hex, hctx, ImVec2(std::max(50.0f, avail.x - side_w - spacing), avail.y));
+  hex_view_request(s.hex, s.info(), *s.poller);
+  inspector_request(s.inspector, s.hex.cursor, *s.poller);
+  // Overlay fields will be requested here too (issue 4).
+  s.poll(now_ns);
+  hex_view_end(s.hex, hctx);
+
+  ImGui::SameLine();
+  ImGui::BeginChild("##side", ImVec2(0, avail.y), false);
+  InspectorContext ictx{s.info(), s.poller->tracker(), s.editor.get(), palette, s.hex.cursor};
+  draw_inspector(s.inspector, ictx);
+  if (s.inspector.edit_finished) {
+    s.inspector.edit_finished = false;
+    s.hex.focus_request = true;  // keyboard back to the grid
+  }
+  // The Overlays panel (issue 4: typed struct overlays from C headers) goes here, below
+  // the inspector, drawing from the same tracker and editing through the same editor.
+  ImGui::EndChild();
+}
+
+void App::frame(int64_t now_ns) {
+  const double t0 = steady_ms();
+  ImGuiIO& io = ImGui::GetIO();
+  if (!theme_applied_ || applied_theme_ != settings.theme) {
+    palette = apply_theme(settings.theme);
+    applied_theme_ = settings.theme;
+    theme_applied_ = true;
+  }
+  for (auto& s : sessions) s->polled_this_frame = false;
+
+  // Global shortcuts.
+  if (io.KeyCtrl && !io.KeyShift && !io.KeyAlt) {
+    if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) select_request_ = 0;
+    if (ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit_ = true;
+    if (ImGui::IsKeyPressed(GLFW_KEY_W, false) && active_session()) close_session(active_id);
+  }
+  if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) help_request_ = true;
+
+  ImGui::SetNextWindowPos(ImVec2(0, 0));
+  ImGui::SetNextWindowSize(io.DisplaySize);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(8, 4));
+  ImGui::Begin("memview", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
+                   ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_MenuBar |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  ImGui::PopStyleVar();
+  draw_menu();
+
+  const float status_h = ImGui::GetFrameHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  ImGui::BeginChild("##body", ImVec2(0, -status_h), false,
+                    ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse);
+  int shown = 0;
+  if (ImGui::BeginTabBar("##tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
+    const int select = select_request_;
+    select_request_ = -1;
+    if (ImGui::BeginTabItem("Open", nullptr, select == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      if (select == 0) open_view.focus_input = true;
+      shown = 0;
+      OpenRequest req = draw_open_view(open_view, settings, palette, now_ns);
+      if (req.open) (void)open(req.spec, req.options);
+      ImGui::EndTabItem();
+    }
+    for (auto& sp : sessions) {
+      Session& s = *sp;
+      bool keep = true;
+      const std::string label = fmt::format("{}{}###session{}", s.info().name,
+                                            s.poller->removed() ? " (removed)" : "", s.id);
+      const bool selected_now = select == s.id;
+      if (ImGui::BeginTabItem(label.c_str(), &keep,
+                              selected_now ? ImGuiTabItemFlags_SetSelected : 0)) {
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.info().spec.c_str());
+        if (shown != s.id && active_id != s.id) s.hex.focus_request = true;
+        shown = s.id;
+        draw_session(s, now_ns);
+        ImGui::EndTabItem();
+      }
+      if (!keep) close_session(s.id);
+    }
+    ImGui::EndTabBar();
+  }
+  active_id = shown;
+  ImGui::EndChild();
+
+  StatusBarInput sb;
+  sb.frame = stats;
+  sb.discovered = open_view.objects.size();
+  if (Session* s = active_session()) {
+    sb.info = &s->info();
+    sb.hex = &s->hex;
+    sb.changes_per_second = s->poller->changes_per_second(now_ns);
+    sb.removed = s->poller->removed();
+  }
+  draw_status_bar(sb, palette);
+  draw_help_popup();
+  ImGui::End();
+
+  // Tabs not shown still poll (no ranges: a refresh), so removal and resizes are noticed.
+  for (auto& s : sessions) {
+    if (!s->polled_this_frame) s->poll(now_ns);
+  }
+  for (int id : close_requests_) {
+    sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
+                                  [id](const auto& s) { return s->id == id; }),
+                   sessions.end());
+    if (active_id == id) active_id = 0;
+  }
+  close_requests_.clear();
+  if (dirty_ && !ImGui::IsAnyItemActive()) save_settings_if_dirty();
+
+  const double cpu = steady_ms() - t0;
+  stats.cpu_ms = stats.cpu_ms == 0 ? cpu : stats.cpu_ms * 0.9 + cpu * 0.1;
+  if (last_frame_ns_ != 0) {
+    const double dt = static_cast<double>(now_ns - last_frame_ns_) / 1e6;
+    stats.frame_ms = stats.frame_ms == 0 ? dt : stats.frame_ms * 0.9 + dt * 0.1;
+  }
+  last_frame_ns_ = now_ns;
+}
+
+}  // namespace memview::gui

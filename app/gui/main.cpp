@@ -1,0 +1,207 @@
+// memview: GLFW window, OpenGL context and ImGui setup. Everything else is in
+// memview_gui_lib (App::frame draws the UI).
+#include <GLFW/glfw3.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb/stb_image.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "app.h"
+#include "fonts.h"
+#include "input_queue.h"
+#include "memview/clock.h"
+#include "settings.h"
+
+namespace {
+
+memview::gui::InputQueue g_input;
+// SIGINT/SIGTERM end the loop normally, so the demo object is unlinked and settings saved.
+volatile std::sig_atomic_t g_stop = 0;
+void on_signal(int) {
+  g_stop = 1;
+}
+
+void on_glfw_error(int code, const char* text) {
+  std::fprintf(stderr, "memview: GLFW error %d: %s\n", code, text);
+}
+
+// Keys and characters only queue; the frame loop feeds them to ImGui (see input_queue.h).
+void on_key(GLFWwindow*, int key, int scancode, int action, int mods) {
+  g_input.push_key(key, scancode, action, mods);
+}
+void on_char(GLFWwindow*, unsigned int c) {
+  g_input.push_char(c);
+}
+
+void set_window_icon(GLFWwindow* window) {
+  for (const char* path : {MEMVIEW_ICON_INSTALLED, MEMVIEW_ICON_SOURCE}) {
+    if (access(path, R_OK) != 0) continue;
+    int w = 0, h = 0, n = 0;
+    unsigned char* pixels = stbi_load(path, &w, &h, &n, 4);
+    if (!pixels) continue;
+    GLFWimage image{w, h, pixels};
+    glfwSetWindowIcon(window, 1, &image);
+    stbi_image_free(pixels);
+    return;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App cli{"memview: a live viewer and editor for named shared memory"};
+  std::vector<std::string> specs;
+  bool demo = false;
+  bool read_only = false;
+  std::string theme;
+  int bytes_per_row = 0;
+  std::string font;
+  cli.add_option("SPEC", specs,
+                 "sources to open: NAME or shm:NAME, file:PATH, sysv:ID, sysvkey:KEY");
+  cli.add_flag("--demo", demo, "start the built-in demo producer and open its mapping");
+  cli.add_flag("--read-only", read_only, "open the sources read-only");
+  cli.add_option("--theme", theme, "dark or light")->check(CLI::IsMember({"dark", "light"}));
+  cli.add_option("--bytes-per-row", bytes_per_row, "8, 16 or 32")
+      ->check(CLI::IsMember({8, 16, 32}));
+  cli.add_option("--font", font, "a TrueType font file (default: DejaVu Sans Mono)");
+  cli.set_version_flag("--version", MEMVIEW_VERSION);
+  CLI11_PARSE(cli, argc, argv);
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  glfwSetErrorCallback(on_glfw_error);
+  if (!glfwInit()) {
+    std::fprintf(stderr, "error: cannot initialise GLFW (is DISPLAY set?)\n");
+    return 1;
+  }
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+  glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  GLFWwindow* window = glfwCreateWindow(1400, 860, "memview", nullptr, nullptr);
+  if (!window) {
+    std::fprintf(stderr, "error: cannot create an OpenGL 3.0 window\n");
+    glfwTerminate();
+    return 1;
+  }
+  glfwMakeContextCurrent(window);
+  glfwSwapInterval(1);
+  set_window_icon(window);
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  // The layout goes under the XDG config directory, never the working directory.
+  std::string ini_path;
+  const std::string dir = memview::gui::config_dir();
+  if (!dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (!ec) ini_path = dir + "/imgui.ini";
+  }
+  io.IniFilename = ini_path.empty() ? nullptr : ini_path.c_str();
+  io.LogFilename = nullptr;
+
+  float xscale = 1.0f, yscale = 1.0f;
+  glfwGetWindowContentScale(window, &xscale, &yscale);
+  const float scale = std::max(xscale, yscale);
+  memview::gui::load_fonts(io, scale, font);
+  memview::gui::scale_style(scale);
+
+  // Callbacks are installed here, not by the backend: keys and characters go through the
+  // queue; the others go straight to the backend.
+  ImGui_ImplGlfw_InitForOpenGL(window, /*install_callbacks=*/false);
+  glfwSetKeyCallback(window, on_key);
+  glfwSetCharCallback(window, on_char);
+  glfwSetMouseButtonCallback(window, ImGui_ImplGlfw_MouseButtonCallback);
+  glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
+  glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+  glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
+  glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+  ImGui_ImplOpenGL3_Init("#version 130");
+
+  int exit_code = 0;
+  {
+    memview::gui::App app;
+    if (!theme.empty()) {
+      app.set_theme(theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
+    }
+    if (bytes_per_row) app.settings.bytes_per_row = bytes_per_row;
+    if (demo) {
+      if (auto st = app.start_demo(); !st.ok()) {
+        std::fprintf(stderr, "error: cannot start the demo: %s\n", st.error().message.c_str());
+      }
+    }
+    for (const std::string& spec : specs) {
+      memview::OpenOptions options;
+      options.read_only = read_only;
+      if (auto st = app.open(spec, options); !st.ok()) {
+        // The Open view shows it too; the viewer stays up so the user can fix the spec.
+        std::fprintf(stderr, "error: cannot open '%s': %s\n", spec.c_str(),
+                     st.error().message.c_str());
+      }
+    }
+
+    const memview::gui::InputSink sink{
+        [window](int key, int scancode, int action, int mods) {
+          ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+        },
+        [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }};
+    using clock = std::chrono::steady_clock;
+    const auto frame_period = std::chrono::microseconds(16667);
+    auto frame_start = clock::now();
+    std::string title;
+    while (!glfwWindowShouldClose(window) && !app.quit_requested() && !g_stop) {
+      // Frames run continuously (the mapping is polled every frame) at about 60 Hz; input
+      // wakes the loop early, and queued keys keep it running until they are delivered.
+      const auto due = frame_start + frame_period;
+      const auto now = clock::now();
+      if (g_input.empty() && now < due) {
+        glfwWaitEventsTimeout(std::chrono::duration<double>(due - now).count());
+      } else {
+        glfwPollEvents();
+      }
+      frame_start = clock::now();
+      g_input.drain_frame(sink);
+
+      ImGui_ImplOpenGL3_NewFrame();
+      ImGui_ImplGlfw_NewFrame();
+      ImGui::NewFrame();
+      app.frame(memview::now_ns());
+      ImGui::Render();
+
+      std::string want = "memview";
+      if (memview::gui::Session* s = app.active_session()) want += " - " + s->info().spec;
+      if (want != title) {
+        title = want;
+        glfwSetWindowTitle(window, title.c_str());
+      }
+      int w = 0, h = 0;
+      glfwGetFramebufferSize(window, &w, &h);
+      glViewport(0, 0, w, h);
+      const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+      glClearColor(bg.x, bg.y, bg.z, 1.0f);
+      glClear(GL_COLOR_BUFFER_BIT);
+      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+      glfwSwapBuffers(window);
+    }
+    app.save_settings_if_dirty();
+  }
+
+  ImGui_ImplOpenGL3_Shutdown();
+  ImGui_ImplGlfw_Shutdown();
+  ImGui::DestroyContext();
+  glfwDestroyWindow(window);
+  glfwTerminate();
+  return exit_code;
+}

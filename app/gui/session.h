@@ -1,0 +1,51 @@
+// One open source in the viewer (one tab): the Source, its Poller (the only reader) and
+// Editor (the only writer), and the plain state of the views that show it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "memview/editor.h"
+#include "memview/poller.h"
+#include "memview/result.h"
+#include "memview/source.h"
+#include "memview/source_spec.h"
+#include "views/banner.h"
+#include "views/hex_view.h"
+#include "views/inspector_view.h"
+
+namespace memview::gui {
+
+struct Session {
+  int id = 0;        // unique per App, for ImGui IDs and tab selection
+  std::string spec;  // what the user typed (reopen uses it)
+  OpenOptions options;
+  SourcePtr source;
+  std::unique_ptr<Poller> poller;
+  std::unique_ptr<Editor> editor;
+
+  HexViewState hex;
+  InspectorState inspector;
+  BannerState banner;
+
+  // Per frame: whether poll() ran in this frame, and what it saw.
+  bool polled_this_frame = false;
+  uint64_t last_changed_bytes = 0;
+  int64_t last_poll_ns = 0;
+
+  static Result<std::unique_ptr<Session>> open(const std::string& spec, const OpenOptions& options,
+                                               int id);
+
+  // Opens the spec again (after removal/resize) and replaces source, poller and editor.
+  // The undo journal is dropped: its addresses may mean other bytes now. View state stays.
+  Status reopen();
+
+  // One poll of the requested ranges (unless paused); turns source events into banners.
+  void poll(int64_t now_ns);
+
+  const SourceInfo& info() const { return source->info(); }
+};
+
+}  // namespace memview::gui

@@ -1,0 +1,36 @@
+// Persistent viewer settings and the list of recent sources, kept as JSON under the XDG
+// config directory ($XDG_CONFIG_HOME/memview, else ~/.config/memview), never the working
+// directory. ImGui's window layout (imgui.ini) lives in the same directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace memview::gui {
+
+enum class Theme { dark, light };
+
+struct Settings {
+  Theme theme = Theme::dark;
+  int bytes_per_row = 16;           // 8, 16 or 32
+  float fade_seconds = 1.0f;        // how long a foreign change glows
+  std::vector<std::string> recent;  // most recent first
+
+  static constexpr size_t kMaxRecent = 12;
+  // Moves (or adds) spec to the front of the recent list.
+  void remember(const std::string& spec);
+};
+
+// "$XDG_CONFIG_HOME/memview" or "$HOME/.config/memview"; empty when neither is set.
+std::string config_dir();
+
+// Loads settings.json from `dir`; a missing or malformed file gives the defaults (and a
+// malformed one an error message in *error when given).
+Settings load_settings(const std::string& dir, std::string* error = nullptr);
+// Writes settings.json atomically (temp file + rename); creates the directory. Returns an
+// error message, empty on success.
+std::string save_settings(const std::string& dir, const Settings& settings);
+
+const char* theme_name(Theme t);
+
+}  // namespace memview::gui

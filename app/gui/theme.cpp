@@ -1,0 +1,79 @@
+#include "theme.h"
+
+namespace memview::gui {
+
+namespace {
+
+ImU32 rgba(int r, int g, int b, int a = 255) {
+  return IM_COL32(r, g, b, a);
+}
+
+}  // namespace
+
+Palette palette_for(Theme theme) {
+  Palette p;
+  if (theme == Theme::dark) {
+    p.address = rgba(110, 150, 200);
+    p.header = rgba(110, 150, 200, 170);
+    p.text = rgba(225, 228, 232);
+    p.zero = rgba(110, 114, 122);
+    p.unreadable = rgba(220, 90, 90);
+    p.pending = rgba(255, 210, 80);
+    p.glow = rgba(255, 150, 30, 150);  // at full strength; fades to 0
+    p.own_edit = rgba(60, 130, 255, 90);
+    p.own_edit_text = rgba(150, 200, 255);
+    p.selection = rgba(70, 110, 190, 150);
+    p.cursor = rgba(255, 255, 255, 230);
+    p.cursor_shadow = rgba(255, 255, 255, 90);
+    p.row_stripe = rgba(255, 255, 255, 8);
+    p.warning_bg = rgba(120, 70, 20, 255);
+    p.error_text = rgba(255, 110, 100);
+    p.ok_text = rgba(120, 210, 130);
+    p.dim_text = rgba(150, 150, 160);
+  } else {
+    p.address = rgba(30, 80, 150);
+    p.header = rgba(30, 80, 150, 170);
+    p.text = rgba(20, 22, 26);
+    p.zero = rgba(160, 162, 170);
+    p.unreadable = rgba(190, 30, 30);
+    p.pending = rgba(190, 110, 0);
+    p.glow = rgba(255, 150, 0, 140);
+    p.own_edit = rgba(60, 130, 255, 70);
+    p.own_edit_text = rgba(10, 70, 190);
+    p.selection = rgba(90, 140, 230, 110);
+    p.cursor = rgba(0, 0, 0, 220);
+    p.cursor_shadow = rgba(0, 0, 0, 80);
+    p.row_stripe = rgba(0, 0, 0, 8);
+    p.warning_bg = rgba(255, 215, 150, 255);
+    p.error_text = rgba(190, 30, 30);
+    p.ok_text = rgba(20, 130, 40);
+    p.dim_text = rgba(100, 100, 110);
+  }
+  return p;
+}
+
+Palette apply_theme(Theme theme) {
+  ImGuiStyle& style = ImGui::GetStyle();
+  if (theme == Theme::dark) {
+    ImGui::StyleColorsDark(&style);
+    ImVec4* c = style.Colors;
+    c[ImGuiCol_WindowBg] = ImVec4(0.10f, 0.11f, 0.13f, 1.0f);
+    c[ImGuiCol_ChildBg] = ImVec4(0.08f, 0.09f, 0.10f, 1.0f);
+    c[ImGuiCol_PopupBg] = ImVec4(0.13f, 0.14f, 0.17f, 0.98f);
+    c[ImGuiCol_MenuBarBg] = ImVec4(0.13f, 0.14f, 0.17f, 1.0f);
+    c[ImGuiCol_Tab] = ImVec4(0.16f, 0.20f, 0.27f, 1.0f);
+    c[ImGuiCol_TabActive] = ImVec4(0.22f, 0.35f, 0.55f, 1.0f);
+  } else {
+    ImGui::StyleColorsLight(&style);
+    ImVec4* c = style.Colors;
+    c[ImGuiCol_WindowBg] = ImVec4(0.96f, 0.96f, 0.97f, 1.0f);
+    c[ImGuiCol_ChildBg] = ImVec4(1.0f, 1.0f, 1.0f, 1.0f);
+  }
+  style.WindowRounding = 0.0f;
+  style.FrameRounding = 3.0f;
+  style.TabRounding = 3.0f;
+  style.WindowBorderSize = 0.0f;
+  return palette_for(theme);
+}
+
+}  // namespace memview::gui

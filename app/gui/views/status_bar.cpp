@@ -1,0 +1,74 @@
+#include "views/status_bar.h"
+
+#include <imgui.h>
+
+#include <fmt/format.h>
+
+namespace memview::gui {
+
+std::string human_size(uint64_t n) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(n);
+  int u = 0;
+  while (v >= 1024.0 && u < 4) {
+    v /= 1024.0;
+    ++u;
+  }
+  return u == 0 ? fmt::format("{} B", n) : fmt::format("{:.1f} {}", v, units[u]);
+}
+
+std::vector<std::string> status_fields(const StatusBarInput& in) {
+  std::vector<std::string> f;
+  if (in.info) {
+    const SourceInfo& i = *in.info;
+    f.push_back(i.spec);
+    f.push_back(fmt::format("{} bytes ({}){}", i.size, human_size(i.size),
+                            i.size_exact ? "" : " page-rounded"));
+    if (in.removed) {
+      f.push_back("removed");
+    } else if (i.writable) {
+      f.push_back("read-write");
+    } else {
+      f.push_back(i.read_only_reason.empty() ? "read-only" : "read-only: " + i.read_only_reason);
+    }
+    if (in.hex) {
+      const HexViewState& h = *in.hex;
+      const uint64_t off = h.cursor - i.base;
+      f.push_back(i.base == 0 ? fmt::format("cursor 0x{:x} ({})", h.cursor, off)
+                              : fmt::format("cursor 0x{:x} (+{})", h.cursor, off));
+      if (h.has_selection()) {
+        const ByteRange r = h.selection_or_cursor();
+        f.push_back(fmt::format("selected {} bytes", r.length));
+      }
+      if (h.paused) f.push_back("PAUSED");
+    }
+    f.push_back(fmt::format("{:.0f} changes/s", in.changes_per_second));
+  } else {
+    f.push_back(fmt::format("{} objects", in.discovered));
+  }
+  f.push_back(fmt::format("frame {:.2f} ms ({:.0f} fps)", in.frame.cpu_ms,
+                          in.frame.frame_ms > 0 ? 1000.0 / in.frame.frame_ms : 0.0));
+  return f;
+}
+
+void draw_status_bar(const StatusBarInput& in, const Palette& pal) {
+  const std::vector<std::string> fields = status_fields(in);
+  const ImVec4 dim = ImGui::ColorConvertU32ToFloat4(pal.dim_text);
+  ImGui::Separator();
+  for (size_t k = 0; k < fields.size(); ++k) {
+    if (k) {
+      ImGui::SameLine();
+      ImGui::TextColored(dim, "|");
+      ImGui::SameLine();
+    }
+    const bool warn =
+        fields[k].rfind("read-only", 0) == 0 || fields[k] == "removed" || fields[k] == "PAUSED";
+    if (warn) {
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "%s", fields[k].c_str());
+    } else {
+      ImGui::TextUnformatted(fields[k].c_str());
+    }
+  }
+}
+
+}  // namespace memview::gui

@@ -1,0 +1,34 @@
+// The status bar: source, size, read-write or read-only (and why), cursor, selection,
+// changes per second, frame time.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "memview/source.h"
+#include "theme.h"
+#include "views/hex_view.h"
+
+namespace memview::gui {
+
+struct FrameStats {
+  double cpu_ms = 0;    // time to build the last frame (UI + poll), smoothed
+  double frame_ms = 0;  // time between frames, smoothed
+};
+
+struct StatusBarInput {
+  const SourceInfo* info = nullptr;  // null when no source is shown (the Open tab)
+  const HexViewState* hex = nullptr;
+  double changes_per_second = 0;
+  bool removed = false;
+  FrameStats frame;
+  size_t discovered = 0;  // objects listed (Open tab)
+};
+
+// The fields shown, left to right (also what tests read).
+std::vector<std::string> status_fields(const StatusBarInput& in);
+void draw_status_bar(const StatusBarInput& in, const Palette& palette);
+
+std::string human_size(uint64_t n);
+
+}  // namespace memview::gui

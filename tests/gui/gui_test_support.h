@@ -1,0 +1,203 @@
+// Shared pieces of the GUI tests: a shared memory object the test owns, an independent
+// peer process (python3's multiprocessing.shared_memory) that reads and writes it, and a
+// harness that runs real frames of the App in a headless ImGui context.
+#pragma once
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <GLFW/glfw3.h>
+#include <gtest/gtest.h>
+
+#include "app.h"
+#include "headless.h"
+#include "memview/clock.h"
+
+namespace memview::gui::testing {
+
+inline std::string unique_name(const std::string& stem) {
+  static std::atomic<int> counter{0};
+  return "memview-gui-" + stem + "-" + std::to_string(getpid()) + "-" + std::to_string(counter++);
+}
+
+// A POSIX shared memory object created with plain shm_open/mmap: the test's own view of
+// the bytes, independent of memview's backend.
+class ShmObject {
+ public:
+  explicit ShmObject(size_t size, const std::string& stem = "obj")
+      : name_(unique_name(stem)), size_(size) {
+    fd_ = shm_open(("/" + name_).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd_ < 0) return;
+    if (ftruncate(fd_, static_cast<off_t>(size)) != 0) return;
+    void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
+    if (p != MAP_FAILED) map_ = static_cast<unsigned char*>(p);
+  }
+  ~ShmObject() {
+    if (map_) munmap(map_, size_);
+    if (fd_ >= 0) close(fd_);
+    if (!unlinked_) shm_unlink(("/" + name_).c_str());
+  }
+  ShmObject(const ShmObject&) = delete;
+  ShmObject& operator=(const ShmObject&) = delete;
+
+  bool ok() const { return map_ != nullptr; }
+  const std::string& name() const { return name_; }  // without the leading '/'
+  std::string spec() const { return "shm:" + name_; }
+  unsigned char* bytes() { return map_; }
+  size_t size() const { return size_; }
+  bool truncate(size_t size) { return ftruncate(fd_, static_cast<off_t>(size)) == 0; }
+  bool unlink() {
+    unlinked_ = shm_unlink(("/" + name_).c_str()) == 0;
+    return unlinked_;
+  }
+
+ private:
+  std::string name_;
+  size_t size_ = 0;
+  int fd_ = -1;
+  unsigned char* map_ = nullptr;
+  bool unlinked_ = false;
+};
+
+// Runs python3 with a script; returns its stdout (trailing newline removed).
+inline std::string run_python(const std::string& script, int* status = nullptr) {
+  char path[] = "/tmp/memview-gui-peer-XXXXXX";
+  const int fd = mkstemp(path);
+  if (fd < 0) return "<mkstemp failed>";
+  (void)!write(fd, script.data(), script.size());
+  close(fd);
+  const std::string cmd = std::string(MEMVIEW_PYTHON3) + " " + path + " 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  std::string out;
+  if (p) {
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), p)) > 0) out.append(buf, n);
+    const int st = pclose(p);
+    if (status) *status = st;
+  }
+  unlink(path);
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+// The peer attaches by name. Python's resource tracker would unlink an object it merely
+// attached to when the peer exits, so the peer unregisters it.
+inline std::string peer_prelude(const std::string& name) {
+  return "from multiprocessing import shared_memory, resource_tracker\n"
+         "shm = shared_memory.SharedMemory(name='" +
+         name +
+         "', create=False)\n"
+         "resource_tracker.unregister(shm._name, 'shared_memory')\n";
+}
+
+// Bytes [offset, offset+n) as read by another process, as lowercase hex.
+inline std::string peer_read_hex(const std::string& name, size_t offset, size_t n) {
+  return run_python(peer_prelude(name) + "print(bytes(shm.buf[" + std::to_string(offset) + ":" +
+                    std::to_string(offset + n) + "]).hex())\nshm.close()\n");
+}
+
+// Another process writes hex bytes at offset.
+inline void peer_write_hex(const std::string& name, size_t offset, const std::string& hex) {
+  int status = -1;
+  const std::string out =
+      run_python(peer_prelude(name) + "data = bytes.fromhex('" + hex + "')\nshm.buf[" +
+                     std::to_string(offset) + ":" + std::to_string(offset) +
+                     "+len(data)] = data\nshm.close()\n",
+                 &status);
+  ASSERT_EQ(status, 0) << out;
+}
+
+// A temporary XDG config directory for one App.
+class TempDir {
+ public:
+  TempDir() {
+    char tmpl[] = "/tmp/memview-gui-cfg-XXXXXX";
+    const char* p = mkdtemp(tmpl);
+    path_ = p ? p : "";
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Real frames of the App in a headless ImGui context, with a controllable clock (the
+// change-highlight time base) that advances 1/60 s per frame.
+class AppHarness {
+ public:
+  explicit AppHarness(ImVec2 display = ImVec2(1400, 900))
+      : imgui(display), app(make_options(config)) {
+    body = [this] {
+      app.frame(now);
+      now += kFrameNs;
+    };
+  }
+
+  static constexpr int64_t kFrameNs = 16'666'667;
+
+  void frame() { imgui.frame(body); }
+  void frames(int n) {
+    for (int i = 0; i < n; ++i) frame();
+  }
+  // Frames until every queued key has been delivered.
+  int settle() { return imgui.frames_until_idle(body); }
+  void type(const std::string& text) {
+    imgui.type(text);
+    settle();
+  }
+  void tap(int key) {
+    imgui.tap(key);
+    settle();
+  }
+  void ctrl(int key) {
+    imgui.chord(GLFW_KEY_LEFT_CONTROL, key);
+    settle();
+  }
+  void shift(int key) {
+    imgui.chord(GLFW_KEY_LEFT_SHIFT, key);
+    settle();
+  }
+  void goto_offset(const std::string& text) {
+    ctrl(GLFW_KEY_G);
+    type(text);
+    tap(GLFW_KEY_ENTER);
+  }
+  Session& session() {
+    Session* s = app.active_session();
+    if (!s) {
+      ADD_FAILURE() << "no active session";
+      std::abort();
+    }
+    return *s;
+  }
+  HexViewState& hex() { return session().hex; }
+
+  TempDir config;
+  HeadlessImGui imgui;
+  App app;
+  int64_t now = memview::now_ns();
+  std::function<void()> body;
+
+ private:
+  static AppOptions make_options(const TempDir& dir) {
+    AppOptions o;
+    o.config_dir = dir.path() + "/memview";
+    return o;
+  }
+};
+
+}  // namespace memview::gui::testing

@@ -1,6 +1,12 @@
 # CMake glue only: imported targets for the Debian packages memview builds against.
 # Nothing here is third-party source; scripts/install-deps installs the packages.
 
+# The Windows cross build has its own glue (mingw-w64, sources fetched by scripts/build-windows).
+if(WIN32)
+  include(${CMAKE_CURRENT_LIST_DIR}/windows.cmake)
+  return()
+endif()
+
 find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)                 # libfmt-dev
 find_package(nlohmann_json 3 REQUIRED)     # nlohmann-json3-dev

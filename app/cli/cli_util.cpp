@@ -91,12 +91,18 @@ Result<Window> resolve_window(const SourceInfo& info, const std::optional<std::s
 }
 
 void install_stop_signals() {
+#if defined(_WIN32)
+  // Windows has no sigaction; the CRT runs this handler for Ctrl+C/Ctrl+Break.
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+#else
   struct sigaction sa {};
   sa.sa_handler = on_stop_signal;
   sigemptyset(&sa.sa_mask);
   sa.sa_flags = 0;  // no SA_RESTART: a sleeping loop wakes up at once
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+#endif
 }
 
 bool stop_requested() {

@@ -39,7 +39,11 @@ std::optional<DiscoveredObject> describe(const SourceInfo& info) {
     o.owner_uid = st.st_uid;
     o.owner = std::to_string(st.st_uid);
     o.mode = st.st_mode & 07777;
+#if defined(_WIN32)
+    o.modified_unix_ns = static_cast<int64_t>(st.st_mtime) * 1000000000;
+#else
     o.modified_unix_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+#endif
     return o;
   }
   return std::nullopt;

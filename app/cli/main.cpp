@@ -13,7 +13,9 @@
 
 int main(int argc, char** argv) {
   // A closed pipe (`memview-cli dump X | head`) becomes a write error, not a signal death.
+#if defined(SIGPIPE)
   std::signal(SIGPIPE, SIG_IGN);
+#endif
 
   CLI::App app{
       "memview-cli: list, inspect, dump, edit and watch named shared memory.\n"

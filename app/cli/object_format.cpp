@@ -12,7 +12,11 @@ std::string format_unix_ns(int64_t unix_ns) {
   if (unix_ns == 0) return "-";
   const std::time_t seconds = static_cast<std::time_t>(unix_ns / 1000000000);
   std::tm local{};
+#if defined(_WIN32)
+  if (localtime_s(&local, &seconds) != 0) return "-";
+#else
   if (!localtime_r(&seconds, &local)) return "-";
+#endif
   return fmt::format("{:%Y-%m-%d %H:%M:%S}", local);
 }
 

@@ -33,7 +33,12 @@ struct DemoProducer::Impl {
 };
 
 Result<std::unique_ptr<DemoProducer>> DemoProducer::start(const DemoOptions& options) {
+#if defined(_WIN32)
+  // A Win32 named mapping: it lives while this process holds it, nothing is left behind.
+  const std::string spec = "win:" + options.name;
+#else
   const std::string spec = "shm:/" + options.name;
+#endif
   CreateOptions create;
   create.size = kDemoSize;
   create.mode = options.mode;

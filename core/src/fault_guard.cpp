@@ -1,15 +1,7 @@
 #include "fault_guard.h"
 
 #if defined(_WIN32)
-
-namespace memview::detail {
-// Windows backends use structured exception handling in their own file; nothing to guard.
-std::optional<uintptr_t> run_guarded(const void*, size_t, GuardedFn fn, void* context) {
-  fn(context);
-  return std::nullopt;
-}
-}  // namespace memview::detail
-
+// Windows: a vectored exception handler in fault_guard_win32.cpp.
 #else
 
 #include <csetjmp>

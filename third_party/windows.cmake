@@ -1,0 +1,69 @@
+# CMake glue for the Windows cross build (cmake/toolchains/mingw-w64-x86_64.cmake).
+# Included by dependencies.cmake when WIN32. Nothing here is third-party source:
+#  - fmt (header-only mode), nlohmann_json and CLI11: Debian's headers from the build host,
+#    exposed through a folder of links that holds only those three (never all of
+#    /usr/include, whose glibc headers would shadow mingw's).
+#  - Dear ImGui 1.86 and GLFW 3.3.8: Debian's *source* packages, fetched by
+#    scripts/build-windows with `apt-get source` into the build tree and passed in as
+#    MEMVIEW_WIN_IMGUI_SRC / MEMVIEW_WIN_GLFW_SRC; compiled here with the cross compiler.
+#  - libclang: none for Windows; the layout engine reports "not available in this build"
+#    and layouts come in as JSON (see docs/windows.md).
+
+find_package(Threads REQUIRED)
+
+set(MEMVIEW_WIN_HOST_INCLUDE "/usr/include" CACHE PATH "where Debian's fmt, nlohmann and CLI11 headers are")
+set(_memview_hdrs "${CMAKE_BINARY_DIR}/host-headers")
+foreach(_dir fmt nlohmann CLI)
+  if(NOT EXISTS "${MEMVIEW_WIN_HOST_INCLUDE}/${_dir}")
+    message(FATAL_ERROR "${MEMVIEW_WIN_HOST_INCLUDE}/${_dir} missing: run scripts/install-deps-windows")
+  endif()
+  file(MAKE_DIRECTORY "${_memview_hdrs}")
+  if(NOT EXISTS "${_memview_hdrs}/${_dir}")
+    file(CREATE_LINK "${MEMVIEW_WIN_HOST_INCLUDE}/${_dir}" "${_memview_hdrs}/${_dir}" SYMBOLIC)
+  endif()
+endforeach()
+
+add_library(memview_win_fmt INTERFACE)
+target_include_directories(memview_win_fmt SYSTEM INTERFACE "${_memview_hdrs}")
+target_compile_definitions(memview_win_fmt INTERFACE FMT_HEADER_ONLY=1)
+add_library(fmt::fmt ALIAS memview_win_fmt)
+
+add_library(memview_win_json INTERFACE)
+target_include_directories(memview_win_json SYSTEM INTERFACE "${_memview_hdrs}")
+add_library(nlohmann_json::nlohmann_json ALIAS memview_win_json)
+
+add_library(memview_win_cli11 INTERFACE)
+target_include_directories(memview_win_cli11 SYSTEM INTERFACE "${_memview_hdrs}")
+add_library(CLI11::CLI11 ALIAS memview_win_cli11)
+
+set(MEMVIEW_HAVE_LIBCLANG OFF)
+
+if(MEMVIEW_BUILD_GUI)
+  set(MEMVIEW_WIN_IMGUI_SRC "" CACHE PATH "unpacked Debian source of imgui 1.86 (apt-get source imgui)")
+  set(MEMVIEW_WIN_GLFW_SRC "" CACHE PATH "unpacked Debian source of glfw3 3.3.8 (apt-get source glfw3)")
+  if(NOT EXISTS "${MEMVIEW_WIN_IMGUI_SRC}/imgui.h" OR NOT EXISTS "${MEMVIEW_WIN_GLFW_SRC}/CMakeLists.txt")
+    message(FATAL_ERROR "MEMVIEW_WIN_IMGUI_SRC/MEMVIEW_WIN_GLFW_SRC do not point at the unpacked "
+                        "Debian sources of imgui and glfw3: use scripts/build-windows, which fetches them")
+  endif()
+
+  # GLFW's own CMake project, only the library (its Win32 + WGL backend).
+  set(GLFW_BUILD_EXAMPLES OFF CACHE BOOL "" FORCE)
+  set(GLFW_BUILD_TESTS OFF CACHE BOOL "" FORCE)
+  set(GLFW_BUILD_DOCS OFF CACHE BOOL "" FORCE)
+  set(GLFW_INSTALL OFF CACHE BOOL "" FORCE)
+  add_subdirectory("${MEMVIEW_WIN_GLFW_SRC}" "${CMAKE_BINARY_DIR}/third_party/glfw" EXCLUDE_FROM_ALL)
+  target_compile_options(glfw PRIVATE -w)
+
+  # ImGui the way Debian's libimgui-dev packages it (core, std::string helpers, the GLFW
+  # and OpenGL3 backends), but with ImGui's own stb copies instead of libstb.
+  set(_im "${MEMVIEW_WIN_IMGUI_SRC}")
+  add_library(memview_win_imgui STATIC
+    ${_im}/imgui.cpp ${_im}/imgui_draw.cpp ${_im}/imgui_tables.cpp ${_im}/imgui_widgets.cpp
+    ${_im}/imgui_demo.cpp ${_im}/misc/cpp/imgui_stdlib.cpp
+    ${_im}/backends/imgui_impl_glfw.cpp ${_im}/backends/imgui_impl_opengl3.cpp)
+  # Debian's layout: <imgui.h>, <imgui_stdlib.h>, <backends/imgui_impl_glfw.h>.
+  target_include_directories(memview_win_imgui SYSTEM PUBLIC ${_im} ${_im}/misc/cpp)
+  target_link_libraries(memview_win_imgui PUBLIC glfw opengl32 imm32)
+  target_compile_options(memview_win_imgui PRIVATE -w)
+  add_library(memview::imgui ALIAS memview_win_imgui)
+endif()

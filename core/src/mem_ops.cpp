@@ -1,5 +1,7 @@
 #include "mem_ops.h"
 
+#include "byte_compare.h"
+
 #include <cstring>
 
 namespace memview::detail {
@@ -27,6 +29,10 @@ void diff_into(std::byte* cache, const volatile std::byte* live_v, size_t n, Run
   pending.length = 0;
   size_t i = 0;
   while (i < n) {
+    // Fastest path: skip the agreeing prefix with the widest compares the CPU has (the
+    // 8-byte loop below alone ran at ~1/4 of memcpy's speed; see byte_compare.h).
+    i += equal_prefix(live + i, cache + i, n - i);
+    if (i >= n) break;
     // Fast path: 32 bytes at a time while everything agrees.
     while (i + 32 <= n) {
       const uint64_t d = (load64(live + i) ^ load64(cache + i)) |

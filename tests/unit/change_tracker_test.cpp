@@ -6,11 +6,15 @@
 #include <random>
 
 #include "memory_source_double.h"
+#include "memview/poller.h"
+#include "memview/source_spec.h"
+#include "peer_shm.h"
 
 namespace memview {
 namespace {
 
 using testing::MemorySource;
+using testing::PeerShm;
 
 TEST(ChangeTracker, FirstPollIsBaselineNotChange) {
   MemorySource src(10000);
@@ -370,6 +374,111 @@ TEST(ChangeTracker, MatchesReferenceModel) {
       }
     }
   }
+}
+
+// The same promises on a real POSIX shared memory object, opened by name through the shm
+// backend (whose diff is fused with the read), while a peer mapping writes into it.
+TEST(ChangeTrackerOnShm, PeerWritesAreStampedOwnWritesAreNot) {
+  PeerShm peer(3 * 4096);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Source& src = *opened.value();
+  ChangeTracker t;
+  t.set_record_changes(true);
+  ChangeTracker::PollStats s = t.poll(src, {1000, 8000}, 10);
+  EXPECT_EQ(s.new_bytes, 8000u);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_TRUE(t.take_changes().empty());
+
+  peer.bytes()[1000] = std::byte{0x11};
+  peer.bytes()[4095] = std::byte{0x22};  // a run across the chunk boundary
+  peer.bytes()[4096] = std::byte{0x33};
+  peer.bytes()[8999] = std::byte{0x44};
+  peer.bytes()[9000] = std::byte{0x55};  // outside the polled range
+  s = t.poll(src, {1000, 8000}, 20);
+  EXPECT_EQ(s.changed_bytes, 4u);
+  EXPECT_EQ(t.changed_ns(1000), 20);
+  EXPECT_EQ(t.changed_ns(4096), 20);
+  EXPECT_EQ(t.changed_ns(1001), 0);
+  EXPECT_FALSE(t.known(9000));
+  std::vector<ChangeRun> runs = t.take_changes();
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[1].address, 4095u);
+  EXPECT_EQ(runs[1].old_bytes, (std::vector<std::byte>{std::byte{0}, std::byte{0}}));
+  EXPECT_EQ(runs[1].new_bytes, (std::vector<std::byte>{std::byte{0x22}, std::byte{0x33}}));
+
+  const std::vector<std::byte> mine = {std::byte{0xab}, std::byte{0xcd}};
+  ASSERT_TRUE(src.write(2000, mine).ok());
+  t.note_own_write(2000, mine);
+  EXPECT_EQ(peer.bytes()[2001], std::byte{0xcd});
+  s = t.poll(src, {1000, 8000}, 30);
+  EXPECT_EQ(s.changed_bytes, 0u);
+  EXPECT_EQ(t.flags(2000), kKnown | kOwnEdit);
+  peer.bytes()[2000] = std::byte{0x01};
+  s = t.poll(src, {1000, 8000}, 40);
+  EXPECT_EQ(s.changed_bytes, 1u);
+  EXPECT_EQ(t.flags(2000), kKnown);
+  EXPECT_EQ(t.changed_ns(2000), 40);
+}
+
+TEST(ChangeTrackerOnShm, PollerSeesTruncateAndUnlinkAndKeepsLastValues) {
+  PeerShm peer(4 * 4096);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Poller p(*opened.value());
+  peer.bytes()[10000] = std::byte{0x7e};
+  p.request({0, 4 * 4096});
+  Poller::Result r = p.poll(1);
+  EXPECT_TRUE(r.events.empty());
+  EXPECT_TRUE(r.unreadable.empty());
+  EXPECT_EQ(p.tracker().value(10000), std::byte{0x7e});
+
+  ASSERT_TRUE(peer.truncate(4096));
+  p.request({0, 4 * 4096});
+  r = p.poll(2);  // reading the old window now would SIGBUS without the guard
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::resized);
+  EXPECT_EQ(r.events[0].new_size, 4096u);
+  EXPECT_EQ(p.tracker().flags(10000), kKnown | kUnreadable);
+  EXPECT_EQ(p.tracker().value(10000), std::byte{0x7e});
+  EXPECT_EQ(p.tracker().flags(4095), kKnown);
+
+  // A diff straight past the new end (a caller that did not clamp) must not fault either.
+  ChangeTracker direct;
+  ChangeTracker::PollStats s = direct.poll(p.source(), {0, 4 * 4096}, 3);
+  ASSERT_EQ(s.read.unreadable.size(), 1u);
+  EXPECT_EQ(s.read.unreadable[0], (ByteRange{4096, 3 * 4096}));
+  EXPECT_EQ(s.new_bytes, 4096u);
+
+  ASSERT_TRUE(peer.unlink());
+  p.request({0, 4096});
+  r = p.poll(4);
+  ASSERT_EQ(r.events.size(), 1u);
+  EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::removed);
+  EXPECT_TRUE(p.removed());
+  ASSERT_EQ(p.event_log().size(), 2u);
+  // The memory stays readable through the open mapping after the name is gone.
+  peer.bytes()[5] = std::byte{0x99};
+  p.request({0, 4096});
+  r = p.poll(5);
+  EXPECT_EQ(r.changed_bytes, 1u);
+  EXPECT_EQ(p.tracker().value(5), std::byte{0x99});
+}
+
+TEST(ChangeTrackerOnShm, OnePollReadsOnlyTheWindowOfAHugeObject) {
+  // 1 GiB object: ftruncate makes it sparse, so only touched pages cost memory.
+  PeerShm peer(size_t{1} << 30);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ChangeTracker t;
+  const uint64_t at = (uint64_t{1} << 29) + 12345;
+  (void)t.poll(*opened.value(), {at, 4096}, 1);
+  peer.bytes()[at + 100] = std::byte{1};
+  EXPECT_EQ(t.poll(*opened.value(), {at, 4096}, 2).changed_bytes, 1u);
+  EXPECT_EQ(t.chunk_count(), 2u);  // the window straddles two chunks, nothing more
 }
 
 }  // namespace

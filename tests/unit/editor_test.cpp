@@ -3,11 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "memory_source_double.h"
+#include "memview/source_spec.h"
+#include "peer_shm.h"
 
 namespace memview {
 namespace {
 
 using testing::MemorySource;
+using testing::PeerShm;
 
 std::vector<std::byte> B(std::initializer_list<unsigned> v) {
   std::vector<std::byte> out;
@@ -79,7 +82,9 @@ TEST(Editor, UndoRefusesWhenSomeoneElseChangedTheBytes) {
     EXPECT_EQ(snapshot(src), now) << "nothing may be written";
     EXPECT_EQ(src.writes, writes);
     EXPECT_TRUE(ed.can_undo()) << "the entry stays so the user can decide";
-    if (cas) EXPECT_GT(src.cas_calls, 0u);
+    if (cas) {
+      EXPECT_GT(src.cas_calls, 0u);
+    }
     // Once the bytes hold what we wrote again, undo goes through.
     src.at(9) = std::byte{2};
     ASSERT_TRUE(ed.undo().ok());
@@ -156,6 +161,74 @@ TEST(Editor, UndoAfterShrinkFailsCleanly) {
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, Errc::out_of_range);
   EXPECT_TRUE(ed.can_undo());
+}
+
+// On a real shared memory object: edits land in the peer's mapping, and an undo over bytes
+// the peer changed meanwhile writes nothing (aligned scalars go through compare-and-swap).
+TEST(EditorOnShm, EditsUndoAndRefusalSeenByAPeer) {
+  PeerShm peer(4096);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  ChangeTracker tracker;
+  Editor ed(*opened.value(), &tracker);
+  std::byte* live = peer.bytes();
+  live[64] = std::byte{0x10};
+
+  ASSERT_TRUE(ed.write(64, B({0xef, 0xbe, 0xad, 0xde})).ok());  // aligned u32
+  EXPECT_EQ(live[64], std::byte{0xef});
+  EXPECT_EQ(live[67], std::byte{0xde});
+  ASSERT_TRUE(ed.write(101, B({1, 2, 3})).ok());  // unaligned
+  EXPECT_EQ(ed.undo_stack()[0].before, B({0x10, 0, 0, 0}));
+
+  live[102] = std::byte{0x55};  // the peer changes one of our bytes
+  Status s = ed.undo();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::changed);
+  EXPECT_EQ(live[101], std::byte{1});
+  EXPECT_EQ(live[102], std::byte{0x55});
+  EXPECT_EQ(live[103], std::byte{3});
+
+  ed.clear_history();
+  ASSERT_TRUE(ed.write(64, B({1, 0, 0, 0})).ok());
+  live[65] = std::byte{0x80};  // neighbouring byte of the same u32
+  s = ed.undo();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::changed);
+  EXPECT_EQ(live[64], std::byte{1});
+  EXPECT_EQ(live[65], std::byte{0x80});
+  live[65] = std::byte{0};
+  ASSERT_TRUE(ed.undo().ok());
+  EXPECT_EQ(live[64], std::byte{0xef});
+  EXPECT_EQ(live[67], std::byte{0xde});
+  ASSERT_TRUE(ed.redo().ok());
+  EXPECT_EQ(live[64], std::byte{1});
+  EXPECT_EQ(live[67], std::byte{0});
+
+  // Past the end of the object: refused, nothing written, not journaled.
+  const size_t depth = ed.undo_stack().size();
+  s = ed.write(4094, B({1, 2, 3, 4}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, Errc::out_of_range);
+  EXPECT_EQ(live[4094], std::byte{0});
+  EXPECT_EQ(ed.undo_stack().size(), depth);
+}
+
+TEST(EditorOnShm, WriteAfterPeerTruncateWritesNothing) {
+  PeerShm peer(8192);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Editor ed(*opened.value());
+  ASSERT_TRUE(peer.truncate(4096));
+  // The source has not been refreshed: its idea of the size is stale. Still no fault and no
+  // partial write.
+  Status s = ed.write(4090, B({1, 2, 3, 4, 5, 6, 7, 8}));
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(peer.bytes()[4090], std::byte{0});
+  EXPECT_FALSE(ed.can_undo());
+  ASSERT_TRUE(ed.write(4000, B({9})).ok());
+  EXPECT_EQ(peer.bytes()[4000], std::byte{9});
 }
 
 }  // namespace

@@ -5,7 +5,9 @@
 // (one pass, fused with the read where the backend can) and stamps every byte that
 // differs with the poll's time. The first poll of a byte is its baseline, not a change.
 // Cost is proportional to the polled range, never to the size of the source; chunks not
-// polled for a while are evicted (LRU) once more than max_chunks are held.
+// polled for a while are evicted (least recently used first, in batches) once more than
+// max_chunks are held. One poll of a range larger than max_chunks holds all of its chunks
+// until it returns, then keeps the most recently polled ones.
 //
 // Thread-safety: none; use from the thread that polls. Pointers returned by row() stay
 // valid until the next poll(), note_own_write(), forget*() or clear().
@@ -13,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <span>
 #include <unordered_map>
@@ -93,16 +94,16 @@ class ChangeTracker {
 
  private:
   struct Chunk;
+  struct Storage;  // value slabs and scratch space, see change_tracker.cpp
   Chunk* find(uint64_t chunk_address) const;
   Chunk& get_or_create(uint64_t chunk_address);
   void evict_if_needed();
-
   void erase_chunk(uint64_t chunk_address);
 
   std::unordered_map<uint64_t, std::unique_ptr<Chunk>> chunks_;
-  std::list<uint64_t> lru_;  // chunk addresses, most recently polled first
+  std::unique_ptr<Storage> storage_;
   size_t max_chunks_;
-  uint64_t poll_serial_ = 0;
+  uint64_t poll_serial_ = 0;  // bumped on every chunk use: the LRU clock
   bool record_changes_ = false;
   std::vector<ChangeRun> changes_;
 };

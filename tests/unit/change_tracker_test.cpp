@@ -481,5 +481,91 @@ TEST(ChangeTrackerOnShm, OnePollReadsOnlyTheWindowOfAHugeObject) {
   EXPECT_EQ(t.chunk_count(), 2u);  // the window straddles two chunks, nothing more
 }
 
+// Random peer writes, truncations and regrowth on a real shm object, with polls of random
+// ranges (so chunks are created out of order and the fused diff runs over groups of
+// chunks with and without contiguous values), checked against a plain per-byte model.
+TEST(ChangeTrackerOnShm, MatchesReferenceModel) {
+  constexpr size_t kSize = 9 * 4096 + 100;
+  PeerShm peer(kSize);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> opened = open_source(peer.spec());
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  Source& src = *opened.value();
+  ChangeTracker t(/*max_chunks=*/6);  // small: eviction and slot reuse happen too
+  t.set_record_changes(true);
+  struct Model {
+    std::byte value{};
+    int64_t changed = 0;
+    uint8_t flags = 0;
+  };
+  std::map<uint64_t, Model> model;
+  std::mt19937_64 rng(2024);
+  size_t size = kSize;
+  for (int step = 1; step <= 300; ++step) {
+    if (rng() % 10 == 0) {
+      size = rng() % 2 ? kSize : static_cast<size_t>(rng() % kSize);
+      ASSERT_TRUE(peer.truncate(size));
+    }
+    (void)src.refresh();
+    ASSERT_EQ(src.info().size, size);
+    // Peer writes, only below the current size (beyond it the peer itself would fault).
+    for (int k = 0, n = static_cast<int>(rng() % 50); k < n && size > 0; ++k) {
+      const size_t at = rng() % size;
+      const size_t len = std::min<size_t>(1 + rng() % 40, size - at);
+      for (size_t i = 0; i < len; ++i) peer.bytes()[at + i] = static_cast<std::byte>(rng() % 4);
+    }
+    const uint64_t a = rng() % kSize;
+    const uint64_t len = 1 + rng() % (kSize - a);
+    uint64_t expect_changed = 0, expect_new = 0;
+    std::vector<std::pair<uint64_t, std::byte>> expect_runs;
+    // A chunk the tracker does not hold (never polled, or evicted) starts over entirely.
+    for (uint64_t c = a & ~uint64_t{4095}; c < a + len; c += 4096) {
+      if (t.row(c, 1).length == 0) model.erase(model.lower_bound(c), model.lower_bound(c + 4096));
+    }
+    for (uint64_t x = a; x < a + len; ++x) {
+      Model& m = model[x];
+      if (x >= size) {
+        m.flags |= kUnreadable;
+        continue;
+      }
+      const std::byte now = peer.bytes()[x];
+      if (!(m.flags & kKnown)) {
+        ++expect_new;
+        m.value = now;
+        m.flags = kKnown;
+      } else {
+        m.flags &= static_cast<uint8_t>(~kUnreadable);
+        if (m.value != now) {
+          ++expect_changed;
+          m.value = now;
+          m.changed = step;
+          expect_runs.emplace_back(x, now);
+        }
+      }
+    }
+    ChangeTracker::PollStats s = t.poll(src, {a, len}, step);
+    ASSERT_EQ(s.changed_bytes, expect_changed) << "step " << step;
+    ASSERT_EQ(s.new_bytes, expect_new) << "step " << step;
+    std::vector<std::pair<uint64_t, std::byte>> got_runs;
+    for (const ChangeRun& r : t.take_changes()) {
+      for (size_t i = 0; i < r.new_bytes.size(); ++i) {
+        ASSERT_NE(r.old_bytes[i], r.new_bytes[i]);
+        got_runs.emplace_back(r.address + i, r.new_bytes[i]);
+      }
+    }
+    ASSERT_EQ(got_runs, expect_runs) << "step " << step;
+    ASSERT_EQ(s.read.complete(), a + len <= size) << "step " << step;
+    for (uint64_t x = a; x < a + len; x += 1 + rng() % 7) {
+      if (t.row(x, 1).length == 0) continue;  // evicted at the end of this very poll
+      const Model& m = model[x];
+      ASSERT_EQ(t.flags(x), m.flags) << "byte " << x << " step " << step;
+      if (m.flags & kKnown) {
+        ASSERT_EQ(t.value(x), m.value) << "byte " << x << " step " << step;
+        ASSERT_EQ(t.changed_ns(x), m.changed) << "byte " << x << " step " << step;
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace memview

@@ -1,0 +1,121 @@
+// The debuggee of the debugger tests: a known global struct, a heap buffer, and a mapping
+// with a hole and a PROT_NONE page.
+//
+// On start it prints one line per fact, then "ready", and flushes:
+//   pid PID
+//   state ADDR SIZE                 &g_state, sizeof g_state
+//   offset FIELD OFFSET SIZE        gcc's own offsetof/sizeof for each field
+//   pages ADDR                      4 pages: rw, unmapped, PROT_NONE, rw
+//   heap ADDR                       a 256-byte malloc'd buffer
+// While running it increments g_state.counter every millisecond (while g_state.running)
+// and prints "command N" whenever g_state.command changes; command 0xdead makes it exit.
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+enum test_mode { MODE_IDLE = 0, MODE_RUN = 1, MODE_DONE = 7 };
+
+struct test_inner {
+  uint16_t a;
+  int8_t b;
+};
+
+struct test_state {
+  uint32_t magic;  // 0x4d454d56
+  uint32_t command;
+  uint64_t counter;
+  double ratio;
+  char name[16];
+  struct test_inner inner;
+  unsigned flags : 3;
+  unsigned level : 5;
+  enum test_mode mode;
+  union {
+    uint32_t u;
+    float f;
+  } num;
+  struct {
+    int32_t x;
+    int32_t y;
+  };
+  int32_t values[4];
+  int32_t running;
+  void* self;
+};
+
+volatile struct test_state g_state = {
+    .magic = 0x4d454d56,
+    .command = 0,
+    .counter = 0,
+    .ratio = 1.5,
+    .name = "memview-target",
+    .inner = {.a = 0x1234, .b = -5},
+    .flags = 5,
+    .level = 17,
+    .mode = MODE_RUN,
+    .num = {.u = 0x3f800000},
+    .x = -1,
+    .y = 2,
+    .values = {10, 20, 30, 40},
+    .running = 1,
+};
+
+#define OFFSET(f) \
+  printf("offset %s %zu %zu\n", #f, offsetof(struct test_state, f), sizeof(g_state.f))
+
+int main(void) {
+  g_state.self = (void*)&g_state;
+  char* pages = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (pages == MAP_FAILED) return 1;
+  memset(pages, 0x5a, 4 * 4096);
+  munmap(pages + 4096, 4096);
+  mprotect(pages + 2 * 4096, 4096, PROT_NONE);
+  unsigned char* heap = malloc(256);
+  for (int i = 0; i < 256; ++i) heap[i] = (unsigned char)i;
+
+  printf("pid %d\n", (int)getpid());
+  printf("state %p %zu\n", (void*)&g_state, sizeof g_state);
+  OFFSET(magic);
+  OFFSET(command);
+  OFFSET(counter);
+  OFFSET(ratio);
+  OFFSET(name);
+  OFFSET(inner);
+  OFFSET(inner.a);
+  OFFSET(inner.b);
+  OFFSET(mode);
+  OFFSET(num);
+  OFFSET(num.u);
+  OFFSET(num.f);
+  OFFSET(x);
+  OFFSET(y);
+  OFFSET(values);
+  OFFSET(running);
+  OFFSET(self);
+  printf("pages %p\n", (void*)pages);
+  printf("heap %p\n", (void*)heap);
+  printf("ready\n");
+  fflush(stdout);
+
+  uint32_t seen = 0;
+  const struct timespec tick = {0, 1000000};
+  for (;;) {
+    if (g_state.running) g_state.counter = g_state.counter + 1;
+    const uint32_t c = g_state.command;
+    if (c != seen) {
+      seen = c;
+      printf("command %u\n", c);
+      fflush(stdout);
+      if (c == 0xdead) break;
+    }
+    nanosleep(&tick, NULL);
+  }
+  free(heap);
+  return 0;
+}

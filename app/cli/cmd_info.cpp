@@ -24,8 +24,17 @@ struct InfoOptions {
 
 // Owner/mode/time of the opened object: from discovery for shm/sysv, from stat() for files.
 std::optional<DiscoveredObject> describe(const SourceInfo& info) {
+  // Discovery lists System V segments by id; a segment opened by key says its id in its
+  // name ("sysv key 0x1234 (id 56)").
+  std::string discovered_spec = info.spec;
+  if (info.kind == "sysvkey") {
+    const size_t at = info.name.rfind("(id ");
+    if (at != std::string::npos && info.name.back() == ')') {
+      discovered_spec = "sysv:" + info.name.substr(at + 4, info.name.size() - at - 5);
+    }
+  }
   for (DiscoveredObject& o : discover_all()) {
-    if (o.spec == info.spec) return std::move(o);
+    if (o.spec == discovered_spec) return std::move(o);
   }
   if (info.kind == "file") {
     const std::string path = info.spec.substr(info.spec.find(':') + 1);
@@ -52,7 +61,9 @@ std::optional<DiscoveredObject> describe(const SourceInfo& info) {
 int run_info(const InfoOptions& opts) {
   Result<SourcePtr> source = open_spec(opts.spec, /*read_only=*/false);
   if (!source) return fail(source.error());
-  const SourceInfo& info = source.value()->info();
+  const SourceInfo info = source.value()->info();
+  // Close before asking discovery, so a System V attach count does not include us.
+  source.value().reset();
   const std::optional<DiscoveredObject> found = describe(info);
 
   std::string out;

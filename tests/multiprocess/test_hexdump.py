@@ -49,7 +49,7 @@ class HexdumpIdentityTest(unittest.TestCase):
         self.check(None, None)
 
     def test_random_windows(self):
-        for _ in range(120):
+        for _ in range(80):
             offset = self.rng.randrange(self.size + 1)
             length = self.rng.choice([None, self.rng.randrange(self.size - offset + 1),
                                       min(self.size - offset, self.rng.randrange(40))])

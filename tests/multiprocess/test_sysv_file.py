@@ -69,6 +69,8 @@ class SysvTest(unittest.TestCase):
         self.assertIn(info["kind"], ("sysv", "sysvkey"))
         self.assertEqual(info["size"], 5000)
         self.assertTrue(info["writable"])
+        self.assertEqual(info["mode"], "0600")
+        self.assertEqual(info["attach_count"], 1)  # this test only; info detached first
         r = run_cli("list", "--json")
         self.assertEqual(r.returncode, 0, r.stderr)
         found = [o for o in json.loads(r.stdout) if o["kind"] == "sysv" and

@@ -328,12 +328,16 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
   auto impl = std::make_unique<Declarations::Impl>();
   impl->source_name = main_file;
   const std::string standard = options.standard.empty() ? "c11" : options.standard;
-  for (char ch : standard) {
-    if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '+') {
-      return make_error(
-          Errc::invalid_argument,
-          fmt::format("invalid language standard '{}' (e.g. c11, c17, c++17)", standard));
-    }
+  static const char* const kStandards[] = {
+      "c89",     "c90",     "c99",     "c11",     "c17",     "c18",    "c2x",     "gnu89",
+      "gnu90",   "gnu99",   "gnu11",   "gnu17",   "gnu18",   "gnu2x",  "c++98",   "c++03",
+      "c++11",   "c++14",   "c++17",   "c++20",   "c++2a",   "c++2b",  "gnu++98", "gnu++03",
+      "gnu++11", "gnu++14", "gnu++17", "gnu++20", "gnu++2a", "gnu++2b"};
+  if (std::find(std::begin(kStandards), std::end(kStandards), standard) == std::end(kStandards)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("unknown language standard '{}' (use c89, c99, c11, c17, "
+                                  "gnu11, c++11, c++17, c++20, gnu++17, ...)",
+                                  standard));
   }
   impl->cxx = standard.find("++") != std::string::npos;
 
@@ -439,6 +443,11 @@ class LayoutBuilder {
     if (canonical.kind != CXType_Record)
       return fail(fmt::format("'{}' is not a struct, union or class", name));
     const long long size = clang_Type_getSizeOf(canonical);
+    if (size == CXTypeLayoutError_Incomplete && clang_Type_getNumTemplateArguments(canonical) > 0)
+      return fail(
+          fmt::format("'{}' is a class template specialization that the header never "
+                      "instantiates (use it in a member or add 'template struct {};')",
+                      name, tidy_spelling(take(clang_getTypeSpelling(canonical)))));
     if (size < 0) return fail(fmt::format("'{}' {}", name, layout_error_name(size)));
     CXCursor decl = clang_getCursorDefinition(clang_getTypeDeclaration(canonical));
     if (clang_Cursor_isNull(decl)) return fail(fmt::format("'{}' is incomplete", name));

@@ -1,6 +1,9 @@
 // memview-cli info SPEC [--json]: what the core sees when it opens SPEC, plus the owner,
 // mode and times that discovery knows about the object.
 #include <sys/stat.h>
+#if !defined(_WIN32)
+#include <pwd.h>
+#endif
 
 #include <memory>
 #include <optional>
@@ -21,6 +24,16 @@ struct InfoOptions {
   std::string spec;
   bool json = false;
 };
+
+std::string user_name(uint32_t uid) {
+#if !defined(_WIN32)
+  passwd entry{};
+  passwd* found = nullptr;
+  char buffer[1024];
+  if (getpwuid_r(uid, &entry, buffer, sizeof buffer, &found) == 0 && found) return found->pw_name;
+#endif
+  return std::to_string(uid);
+}
 
 // Owner/mode/time of the opened object: from discovery for shm/sysv, from stat() for files.
 std::optional<DiscoveredObject> describe(const SourceInfo& info) {
@@ -46,7 +59,7 @@ std::optional<DiscoveredObject> describe(const SourceInfo& info) {
     o.name = info.name;
     o.size = static_cast<uint64_t>(st.st_size);
     o.owner_uid = st.st_uid;
-    o.owner = std::to_string(st.st_uid);
+    o.owner = user_name(st.st_uid);
     o.mode = st.st_mode & 07777;
 #if defined(_WIN32)
     o.modified_unix_ns = static_cast<int64_t>(st.st_mtime) * 1000000000;

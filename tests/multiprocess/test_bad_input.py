@@ -7,7 +7,7 @@ import random
 import re
 import unittest
 
-from mp_common import PyShm, main, remove_shm_quietly, run_cli, shm_path, unique_name
+from mp_common import PyShm, SysvSegment, main, remove_shm_quietly, run_cli, shm_path, unique_name
 
 SIZE = 256
 
@@ -185,6 +185,30 @@ class BadInputTableTest(unittest.TestCase):
         finally:
             py.close()
             remove_shm_quietly(name)
+
+    def test_no_permission_sysv(self):
+        user = None
+        if os.geteuid() == 0:
+            try:
+                pwd.getpwnam("nobody")
+            except KeyError:
+                self.skipTest("running as root and there is no 'nobody' user")
+            user = "nobody"
+        # Readable but not writable for the CLI's user.
+        seg = SysvSegment(128, mode=0o644 if user else 0o444)
+        try:
+            seg.write(0, bytes(range(128)))
+            for spec in (f"sysv:{seg.id}", f"sysvkey:{seg.key:#x}"):
+                r = run_cli("poke", spec, "0", "ff", user=user)
+                self.assertGreater(r.returncode, 0, spec)
+                self.assertRegex(r.stderr, r"(?i)^error: .*permission", r.stderr)
+                self.assertEqual(len(r.stderr.splitlines()), 1, r.stderr)
+                r = run_cli("dump", spec, "--format", "raw", user=user)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout, bytes(range(128)))
+            self.assertEqual(seg.read(), bytes(range(128)))
+        finally:
+            seg.remove()
 
 
 if __name__ == "__main__":

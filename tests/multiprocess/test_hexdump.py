@@ -63,5 +63,37 @@ class HexdumpIdentityTest(unittest.TestCase):
         self.check(3, 400)
 
 
+@unittest.skipUnless(HEXDUMP, "hexdump (bsdextrautils) is not installed")
+class HexdumpLargeTest(unittest.TestCase):
+    """dump streams in 64 KiB chunks: rows and "*" runs that straddle chunk boundaries
+    (at unaligned offsets) must come out exactly as hexdump prints them."""
+
+    def test_chunk_boundaries(self):
+        name = unique_name("hexbig")
+        size = 300 * 1024 + 7
+        py = PyShm(name, size, create=True)
+        try:
+            rng = random.Random(99)
+            py.buf[:] = make_content(rng, size)
+            # A run of identical rows across the first chunk boundary, a change right at it.
+            py.buf[60000:70000] = b"\x11" * 10000
+            py.buf[65536] = 0x22
+            for offset, length in ((None, None), (5, None), (65530, 100), (65536 - 16, 32),
+                                   (1, 2 * 65536 + 3), (131072 - 7, 65536 + 14)):
+                args = ["dump", name]
+                if offset is not None:
+                    args += ["--offset", offset]
+                if length is not None:
+                    args += ["--length", length]
+                r = run_cli(*args)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                self.assertEqual(r.stdout.decode(),
+                                 hexdump_c(shm_path(name), offset, length).decode(),
+                                 f"offset={offset} length={length}")
+        finally:
+            py.close()
+            remove_shm_quietly(name)
+
+
 if __name__ == "__main__":
     main()

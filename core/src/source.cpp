@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "byte_compare.h"
+
 namespace memview {
 
 const char* event_kind_name(SourceEvent::Kind k) {
@@ -64,10 +66,9 @@ ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const Dif
   auto compare = [&](size_t from, size_t to) {
     size_t i = from;
     while (i < to) {
-      if (scratch[i] == cache[i]) {
-        ++i;
-        continue;
-      }
+      // Skip agreeing bytes with vector compares (byte_compare.h), per byte only on a run.
+      i += detail::equal_prefix(scratch.data() + i, cache.data() + i, to - i);
+      if (i >= to) break;
       size_t j = i + 1;
       while (j < to && scratch[j] != cache[j]) ++j;
       std::memcpy(cache.data() + i, scratch.data() + i, j - i);

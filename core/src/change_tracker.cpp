@@ -86,6 +86,7 @@ ChangeTracker::Chunk* ChangeTracker::find(uint64_t chunk_address) const {
 ChangeTracker::Chunk& ChangeTracker::get_or_create(uint64_t chunk_address) {
   auto it = chunks_.find(chunk_address);
   if (it == chunks_.end()) {
+    if (!storage_) storage_ = std::make_unique<Storage>();  // a moved-from tracker reused
     auto chunk = std::make_unique<Chunk>();
     chunk->address = chunk_address;
     chunk->values = storage_->take();

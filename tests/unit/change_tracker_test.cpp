@@ -259,6 +259,21 @@ TEST(ChangeTracker, RowStopsAtChunkBoundary) {
   EXPECT_EQ(next.values[0], src.at(4096));
 }
 
+TEST(ChangeTracker, MoveKeepsStateAndMovedFromIsReusable) {
+  MemorySource src(8192);
+  ChangeTracker a;
+  (void)a.poll(src, {0, 8192}, 1);
+  ChangeTracker b(std::move(a));
+  src.at(100) = ~src.at(100);
+  EXPECT_EQ(b.poll(src, {0, 8192}, 2).changed_bytes, 1u);
+  EXPECT_EQ(b.changed_ns(100), 2);
+  a.clear();  // NOLINT(bugprone-use-after-move): reuse after clear() is allowed
+  EXPECT_EQ(a.poll(src, {0, 100}, 3).new_bytes, 100u);
+  ChangeTracker c;
+  c = std::move(b);
+  EXPECT_TRUE(c.known(8191));
+}
+
 TEST(ChangeTracker, CostIsProportionalToThePolledRange) {
   MemorySource src(64 << 20);  // 64 MiB
   ChangeTracker t;

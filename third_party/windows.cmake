@@ -1,8 +1,8 @@
 # CMake glue for the Windows cross build (cmake/toolchains/mingw-w64-x86_64.cmake).
 # Included by dependencies.cmake when WIN32. Nothing here is third-party source:
-#  - fmt (header-only mode), nlohmann_json and CLI11: Debian's headers from the build host,
-#    exposed through a folder of links that holds only those three (never all of
-#    /usr/include, whose glibc headers would shadow mingw's).
+#  - fmt (header-only mode), nlohmann_json, CLI11 and stb_image (libstb-dev): Debian's
+#    headers from the build host, exposed through a folder of links that holds only those
+#    (never all of /usr/include, whose glibc headers would shadow mingw's).
 #  - Dear ImGui 1.86 and GLFW 3.3.8: Debian's *source* packages, fetched by
 #    scripts/build-windows with `apt-get source` into the build tree and passed in as
 #    MEMVIEW_WIN_IMGUI_SRC / MEMVIEW_WIN_GLFW_SRC; compiled here with the cross compiler.
@@ -13,7 +13,7 @@ find_package(Threads REQUIRED)
 
 set(MEMVIEW_WIN_HOST_INCLUDE "/usr/include" CACHE PATH "where Debian's fmt, nlohmann and CLI11 headers are")
 set(_memview_hdrs "${CMAKE_BINARY_DIR}/host-headers")
-foreach(_dir fmt nlohmann CLI)
+foreach(_dir fmt nlohmann CLI stb)
   if(NOT EXISTS "${MEMVIEW_WIN_HOST_INCLUDE}/${_dir}")
     message(FATAL_ERROR "${MEMVIEW_WIN_HOST_INCLUDE}/${_dir} missing: run scripts/install-deps-windows")
   endif()
@@ -54,6 +54,15 @@ if(MEMVIEW_BUILD_GUI)
   add_subdirectory("${MEMVIEW_WIN_GLFW_SRC}" "${CMAKE_BINARY_DIR}/third_party/glfw" EXCLUDE_FROM_ALL)
   target_compile_options(glfw PRIVATE -w)
 
+  # stb_image for the window icon: Debian's header with its implementation compiled once
+  # (on Linux the implementation comes from libstb.so).
+  set(_stb_impl "${CMAKE_BINARY_DIR}/third_party/stb_image_impl.c")
+  file(WRITE "${_stb_impl}.in" "#define STB_IMAGE_IMPLEMENTATION\n#include <stb/stb_image.h>\n")
+  configure_file("${_stb_impl}.in" "${_stb_impl}" COPYONLY)
+  add_library(memview_win_stb_image STATIC "${_stb_impl}")
+  target_include_directories(memview_win_stb_image SYSTEM PUBLIC "${_memview_hdrs}")
+  target_compile_options(memview_win_stb_image PRIVATE -w)
+
   # ImGui the way Debian's libimgui-dev packages it (core, std::string helpers, the GLFW
   # and OpenGL3 backends), but with ImGui's own stb copies instead of libstb.
   set(_im "${MEMVIEW_WIN_IMGUI_SRC}")
@@ -63,7 +72,7 @@ if(MEMVIEW_BUILD_GUI)
     ${_im}/backends/imgui_impl_glfw.cpp ${_im}/backends/imgui_impl_opengl3.cpp)
   # Debian's layout: <imgui.h>, <imgui_stdlib.h>, <backends/imgui_impl_glfw.h>.
   target_include_directories(memview_win_imgui SYSTEM PUBLIC ${_im} ${_im}/misc/cpp)
-  target_link_libraries(memview_win_imgui PUBLIC glfw opengl32 imm32)
+  target_link_libraries(memview_win_imgui PUBLIC glfw opengl32 imm32 memview_win_stb_image)
   target_compile_options(memview_win_imgui PRIVATE -w)
   add_library(memview::imgui ALIAS memview_win_imgui)
 endif()

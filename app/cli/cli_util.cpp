@@ -5,6 +5,10 @@
 #include <csignal>
 #include <cstdio>
 #include <ctime>
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#endif
 
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
@@ -122,6 +126,14 @@ void sleep_ms(uint64_t ms) {
 }
 
 bool write_stdout(std::string_view data) {
+#if defined(_WIN32)
+  // Raw bytes must reach stdout unchanged: no "\n" -> "\r\n" text-mode translation.
+  static const bool binary_stdout = [] {
+    std::fflush(stdout);
+    return _setmode(_fileno(stdout), _O_BINARY) != -1;
+  }();
+  (void)binary_stdout;
+#endif
   if (data.empty()) return true;
   return std::fwrite(data.data(), 1, data.size(), stdout) == data.size();
 }

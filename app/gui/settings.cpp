@@ -24,6 +24,12 @@ void Settings::remember(const std::string& spec) {
 }
 
 std::string config_dir() {
+#if defined(_WIN32)
+  // Windows: %APPDATA%\memview (the roaming application-data folder).
+  if (const char* appdata = std::getenv("APPDATA"); appdata && *appdata) {
+    return std::string(appdata) + "\\memview";
+  }
+#endif
   const char* xdg = std::getenv("XDG_CONFIG_HOME");
   // The XDG spec says a relative value is invalid and must be ignored.
   if (xdg && xdg[0] == '/') return std::string(xdg) + "/memview";

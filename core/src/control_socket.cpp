@@ -1,4 +1,6 @@
 // The viewer's control socket (see control_socket.h for the protocol).
+// Windows: control_socket_win32.cpp.
+#if !defined(_WIN32)
 #include "memview/control_socket.h"
 
 #include <fcntl.h>
@@ -310,3 +312,5 @@ Status send_control_request(const std::string& path, const ControlRequest& reque
 }
 
 }  // namespace memview
+
+#endif

@@ -1,8 +1,10 @@
 // /proc/PID/maps parsing and the explanations for refused access to another process.
 #include "memview/process_maps.h"
 
+#if !defined(_WIN32)  // Windows: process_maps_win32.cpp reads the map with VirtualQueryEx
 #include <fcntl.h>
 #include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +15,9 @@
 
 #include <fmt/format.h>
 
+#if !defined(_WIN32)
 #include "sources/owner_name.h"
+#endif
 
 namespace memview {
 
@@ -39,6 +43,7 @@ bool parse_dec(std::string_view text, uint64_t& out) {
   return ec == std::errc() && ptr == text.data() + text.size();
 }
 
+#if !defined(_WIN32)
 // Reads a whole /proc file (their size is not known in advance: st_size is 0).
 Result<std::string> read_proc_file(const std::string& path) {
   const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -101,6 +106,7 @@ bool have_cap_sys_ptrace() {
   }
   return false;
 }
+#endif
 
 }  // namespace
 
@@ -182,6 +188,7 @@ std::vector<MapRegion> parse_proc_maps(std::string_view text) {
   return out;
 }
 
+#if !defined(_WIN32)
 Result<std::vector<MapRegion>> read_process_maps(pid_t pid) {
   if (pid <= 0) return make_error(Errc::invalid_argument, fmt::format("bad process id {}", pid));
   Result<std::string> text = read_proc_file(fmt::format("/proc/{}/maps", pid));
@@ -196,6 +203,7 @@ Result<std::vector<MapRegion>> read_process_maps(pid_t pid) {
   }
   return parse_proc_maps(*text);
 }
+#endif
 
 const MapRegion* region_at_or_after(const std::vector<MapRegion>& regions, uint64_t address) {
   auto it = std::upper_bound(regions.begin(), regions.end(), address,
@@ -203,6 +211,7 @@ const MapRegion* region_at_or_after(const std::vector<MapRegion>& regions, uint6
   return it == regions.end() ? nullptr : &*it;
 }
 
+#if !defined(_WIN32)
 std::optional<int> yama_ptrace_scope() {
   std::ifstream in("/proc/sys/kernel/yama/ptrace_scope");
   int v = 0;
@@ -266,6 +275,7 @@ std::string explain_access_denied(pid_t pid) {
   }
   return why;
 }
+#endif
 
 uint64_t user_address_space_top(const std::vector<MapRegion>& regions) {
   uint64_t highest = 0;

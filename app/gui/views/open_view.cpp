@@ -24,7 +24,11 @@ std::string format_time(int64_t unix_ns) {
   if (unix_ns <= 0) return "-";
   const std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
   std::tm tm{};
+#if defined(_WIN32)
+  localtime_s(&tm, &t);
+#else
   localtime_r(&t, &tm);
+#endif
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
   return buf;

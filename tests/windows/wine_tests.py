@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""Windows tests of memview under wine: the seed's two-process example against the real
+memview-cli.exe and memview.exe (cross-built with mingw-w64).
+
+Everything runs in ONE Xvfb session with one wineserver and a private WINEPREFIX under the
+build tree (a wineserver started without a display breaks later GLFW window creation).
+The peers are the seed's own programs (seed_creator.exe: CreateFileMapping +
+MapViewOfFile with a counter running; seed_opener.exe: OpenFileMapping + MapViewOfFile).
+
+  wine_tests.py --build BUILD_DIR [-k PATTERN]
+
+Ends with the line "N passed, N failed"; exit status 1 when anything failed.
+"""
+import argparse
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import traceback
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append(fn)
+    return fn
+
+
+def log(msg):
+    print(f"[wine] {msg}", flush=True)
+
+
+class Check(Exception):
+    pass
+
+
+def check(cond, what):
+    if not cond:
+        raise Check(what)
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise Check(f"timed out after {timeout} s waiting for {what}")
+
+
+def winpath(path):
+    """A Linux path as wine's Z: drive sees it."""
+    return "Z:" + os.path.abspath(path).replace("/", "\\")
+
+
+class Env:
+    def __init__(self, build):
+        self.build = os.path.abspath(build)
+        self.bin = {
+            "cli": os.path.join(self.build, "app", "cli", "memview-cli.exe"),
+            "gui": os.path.join(self.build, "app", "gui", "memview.exe"),
+            "creator": os.path.join(self.build, "tests", "windows", "seed_creator.exe"),
+            "opener": os.path.join(self.build, "tests", "windows", "seed_opener.exe"),
+        }
+        self.out = os.path.join(self.build, "test-output")
+        os.makedirs(self.out, exist_ok=True)
+        self.prefix = os.path.join(self.build, "wine-prefix")
+        self.env = dict(os.environ)
+        self.env.update({
+            "WINEPREFIX": self.prefix,
+            "WINEDEBUG": "-all",
+            "WINEARCH": "win64",
+            # No Mono/Gecko installers (nothing here needs .NET or a browser).
+            "WINEDLLOVERRIDES": "mscoree,mshtml=",
+        })
+        self.xvfb = None
+        self.peers = []
+
+    # -- session ------------------------------------------------------------------------
+    def start(self):
+        r, w = os.pipe()
+        self.xvfb = subprocess.Popen(
+            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        data = b""
+        deadline = time.time() + 30
+        while not data.endswith(b"\n") and time.time() < deadline:
+            ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.time()))
+            if not ready:
+                break
+            chunk = os.read(r, 64)
+            if not chunk:
+                break
+            data += chunk
+        os.close(r)
+        if not data.strip():
+            raise RuntimeError("Xvfb did not start")
+        self.env["DISPLAY"] = ":" + data.decode().strip()
+        self.env.pop("WAYLAND_DISPLAY", None)
+        log(f"Xvfb on {self.env['DISPLAY']}, WINEPREFIX={self.prefix}")
+        # One persistent wineserver for the whole session, started with the display set.
+        t0 = time.time()
+        os.makedirs(self.prefix, exist_ok=True)
+        subprocess.run(["wineserver", "-p"], env=self.env, check=True)
+        subprocess.run(["wine", "cmd", "/c", "exit"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=180)
+        log(f"wine prefix ready in {time.time() - t0:.1f} s")
+
+    def stop(self):
+        for p in self.peers:
+            if p.proc.poll() is None:
+                p.proc.kill()
+        subprocess.run(["wineserver", "-k"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run(["wineserver", "-w"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+        if self.xvfb:
+            self.xvfb.kill()
+            self.xvfb.wait()
+
+    # -- programs -----------------------------------------------------------------------
+    def run(self, which, *args, timeout=60, check_rc=None):
+        res = subprocess.run(["wine", self.bin[which], *args], env=self.env,
+                             capture_output=True, timeout=timeout)
+        res.out = res.stdout.decode(errors="replace")
+        res.err = res.stderr.decode(errors="replace")
+        if check_rc is not None and res.returncode != check_rc:
+            raise Check(f"{which} {' '.join(args)} exited {res.returncode}: {res.err.strip()}")
+        return res
+
+    def cli(self, *args, **kw):
+        return self.run("cli", *args, **kw)
+
+    def ensure_seed(self):
+        """The seed's first process on MyFileMappingObject, started once and kept running."""
+        if getattr(self, "seed", None) is None or self.seed.proc.poll() is not None:
+            self.seed = self.creator(SEED)
+        return self.seed
+
+    def creator(self, name, *args):
+        p = Peer(self, ["wine", self.bin["creator"], name, *args])
+        self.peers.append(p)
+        p.wait_line("ready", 60)
+        return p
+
+
+class Peer:
+    """A long-running wine program whose stdout lines are collected in the background."""
+
+    def __init__(self, env, argv):
+        self.proc = subprocess.Popen(argv, env=env.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.lines = []
+        self.err = []
+        threading.Thread(target=self._pump, args=(self.proc.stdout, self.lines),
+                         daemon=True).start()
+        threading.Thread(target=self._pump, args=(self.proc.stderr, self.err),
+                         daemon=True).start()
+
+    @staticmethod
+    def _pump(stream, into):
+        for raw in stream:
+            into.append(raw.decode(errors="replace").rstrip("\r\n"))
+
+    def wait_line(self, line, timeout):
+        def seen():
+            if self.proc.poll() is not None and line not in self.lines:
+                raise Check(f"peer exited {self.proc.returncode}: {' '.join(self.err)}")
+            return line in self.lines
+        wait_for(seen, timeout, f"peer line {line!r} (has {self.lines[-5:]})")
+
+
+def hexdump_bytes(text, offset, length):
+    """Bytes at [offset, offset+length) from `hexdump -C` style output."""
+    found = {}
+    for line in text.splitlines():
+        m = re.match(r"^([0-9a-f]{8})  ((?:[0-9a-f]{2} {1,2}){1,16})", line)
+        if not m:
+            continue
+        base = int(m.group(1), 16)
+        for i, h in enumerate(m.group(2).split()):
+            found[base + i] = int(h, 16)
+    if not all(offset + i in found for i in range(length)):
+        raise Check(f"no bytes at 0x{offset:x}+{length} in dump:\n{text}")
+    return bytes(found[offset + i] for i in range(length))
+
+
+SEED = "MyFileMappingObject"
+
+
+# ---------------------------------------------------------------------------------------
+# tests (in order; the seed's creator keeps running from the first to the GUI test)
+# ---------------------------------------------------------------------------------------
+
+@test
+def not_found_is_one_clear_error(e):
+    r = e.cli("dump", "NoSuchMappingHere")
+    check(r.returncode != 0, "dump of a missing name succeeded")
+    check(r.err.startswith("error:") and len(r.err.strip().splitlines()) == 1,
+          f"expected one 'error:' line, got {r.err!r}")
+    check("no file mapping named 'NoSuchMappingHere'" in r.err, f"unclear message: {r.err!r}")
+    r = e.cli("info", "win:Local\\NoSuchMappingHere")
+    check(r.returncode != 0 and "no file mapping named" in r.err, f"Local\\ missing: {r.err!r}")
+    for bad, why in [("a\\b", "backslash"), ("Global\\", "no name")]:
+        r = e.cli("dump", bad)
+        check(r.returncode != 0 and r.err.startswith("error:") and why in r.err,
+              f"bad name {bad!r}: {r.err!r}")
+
+
+@test
+def seed_creator_data_reaches_cli(e):
+    e.ensure_seed()
+    r = e.cli("dump", SEED, "--length", "32", check_rc=0)
+    check(hexdump_bytes(r.out, 0, 12) == b"memview seed", f"magic not seen:\n{r.out}")
+    c1 = int.from_bytes(hexdump_bytes(r.out, 0x10, 4), "little")
+    time.sleep(0.3)
+    r = e.cli("dump", SEED, "--offset", "0x10", "--length", "4", check_rc=0)
+    c2 = int.from_bytes(hexdump_bytes(r.out, 0x10, 4), "little")
+    check(c2 > c1, f"counter did not advance between two dumps ({c1} -> {c2})")
+    # The same object through the explicit scheme and the session namespace prefix.
+    for spec in (f"win:{SEED}", f"Local\\{SEED}"):
+        r = e.cli("dump", spec, "--length", "16", check_rc=0)
+        check(hexdump_bytes(r.out, 0, 12) == b"memview seed", f"{spec}: magic not seen")
+    # Raw output is the bytes, unchanged (no text-mode newline translation).
+    raw = subprocess.run(["wine", e.bin["cli"], "dump", SEED, "--length", "4096", "--format", "raw"],
+                         env=e.env, capture_output=True, timeout=60)
+    check(raw.returncode == 0 and len(raw.stdout) == 4096 and raw.stdout[:12] == b"memview seed",
+          f"raw dump: rc {raw.returncode}, {len(raw.stdout)} bytes")
+
+
+@test
+def info_says_size_is_page_rounded(e):
+    e.ensure_seed()
+    r = e.cli("info", SEED, "--json", check_rc=0)
+    j = json.loads(r.out)
+    check(j.get("size") == 4096, f"size {j.get('size')}")
+    check(j.get("size_exact") is False, "an opener cannot know the exact size: size_exact")
+    check(j.get("writable") is True, f"not writable: {j.get('read_only_reason')}")
+    check(j.get("kind") == "win", f"kind {j.get('kind')}")
+    r = e.cli("info", SEED, check_rc=0)
+    check("page" in r.out, f"text info does not say the size is page-rounded:\n{r.out}")
+
+
+@test
+def cli_poke_reaches_both_seed_processes(e):
+    e.ensure_seed()
+    e.cli("poke", SEED, "0x40", "deadbeef", check_rc=0)
+    e.seed.wait_line("inbox 0xefbeadde", 10)  # the creator's view (u32, little endian)
+    r = e.run("opener", SEED, "read", "0x40", "4", check_rc=0)  # OpenFileMapping's view
+    check(r.out.strip() == "deadbeef", f"opener reads {r.out.strip()}")
+    e.cli("poke", SEED, "0x44", "--u32", "0x01020304", check_rc=0)
+    r = e.run("opener", SEED, "read", "0x44", "4", check_rc=0)
+    check(r.out.strip() == "04030201", f"typed poke: opener reads {r.out.strip()}")
+
+
+@test
+def opener_write_reaches_cli(e):
+    e.ensure_seed()
+    e.run("opener", SEED, "write", "0x80", "cafebabe", check_rc=0)
+    r = e.cli("dump", SEED, "--offset", "0x80", "--length", "4", check_rc=0)
+    check(hexdump_bytes(r.out, 0x80, 4) == bytes.fromhex("cafebabe"), f"dump:\n{r.out}")
+
+
+@test
+def watch_reports_changes_from_both_peers(e):
+    e.ensure_seed()
+    # The running counter: three changes.
+    r = e.cli("watch", SEED, "--offset", "0x10", "--length", "4", "--interval-ms", "20",
+              "--count", "3", timeout=60, check_rc=0)
+    changes = [l for l in r.out.splitlines() if "0x" in l or "0000" in l]
+    check(len(changes) >= 3, f"watch printed {r.out!r}")
+    # A write by the seed's second process while watch polls.
+    w = subprocess.Popen(["wine", e.bin["cli"], "watch", SEED, "--offset", "0x90", "--length", "4",
+                          "--interval-ms", "20", "--count", "1"], env=e.env,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(1.5)
+    e.run("opener", SEED, "write", "0x90", "11223344", check_rc=0)
+    out, err = w.communicate(timeout=30)
+    out = out.decode(errors="replace")
+    check(w.returncode == 0, f"watch exited {w.returncode}: {err.decode(errors='replace')}")
+    check("11 22 33 44" in out, f"watch did not show the peer's bytes: {out!r}")
+
+
+@test
+def list_shows_the_seed_mapping(e):
+    e.ensure_seed()
+    r = e.cli("list", "--json", check_rc=0)
+    objs = json.loads(r.out)
+    names = {o.get("name"): o for o in objs}
+    check(SEED in names, f"{SEED} not listed: {sorted(names)}")
+    check(names[SEED].get("size") == 4096, f"listed size {names[SEED].get('size')}")
+    check(names[SEED].get("spec") == f"win:{SEED}", f"listed spec {names[SEED].get('spec')}")
+
+
+@test
+def create_does_not_take_over_an_existing_mapping(e):
+    e.ensure_seed()
+    r = e.cli("create", SEED, "4096")
+    check(r.returncode != 0 and "already exists" in r.err, f"create over the seed: {r.err!r}")
+    r = e.cli("remove", SEED)
+    check(r.returncode != 0 and "last process" in r.err, f"remove: {r.err!r}")
+
+
+@test
+def global_namespace(e):
+    name = "Global\\memview-wine-global"
+    p = e.creator(name)
+    r = e.cli("dump", name, "--length", "16", check_rc=0)
+    check(hexdump_bytes(r.out, 0, 12) == b"memview seed", f"Global\\ dump:\n{r.out}")
+    e.cli("poke", name, "0x60", "01", check_rc=0)  # quit flag
+    p.wait_line("bye", 10)
+
+
+@test
+def file_backed_mapping(e):
+    path = os.path.join(e.out, "seed-file.bin")
+    if os.path.exists(path):
+        os.remove(path)
+    name = "MyFileMappingObjectFile"
+    p = e.creator(name, "--file", winpath(path), "--size", "8192")
+    # By the mapping's name...
+    r = e.cli("dump", name, "--length", "16", check_rc=0)
+    check(hexdump_bytes(r.out, 0, 12) == b"memview seed", "named file mapping: magic not seen")
+    # ... and by the file itself: exact size, and a poke the creator sees.
+    spec = "file:" + winpath(path)
+    j = json.loads(e.cli("info", spec, "--json", check_rc=0).out)
+    check(j.get("size") == 8192 and j.get("size_exact") is True, f"file info {j}")
+    e.cli("poke", spec, "0x40", "0badf00d", check_rc=0)
+    p.wait_line("inbox 0x0df0ad0b", 10)
+    e.cli("poke", name, "0x60", "01", check_rc=0)
+    p.wait_line("bye", 10)
+    # The bytes reached the file on disk.
+    with open(path, "rb") as f:
+        data = f.read()
+    check(len(data) == 8192 and data[0x40:0x44] == bytes.fromhex("0badf00d"),
+          "file on disk does not hold the poked bytes")
+
+
+@test
+def read_only_mapping_falls_back_with_reason(e):
+    name = "memview-wine-readonly"
+    p = e.creator(name, "--readonly")
+    j = json.loads(e.cli("info", name, "--json", check_rc=0).out)
+    check(j.get("writable") is False and "read-only" in j.get("read_only_reason", ""),
+          f"read-only mapping info {j}")
+    r = e.cli("poke", name, "0", "41")
+    check(r.returncode != 0 and r.err.startswith("error:") and "read-only" in r.err,
+          f"poke into a read-only mapping: {r.err!r}")
+    p.proc.kill()
+
+
+@test
+def uncommitted_pages_are_unreadable_not_a_crash(e):
+    # SEC_RESERVE section, 64 KiB, only the first page committed: touching page 2 faults.
+    name = "memview-wine-reserve"
+    p = e.creator(name, "--reserve", "--size", "65536")
+    r = e.cli("dump", name, "--length", "8192")
+    check(r.returncode in (0, 1), f"dump exited {r.returncode} (a crash?): {r.err!r}")
+    check(hexdump_bytes(r.out, 0, 12) == b"memview seed", f"first page not shown:\n{r.out[:400]}")
+    check("unreadable" in (r.out + r.err).lower() or r.returncode == 1,
+          f"the uncommitted page was not reported: {r.out[-400:]!r} {r.err!r}")
+    r = e.cli("poke", name, "0x1ffc", "01020304")
+    check(r.returncode != 0 and r.err.startswith("error:"), f"poke into uncommitted page: {r.err!r}")
+    r = e.cli("dump", name, "--length", "16", check_rc=0)  # the process is still fine
+    e.cli("poke", name, "0x60", "01", check_rc=0)
+    p.wait_line("bye", 10)
+
+
+@test
+def gui_edit_reaches_the_other_process(e):
+    e.ensure_seed()
+    if not os.path.exists(e.bin["gui"]):
+        raise Check("memview.exe was not built")
+    log_path = os.path.join(e.out, "memview-gui.log")
+    app = subprocess.Popen(["wine", e.bin["gui"], SEED], env=e.env,
+                           stdout=open(log_path, "w"), stderr=subprocess.STDOUT)
+    try:
+        # Wait for the window (the first window of a fresh prefix can take ~10 s).
+        res = subprocess.run(["xdotool", "search", "--sync", "--onlyvisible", "--name", "memview"],
+                             env=e.env, capture_output=True, text=True, timeout=90)
+        check(res.returncode == 0 and res.stdout.strip(), f"no memview window: {res.stderr}")
+        wid = res.stdout.split()[0]
+        title = subprocess.run(["xdotool", "getwindowname", wid], env=e.env, capture_output=True,
+                               text=True).stdout.strip()
+        log(f"window {wid}: {title}")
+        subprocess.run(["xdotool", "windowactivate", "--sync", wid], env=e.env,
+                       capture_output=True, timeout=10)
+        subprocess.run(["xdotool", "windowfocus", "--sync", wid], env=e.env,
+                       capture_output=True, timeout=10)
+        time.sleep(1.0)
+
+        def xdo(*args):
+            subprocess.run(["xdotool", *args], env=e.env, check=True, timeout=30)
+
+        xdo("key", "ctrl+g")
+        xdo("type", "0x100")
+        xdo("key", "Return")
+        xdo("type", "c0ffee42")
+        r = e.run("opener", SEED, "wait", "0x100", "c0ffee42", "20", timeout=60)
+        shot = os.path.join(e.out, "memview-wine.png")
+        subprocess.run(["import", "-window", "root", shot], env=e.env, capture_output=True,
+                       timeout=30)
+        check(r.returncode == 0, f"the other process sees {r.out.strip()} at 0x100, not c0ffee42")
+        check(os.path.exists(shot) and os.path.getsize(shot) > 0, "no screenshot")
+        log(f"screenshot {shot}")
+        xdo("key", "ctrl+q")
+        try:
+            app.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            raise Check("memview.exe did not quit on Ctrl+Q")
+    finally:
+        if app.poll() is None:
+            app.kill()
+
+
+@test
+def seed_creator_stops_on_a_poked_flag(e):
+    e.ensure_seed()
+    e.cli("poke", SEED, "0x60", "01", check_rc=0)
+    e.seed.wait_line("bye", 10)
+    check(e.seed.proc.wait(timeout=20) == 0, "seed_creator did not exit cleanly")
+    # Gone with its last handle: now the name does not exist.
+    r = e.cli("dump", SEED)
+    check(r.returncode != 0 and "no file mapping named" in r.err, f"after exit: {r.err!r}")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", required=True)
+    ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    args = ap.parse_args()
+    e = Env(args.build)
+    for which, path in e.bin.items():
+        if which != "gui" and not os.path.exists(path):
+            print(f"error: {path} missing (build with scripts/build-windows --test)", file=sys.stderr)
+            return 2
+    passed = failed = 0
+    t0 = time.time()
+    try:
+        e.start()
+        selected = [t for t in TESTS if args.k in t.__name__]
+        for t in selected:
+            t1 = time.time()
+            try:
+                t(e)
+                passed += 1
+                log(f"PASS {t.__name__} ({time.time() - t1:.1f} s)")
+            except Exception as ex:  # noqa: BLE001 - every failure is reported the same way
+                failed += 1
+                detail = str(ex) if isinstance(ex, Check) else traceback.format_exc()
+                log(f"FAIL {t.__name__} ({time.time() - t1:.1f} s): {detail}")
+    finally:
+        e.stop()
+    log(f"wine tests took {time.time() - t0:.1f} s")
+    print(f"{passed} passed, {failed} failed", flush=True)
+    return 0 if failed == 0 and passed > 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

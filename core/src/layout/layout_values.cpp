@@ -341,7 +341,14 @@ std::string decode_array_text(const Field& f, std::span<const std::byte> object,
       out += "?";
       continue;
     }
-    out += decode_in(*ef, object, depth + 1).text;
+    const std::string value = decode_in(*ef, object, depth + 1).text;
+    if (ef->kind == FieldKind::text) {
+      out += '"';
+      out += value;
+      out += '"';
+    } else {
+      out += value;
+    }
   }
   out += "]";
   return out;
@@ -366,6 +373,7 @@ std::string record_text(const Field& f, std::span<const std::byte> object, unsig
       value = "{...}";
     } else if (check_field_shape(m) && field_span(m, object.size(), first, end)) {
       value = decode_in(m, object, depth + 1).text;
+      if (m.kind == FieldKind::text) value = fmt::format("\"{}\"", value);
     }
     out += (shown++ ? ", " : "") + m.name + ": " + value;
   }

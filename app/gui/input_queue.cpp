@@ -48,6 +48,7 @@ size_t InputQueue::drain_frame(const InputSink& sink) {
   int seen[16];
   size_t n_seen = 0;
   bool unit = false;      // a key press (or typed text) was delivered this frame
+  bool typed = false;     // ... and it typed characters
   bool chars_ok = false;  // the last event delivered was that press or its characters
   size_t fed = 0;
   while (!events_.empty()) {
@@ -58,12 +59,16 @@ size_t InputQueue::drain_frame(const InputSink& sink) {
       // A second transition of the same key would overwrite the first inside this frame.
       if (again || n_seen == std::size(seen)) break;
       if (e.action == GLFW_PRESS && !is_modifier_key(e.key)) {
-        // One key press per frame, and none in the frame after one: ImGui gets a whole
-        // frame to react (open a dialog, move focus) before the next key arrives.
+        // One key press per frame, and none in the frame after a command key (one that
+        // typed nothing: Ctrl+G, Enter, Tab...): ImGui gets a whole frame to react to it
+        // (open a dialog, move focus) before the next key arrives.
         if (settling || unit) break;
         unit = true;
         chars_ok = true;
       } else {
+        // Modifiers stay as they were when the key was pressed: xdotool sends Ctrl up before
+        // G up, and a Ctrl release in the frame of the G press would turn Ctrl+G into G.
+        if (unit && is_modifier_key(e.key)) break;
         chars_ok = false;
       }
       seen[n_seen++] = e.key;
@@ -76,12 +81,13 @@ size_t InputQueue::drain_frame(const InputSink& sink) {
       } else if (!chars_ok) {
         break;
       }
+      typed = true;
       if (sink.character) sink.character(e.codepoint);
     }
     events_.pop_front();
     ++fed;
   }
-  settle_next_ = unit;
+  settle_next_ = unit && !typed;
   return fed;
 }
 

@@ -5,9 +5,9 @@
 // would never be seen as pressed. The GLFW callbacks therefore only append to this queue;
 // before each frame drain_frame() hands ImGui at most one transition per key, at most one
 // non-modifier key press (with the characters it typed), and nothing but releases and
-// modifiers in the frame after a press, so ImGui has a whole frame to react to a key (a
-// dialog opening, focus moving) before the next one. The rest waits for later frames, so
-// order and every transition are kept.
+// modifiers in the frame after a command key (one that typed nothing: Ctrl+G, Enter, Tab),
+// so ImGui has a whole frame to react to it (a dialog opening, focus moving) before the next
+// key. The rest waits for later frames, so order and every transition are kept.
 //
 // Thread-safety: none; GLFW calls its callbacks on the main thread inside glfwPollEvents.
 #pragma once

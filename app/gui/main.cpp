@@ -10,6 +10,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -38,11 +40,60 @@ void on_glfw_error(int code, const char* text) {
 }
 
 // Keys and characters only queue; the frame loop feeds them to ImGui (see input_queue.h).
+// MEMVIEW_TRACE_INPUT=1 logs every key and character as GLFW reports it (to find out
+// whether a lost key ever reached the application).
+bool g_trace_input = false;
+
 void on_key(GLFWwindow*, int key, int scancode, int action, int mods) {
+  if (g_trace_input) {
+    std::fprintf(stderr, "input: key %d scancode %d action %d mods %d (queued %zu)\n", key,
+                 scancode, action, mods, g_input.size());
+  }
   g_input.push_key(key, scancode, action, mods);
 }
 void on_char(GLFWwindow*, unsigned int c) {
+  if (g_trace_input) std::fprintf(stderr, "input: char U+%04X (queued %zu)\n", c, g_input.size());
   g_input.push_char(c);
+}
+
+void on_focus(GLFWwindow* window, int focused) {
+  if (g_trace_input) std::fprintf(stderr, "input: window focus %d\n", focused);
+  ImGui_ImplGlfw_WindowFocusCallback(window, focused);
+}
+
+// A cheap fingerprint of what ImGui would draw. When a frame draws exactly what the last
+// one drew (nothing changed in the mapping or the UI), rendering and the buffer swap are
+// skipped: on a software renderer they cost far more than building the frame.
+uint64_t draw_data_hash(const ImDrawData* d) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](const void* p, size_t n) {
+    const unsigned char* b = static_cast<const unsigned char*>(p);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      h = (h ^ w) * 1099511628211ull;
+      h ^= h >> 29;
+    }
+    for (; i < n; ++i) h = (h ^ b[i]) * 1099511628211ull;
+  };
+  mix(&d->DisplaySize, sizeof(d->DisplaySize));
+  for (int i = 0; i < d->CmdListsCount; ++i) {
+    const ImDrawList* l = d->CmdLists[i];
+    mix(l->VtxBuffer.Data, static_cast<size_t>(l->VtxBuffer.Size) * sizeof(ImDrawVert));
+    mix(l->IdxBuffer.Data, static_cast<size_t>(l->IdxBuffer.Size) * sizeof(ImDrawIdx));
+    for (const ImDrawCmd& c : l->CmdBuffer) {
+      mix(&c.ClipRect, sizeof(c.ClipRect));
+      mix(&c.TextureId, sizeof(c.TextureId));
+      mix(&c.ElemCount, sizeof(c.ElemCount));
+    }
+  }
+  return h;
+}
+
+bool g_refresh = true;  // the window system asked for a redraw (exposed, resized)
+void on_refresh(GLFWwindow*) {
+  g_refresh = true;
 }
 
 void set_window_icon(GLFWwindow* window) {
@@ -79,6 +130,7 @@ int main(int argc, char** argv) {
   cli.set_version_flag("--version", MEMVIEW_VERSION);
   CLI11_PARSE(cli, argc, argv);
 
+  g_trace_input = std::getenv("MEMVIEW_TRACE_INPUT") != nullptr;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   glfwSetErrorCallback(on_glfw_error);
@@ -125,9 +177,10 @@ int main(int argc, char** argv) {
   glfwSetCharCallback(window, on_char);
   glfwSetMouseButtonCallback(window, ImGui_ImplGlfw_MouseButtonCallback);
   glfwSetScrollCallback(window, ImGui_ImplGlfw_ScrollCallback);
-  glfwSetWindowFocusCallback(window, ImGui_ImplGlfw_WindowFocusCallback);
+  glfwSetWindowFocusCallback(window, on_focus);
   glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
   glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
+  glfwSetWindowRefreshCallback(window, on_refresh);
   ImGui_ImplOpenGL3_Init("#version 130");
 
   int exit_code = 0;
@@ -154,6 +207,7 @@ int main(int argc, char** argv) {
 
     const memview::gui::InputSink sink{
         [window](int key, int scancode, int action, int mods) {
+          if (g_trace_input) std::fprintf(stderr, "input: feed key %d action %d\n", key, action);
           ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
         },
         [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }};
@@ -161,6 +215,7 @@ int main(int argc, char** argv) {
     const auto frame_period = std::chrono::microseconds(16667);
     auto frame_start = clock::now();
     std::string title;
+    uint64_t last_hash = 0;
     while (!glfwWindowShouldClose(window) && !app.quit_requested() && !g_stop) {
       // Frames run continuously (the mapping is polled every frame) at about 60 Hz; input
       // wakes the loop early, and queued keys keep it running until they are delivered.
@@ -188,6 +243,10 @@ int main(int argc, char** argv) {
       }
       int w = 0, h = 0;
       glfwGetFramebufferSize(window, &w, &h);
+      const uint64_t hash = draw_data_hash(ImGui::GetDrawData()) ^ (uint64_t(w) << 32 | h);
+      if (hash == last_hash && !g_refresh) continue;
+      last_hash = hash;
+      g_refresh = false;
       glViewport(0, 0, w, h);
       const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
       glClearColor(bg.x, bg.y, bg.z, 1.0f);

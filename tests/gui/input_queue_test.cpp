@@ -42,13 +42,56 @@ TEST(InputQueue, OneKeyPressPerFrameKeepsCharactersWithTheirKeys) {
   InputSink sink;
   sink.key = [](int, int, int, int) {};
   sink.character = [&](unsigned c) { chars += static_cast<char>(c); };
-  EXPECT_EQ(q.drain_frame(sink), 2u);  // press a, 'a'
+  EXPECT_EQ(q.drain_frame(sink), 2u);  // press a, 'a' (release a is a's second transition)
   EXPECT_EQ(chars, "a");
-  EXPECT_EQ(q.drain_frame(sink), 1u);  // release a; b waits: the frame after a press settles
-  EXPECT_EQ(chars, "a");
-  EXPECT_EQ(q.drain_frame(sink), 2u);  // press b, 'b'
+  EXPECT_EQ(q.drain_frame(sink), 3u);  // release a, press b, 'b'
   EXPECT_EQ(chars, "ab");
   EXPECT_EQ(q.drain_frame(sink), 1u);  // release b
+  EXPECT_TRUE(q.empty());
+}
+
+TEST(InputQueue, ACommandKeyGetsAFrameOfItsOwnBeforeTheNextKey) {
+  InputQueue q;
+  // Enter (types nothing) then '1': the frame after Enter delivers only Enter's release.
+  q.push_key(GLFW_KEY_ENTER, 0, GLFW_PRESS, 0);
+  q.push_key(GLFW_KEY_ENTER, 0, GLFW_RELEASE, 0);
+  q.push_key(GLFW_KEY_1, 0, GLFW_PRESS, 0);
+  q.push_char('1');
+  q.push_key(GLFW_KEY_1, 0, GLFW_RELEASE, 0);
+  std::vector<int> keys;
+  std::string chars;
+  InputSink sink;
+  sink.key = [&](int key, int, int, int) { keys.push_back(key); };
+  sink.character = [&](unsigned c) { chars += static_cast<char>(c); };
+  EXPECT_EQ(q.drain_frame(sink), 1u);  // press Enter
+  EXPECT_EQ(q.drain_frame(sink), 1u);  // release Enter only
+  EXPECT_EQ(chars, "");
+  EXPECT_EQ(q.drain_frame(sink), 2u);  // press 1, '1'
+  EXPECT_EQ(chars, "1");
+  EXPECT_EQ(q.drain_frame(sink), 1u);
+  EXPECT_TRUE(q.empty());
+  // Text without key events (an input method): one run of characters per frame.
+  q.push_char('x');
+  q.push_char('y');
+  EXPECT_EQ(q.drain_frame(sink), 2u);
+  EXPECT_EQ(chars, "1xy");
+}
+
+TEST(InputQueue, AModifierReleaseNeverLandsInTheFrameOfTheKeyItModifies) {
+  // xdotool's "key ctrl+g": Ctrl down, G down, Ctrl up, G up; here Ctrl down reached an
+  // earlier frame than the rest.
+  InputQueue q;
+  std::vector<std::pair<int, int>> got;
+  InputSink sink;
+  sink.key = [&](int key, int, int action, int) { got.emplace_back(key, action); };
+  q.push_key(GLFW_KEY_LEFT_CONTROL, 0, GLFW_PRESS, 0);
+  EXPECT_EQ(q.drain_frame(sink), 1u);
+  q.push_key(GLFW_KEY_G, 0, GLFW_PRESS, GLFW_MOD_CONTROL);
+  q.push_key(GLFW_KEY_LEFT_CONTROL, 0, GLFW_RELEASE, GLFW_MOD_CONTROL);
+  q.push_key(GLFW_KEY_G, 0, GLFW_RELEASE, 0);
+  EXPECT_EQ(q.drain_frame(sink), 1u);  // G down alone: Ctrl is still down in this frame
+  EXPECT_EQ(got.back(), std::make_pair(GLFW_KEY_G, GLFW_PRESS));
+  EXPECT_EQ(q.drain_frame(sink), 2u);
   EXPECT_TRUE(q.empty());
 }
 
@@ -90,6 +133,16 @@ TEST_F(KeyDeliveryTest, ABurstOfTypedHexDigitsIsNeverDropped) {
   h.settle();
   EXPECT_EQ(peer_read_hex(obj.name(), 0, 32), digits);
   EXPECT_EQ(h.hex().cursor, 32u);
+}
+
+TEST_F(KeyDeliveryTest, CtrlGAsXdotoolSendsItAcrossFrames) {
+  h.imgui.key_down(GLFW_KEY_LEFT_CONTROL);
+  h.frame();
+  h.imgui.key_down(GLFW_KEY_G);
+  h.imgui.key_up(GLFW_KEY_LEFT_CONTROL);
+  h.imgui.key_up(GLFW_KEY_G);
+  h.settle();
+  EXPECT_TRUE(h.hex().goto_open);
 }
 
 TEST_F(KeyDeliveryTest, ChordAndFollowingCharactersKeepTheirOrder) {

@@ -1,6 +1,7 @@
 // Layout <-> JSON, so a layout computed where libclang exists can be used where it does not.
 #include <exception>
 #include <limits>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -254,6 +255,7 @@ Result<Layout> read_layout(Reader& r, const json& j, unsigned nesting) {
   if (!m) return m.error();
   if (!(*m)->is_array()) return r.fail("\"fields\" must be an array");
   const std::string saved = r.where;
+  std::set<std::string> paths;
   for (const json& jf : **m) {
     r.where = fmt::format("{} field {}", saved, out.fields.size());
     Result<Field> f = read_field(r, jf, nesting, false);
@@ -267,6 +269,14 @@ Result<Layout> read_layout(Reader& r, const json& j, unsigned nesting) {
     if (f->bit_offset > out.size * 8 || end_bits > out.size * 8 || end_bits < f->bit_offset)
       return r.fail(fmt::format("'{}' lies outside the {}-byte type", f->path, out.size));
     if (f->parent >= static_cast<int>(index)) return r.fail("parent must come before its child");
+    // Paths are what users type (--field a.b): they must follow from names and parents.
+    if (f->name.empty() || f->name.find_first_of(".[]") != std::string::npos)
+      return r.fail(fmt::format("bad member name '{}'", f->name));
+    const std::string expected =
+        f->parent >= 0 ? out.fields[f->parent].path + "." + f->name : f->name;
+    if (f->path != expected)
+      return r.fail(fmt::format("path '{}' should be '{}'", f->path, expected));
+    if (!paths.insert(f->path).second) return r.fail(fmt::format("duplicate path '{}'", f->path));
     if (f->parent >= 0) {
       const Field& p = out.fields[f->parent];
       if (p.kind != FieldKind::record) return r.fail("parent must be a record");

@@ -2,11 +2,8 @@
 // CreateFileMapping(hFile, NULL, PAGE_READWRITE, ...) with a name, then MapViewOfFile with
 // FILE_MAP_ALL_ACCESS. Then it keeps a counter running and reports what others write.
 //
-//   seed_creator NAME [--size N] [--file PATH] [--reserve] [--readonly]
+//   seed_creator NAME [--size N] [--file PATH]
 //     --file PATH  back the mapping with a file (hFile) instead of INVALID_HANDLE_VALUE
-//     --reserve    SEC_RESERVE section with only its first page committed (the rest of
-//                  the view faults when touched: memview must report it, not crash)
-//     --readonly   a PAGE_READONLY section (openers cannot get a writable view)
 //
 // Layout of the mapping:
 //   0x00 char[16]  "memview seed"
@@ -30,25 +27,18 @@ static void ErrorHandler(const char* what) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr,
-                 "usage: seed_creator NAME [--size N] [--file PATH] [--reserve] [--readonly]\n");
+    std::fprintf(stderr, "usage: seed_creator NAME [--size N] [--file PATH]\n");
     return 2;
   }
   const char* name = argv[1];
   DWORD size = 4096;
   const char* path = nullptr;
-  bool reserve = false;
-  bool readonly = false;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--size" && i + 1 < argc)
       size = std::strtoul(argv[++i], nullptr, 0);
     else if (a == "--file" && i + 1 < argc)
       path = argv[++i];
-    else if (a == "--reserve")
-      reserve = true;
-    else if (a == "--readonly")
-      readonly = true;
   }
 
   HANDLE hFile = INVALID_HANDLE_VALUE;
@@ -62,11 +52,9 @@ int main(int argc, char** argv) {
   }
 
   HANDLE hMapFile;
-  DWORD protect = readonly ? PAGE_READONLY : PAGE_READWRITE;
-  if (reserve) protect |= SEC_RESERVE;
   hMapFile = CreateFileMappingA(hFile,            // Current file handle.
                                 NULL,             // Default security.
-                                protect,          // Read/write permission.
+                                PAGE_READWRITE,   // Read/write permission.
                                 0,                // Max. object size.
                                 path ? 0 : size,  // Size of hFile.
                                 name);            // Name of mapping object.
@@ -75,41 +63,33 @@ int main(int argc, char** argv) {
   }
 
   LPVOID lpMapAddress;
-  lpMapAddress =
-      MapViewOfFile(hMapFile,                                        // Handle to mapping object.
-                    readonly ? FILE_MAP_READ : FILE_MAP_ALL_ACCESS,  // Read/write permission
-                    0,                                               // Max. object size.
-                    0,                                               // Size of hFile.
-                    0);                                              // Map entire file.
+  lpMapAddress = MapViewOfFile(hMapFile,             // Handle to mapping object.
+                               FILE_MAP_ALL_ACCESS,  // Read/write permission
+                               0,                    // Max. object size.
+                               0,                    // Size of hFile.
+                               0);                   // Map entire file.
   if (lpMapAddress == NULL) {
     ErrorHandler("Could not map view of file.");
   }
-  if (reserve && !VirtualAlloc(lpMapAddress, 4096, MEM_COMMIT, PAGE_READWRITE)) {
-    ErrorHandler("Could not commit the first page.");
-  }
 
   volatile unsigned char* mem = static_cast<volatile unsigned char*>(lpMapAddress);
-  if (!readonly) {
-    const char magic[16] = "memview seed";
-    for (int i = 0; i < 16; ++i) mem[i] = static_cast<unsigned char>(magic[i]);
-    *reinterpret_cast<volatile uint32_t*>(mem + 0x14) = GetCurrentProcessId();
-  }
+  const char magic[16] = "memview seed";
+  for (int i = 0; i < 16; ++i) mem[i] = static_cast<unsigned char>(magic[i]);
+  *reinterpret_cast<volatile uint32_t*>(mem + 0x14) = GetCurrentProcessId();
   std::printf("ready\n");
   std::fflush(stdout);
 
-  uint32_t inbox = readonly ? 0 : *reinterpret_cast<volatile uint32_t*>(mem + 0x40);
+  uint32_t inbox = *reinterpret_cast<volatile uint32_t*>(mem + 0x40);
   for (int tick = 0; tick < 30000; ++tick) {
-    if (!readonly) {
-      volatile uint32_t* counter = reinterpret_cast<volatile uint32_t*>(mem + 0x10);
-      *counter = *counter + 1;
-      const uint32_t now = *reinterpret_cast<volatile uint32_t*>(mem + 0x40);
-      if (now != inbox) {
-        inbox = now;
-        std::printf("inbox 0x%08x\n", static_cast<unsigned>(now));
-        std::fflush(stdout);
-      }
-      if (mem[0x60] != 0) break;
+    volatile uint32_t* counter = reinterpret_cast<volatile uint32_t*>(mem + 0x10);
+    *counter = *counter + 1;
+    const uint32_t now = *reinterpret_cast<volatile uint32_t*>(mem + 0x40);
+    if (now != inbox) {
+      inbox = now;
+      std::printf("inbox 0x%08x\n", static_cast<unsigned>(now));
+      std::fflush(stdout);
     }
+    if (mem[0x60] != 0) break;
     Sleep(10);
   }
   std::printf("bye\n");

@@ -66,6 +66,7 @@ class Env:
             "gui": os.path.join(self.build, "app", "gui", "memview.exe"),
             "creator": os.path.join(self.build, "tests", "windows", "seed_creator.exe"),
             "opener": os.path.join(self.build, "tests", "windows", "seed_opener.exe"),
+            "core": os.path.join(self.build, "tests", "windows", "win32_core_test.exe"),
         }
         self.out = os.path.join(self.build, "test-output")
         os.makedirs(self.out, exist_ok=True)
@@ -270,21 +271,29 @@ def opener_write_reaches_cli(e):
 @test
 def watch_reports_changes_from_both_peers(e):
     e.ensure_seed()
-    # The running counter: three changes.
-    r = e.cli("watch", SEED, "--offset", "0x10", "--length", "4", "--interval-ms", "20",
-              "--count", "3", timeout=60, check_rc=0)
-    changes = [l for l in r.out.splitlines() if "0x" in l or "0000" in l]
+    # The running counter (+1 every 10 ms): every poll after the first sees a change.
+    r = e.cli("watch", SEED, "--offset", "0x10", "--length", "4", "--interval-ms", "50",
+              "--count", "6", timeout=60, check_rc=0)
+    changes = [l for l in r.out.splitlines() if re.search(r" change 0x0+1[0-3] ", l)]
     check(len(changes) >= 3, f"watch printed {r.out!r}")
-    # A write by the seed's second process while watch polls.
+    # A write by the seed's second process while watch polls: written again with a new
+    # value until watch has seen one (its first poll is only the baseline).
     w = subprocess.Popen(["wine", e.bin["cli"], "watch", SEED, "--offset", "0x90", "--length", "4",
-                          "--interval-ms", "20", "--count", "1"], env=e.env,
+                          "--interval-ms", "20", "--count", "250"], env=e.env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(1.5)
-    e.run("opener", SEED, "write", "0x90", "11223344", check_rc=0)
-    out, err = w.communicate(timeout=30)
-    out = out.decode(errors="replace")
+    # 250 polls of 20 ms: about 5 s; written once a second (the first write may land
+    # before watch's baseline poll).
+    written = []
+    for i in range(3):
+        time.sleep(1.0)
+        value = f"1122{i:04x}"
+        e.run("opener", SEED, "write", "0x90", value, check_rc=0)
+        written.append(value)
+    out, err = w.communicate(timeout=60)
     check(w.returncode == 0, f"watch exited {w.returncode}: {err.decode(errors='replace')}")
-    check("11 22 33 44" in out, f"watch did not show the peer's bytes: {out!r}")
+    out = out.decode(errors="replace")
+    seen = [v for v in written if f"-> {v[4:6]} {v[6:8]}" in out or f"-> {v[6:8]}" in out]
+    check(len(seen) >= 2, f"watch did not show the peer's values {written}: {out!r}")
 
 
 @test
@@ -343,36 +352,6 @@ def file_backed_mapping(e):
 
 
 @test
-def read_only_mapping_falls_back_with_reason(e):
-    name = "memview-wine-readonly"
-    p = e.creator(name, "--readonly")
-    j = json.loads(e.cli("info", name, "--json", check_rc=0).out)
-    check(j.get("writable") is False and "read-only" in j.get("read_only_reason", ""),
-          f"read-only mapping info {j}")
-    r = e.cli("poke", name, "0", "41")
-    check(r.returncode != 0 and r.err.startswith("error:") and "read-only" in r.err,
-          f"poke into a read-only mapping: {r.err!r}")
-    p.proc.kill()
-
-
-@test
-def uncommitted_pages_are_unreadable_not_a_crash(e):
-    # SEC_RESERVE section, 64 KiB, only the first page committed: touching page 2 faults.
-    name = "memview-wine-reserve"
-    p = e.creator(name, "--reserve", "--size", "65536")
-    r = e.cli("dump", name, "--length", "8192")
-    check(r.returncode in (0, 1), f"dump exited {r.returncode} (a crash?): {r.err!r}")
-    check(hexdump_bytes(r.out, 0, 12) == b"memview seed", f"first page not shown:\n{r.out[:400]}")
-    check("unreadable" in (r.out + r.err).lower() or r.returncode == 1,
-          f"the uncommitted page was not reported: {r.out[-400:]!r} {r.err!r}")
-    r = e.cli("poke", name, "0x1ffc", "01020304")
-    check(r.returncode != 0 and r.err.startswith("error:"), f"poke into uncommitted page: {r.err!r}")
-    r = e.cli("dump", name, "--length", "16", check_rc=0)  # the process is still fine
-    e.cli("poke", name, "0x60", "01", check_rc=0)
-    p.wait_line("bye", 10)
-
-
-@test
 def gui_edit_reaches_the_other_process(e):
     e.ensure_seed()
     if not os.path.exists(e.bin["gui"]):
@@ -404,8 +383,11 @@ def gui_edit_reaches_the_other_process(e):
         xdo("type", "c0ffee42")
         r = e.run("opener", SEED, "wait", "0x100", "c0ffee42", "20", timeout=60)
         shot = os.path.join(e.out, "memview-wine.png")
-        subprocess.run(["import", "-window", "root", shot], env=e.env, capture_output=True,
-                       timeout=30)
+        for target in (wid, "root"):
+            res = subprocess.run(["import", "-window", target, shot], env=e.env,
+                                 capture_output=True, timeout=30)
+            if res.returncode == 0:
+                break
         check(r.returncode == 0, f"the other process sees {r.out.strip()} at 0x100, not c0ffee42")
         check(os.path.exists(shot) and os.path.getsize(shot) > 0, "no screenshot")
         log(f"screenshot {shot}")
@@ -430,6 +412,19 @@ def seed_creator_stops_on_a_poked_flag(e):
     check(r.returncode != 0 and "no file mapping named" in r.err, f"after exit: {r.err!r}")
 
 
+def run_core_tests(e):
+    """win32_core_test.exe: one result per PASS/FAIL line."""
+    r = e.run("core", timeout=120)
+    results = []
+    for line in r.out.splitlines():
+        m = re.match(r"^(PASS|FAIL) (\S+)(?:: (.*))?$", line.strip())
+        if m:
+            results.append((m.group(2), m.group(1) == "PASS", m.group(3) or ""))
+    if r.returncode != 0 and all(ok for _, ok, _ in results):
+        results.append(("win32_core_test", False, f"exited {r.returncode}: {r.err.strip()}"))
+    return results
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
@@ -444,6 +439,12 @@ def main():
     t0 = time.time()
     try:
         e.start()
+        for name, ok, why in run_core_tests(e):
+            if args.k not in name:
+                continue
+            passed += ok
+            failed += not ok
+            log(f"{'PASS' if ok else 'FAIL'} core: {name}{': ' + why if why else ''}")
         selected = [t for t in TESTS if args.k in t.__name__]
         for t in selected:
             t1 = time.time()

@@ -100,6 +100,12 @@ Result<SourcePtr> finish(HANDLE file, bool writable, std::string reason, const S
       events.push_back(std::move(e));
     }
     if (!removed) {
+      // Deleted while open: Windows keeps the name until the last handle closes and marks
+      // the file delete-pending; a name that is gone or names another file counts too.
+      FILE_STANDARD_INFO standard{};
+      const bool pending =
+          GetFileInformationByHandleEx(src.file(), FileStandardInfo, &standard, sizeof(standard)) &&
+          standard.DeletePending;
       HANDLE again = CreateFileW(detail::to_wide(path).c_str(), 0,
                                  FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, nullptr,
                                  OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, nullptr);
@@ -149,12 +155,16 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
   if (writable) {
     f = CreateFileW(wpath.c_str(), GENERIC_READ | GENERIC_WRITE, kShareAll, nullptr, OPEN_EXISTING,
                     FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (f == INVALID_HANDLE_VALUE && GetLastError() == ERROR_ACCESS_DENIED) {
+    const DWORD err = f == INVALID_HANDLE_VALUE ? GetLastError() : ERROR_SUCCESS;
+    if (err == ERROR_ACCESS_DENIED) {
       writable = false;
       const DWORD attrs = GetFileAttributesW(wpath.c_str());
       reason = attrs != INVALID_FILE_ATTRIBUTES && (attrs & FILE_ATTRIBUTE_READONLY)
                    ? "the file has the read-only attribute"
                    : "no write access to the file";
+    } else if (err == ERROR_SHARING_VIOLATION) {
+      writable = false;
+      reason = "another process has the file open and does not share write access";
     }
   }
   if (f == INVALID_HANDLE_VALUE) {

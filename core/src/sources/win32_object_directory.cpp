@@ -75,24 +75,39 @@ void list_directory(const std::wstring& path, const std::string& prefix,
   if (nt.open(&dir, kDirectoryQuery, &oa) < 0) return;
   std::vector<unsigned char> buffer(64 * 1024);
   ULONG context = 0;
-  bool restart = TRUE;
-  // Bounded: a directory with more than a few thousand entries is listed in part.
+  auto take = [&](const ObjectDirectoryInformation* entry) {
+    const std::wstring_view type(entry->TypeName.Buffer, entry->TypeName.Length / sizeof(wchar_t));
+    if (type != L"Section") return;
+    const std::wstring_view name(entry->Name.Buffer, entry->Name.Length / sizeof(wchar_t));
+    out.push_back({prefix + to_utf8(name)});
+  };
+  // Many entries per call; the array ends with an all-zero entry. Bounded: a directory
+  // with more than a few thousand entries is listed in part.
+  bool batched = true;
   for (int round = 0; round < 64; ++round) {
     ULONG returned = 0;
     const NTSTATUS_ status = nt.query(dir, buffer.data(), static_cast<ULONG>(buffer.size()), FALSE,
-                                      restart, &context, &returned);
-    restart = FALSE;
-    if (status < 0 || status == kStatusNoMoreEntries) break;
-    const auto* entry = reinterpret_cast<const ObjectDirectoryInformation*>(buffer.data());
-    // The array ends with an all-zero entry.
-    for (; entry->Name.Buffer != nullptr; ++entry) {
-      const std::wstring_view type(entry->TypeName.Buffer,
-                                   entry->TypeName.Length / sizeof(wchar_t));
-      if (type != L"Section") continue;
-      const std::wstring_view name(entry->Name.Buffer, entry->Name.Length / sizeof(wchar_t));
-      out.push_back({prefix + to_utf8(name)});
+                                      round == 0, &context, &returned);
+    if (status == kStatusNoMoreEntries) break;
+    if (status < 0) {
+      batched = round > 0;  // e.g. wine 8, which implements single-entry queries only
+      break;
+    }
+    for (auto* e = reinterpret_cast<const ObjectDirectoryInformation*>(buffer.data());
+         e->Name.Buffer != nullptr; ++e) {
+      take(e);
     }
     if (status != kStatusMoreEntries) break;
+  }
+  if (!batched) {
+    context = 0;
+    for (int n = 0; n < 20000; ++n) {
+      ULONG returned = 0;
+      const NTSTATUS_ status = nt.query(dir, buffer.data(), static_cast<ULONG>(buffer.size()), TRUE,
+                                        n == 0, &context, &returned);
+      if (status < 0 || status == kStatusNoMoreEntries) break;
+      take(reinterpret_cast<const ObjectDirectoryInformation*>(buffer.data()));
+    }
   }
   nt.close(dir);
 }

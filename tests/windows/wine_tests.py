@@ -352,6 +352,33 @@ def file_backed_mapping(e):
 
 
 @test
+def layouts_come_from_json_not_libclang(e):
+    e.ensure_seed()
+    here = os.path.dirname(os.path.abspath(__file__))
+    header = os.path.join(here, "seed_layout.h")
+    layout = os.path.join(here, "seed_layout.json")
+    if e.linux_cli:
+        # Computed on Linux by libclang right now, as a user would.
+        layout = os.path.join(e.out, "seed_layout.json")
+        res = subprocess.run([e.linux_cli, "layout", "--header", header, "--type", "struct seed",
+                              "--json", "--full"], capture_output=True, timeout=60)
+        check(res.returncode == 0, f"Linux layout export failed: {res.stderr!r}")
+        with open(layout, "wb") as f:
+            f.write(res.stdout)
+    # No libclang in the Windows build: one clear message.
+    r = e.cli("layout", "--header", winpath(header), "--type", "struct seed")
+    check(r.returncode != 0 and r.err.startswith("error:") and "not available in this build" in r.err,
+          f"layout without libclang: {r.err!r}")
+    # The exported JSON layout works on the live mapping.
+    r = e.cli("write", SEED, "12345678", "--layout-json", winpath(layout), "--field", "inbox",
+              check_rc=0)
+    e.seed.wait_line(f"inbox 0x{12345678:08x}", 10)
+    r = e.cli("read", SEED, "--layout-json", winpath(layout), "--json", check_rc=0)
+    text = r.out
+    check("memview seed" in text and "12345678" in text, f"read with the JSON layout: {text}")
+
+
+@test
 def gui_edit_reaches_the_other_process(e):
     e.ensure_seed()
     if not os.path.exists(e.bin["gui"]):
@@ -429,8 +456,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", required=True)
     ap.add_argument("-k", default="", help="run only tests whose name contains this")
+    ap.add_argument("--linux-cli", default="",
+                    help="a Linux memview-cli with libclang, to export the JSON layout afresh")
     args = ap.parse_args()
     e = Env(args.build)
+    e.linux_cli = args.linux_cli if args.linux_cli and os.path.exists(args.linux_cli) else ""
     for which, path in e.bin.items():
         if which != "gui" and not os.path.exists(path):
             print(f"error: {path} missing (build with scripts/build-windows --test)", file=sys.stderr)

@@ -1,9 +1,16 @@
-// pid: source benchmark for issue 5: polling a 64 KiB window of another process runs at
-// >= 25 % of the throughput of a plain memcpy of the same 64 KiB, measured in the same run.
-// The window is a MAP_SHARED anonymous mapping created before fork(): the child process
-// owns it like any of its pages and the memcpy baseline reads the very same physical
-// memory through the parent's mapping. The pid: source reads the child's address space
-// with process_vm_readv (one syscall for the whole window).
+// pid: source benchmark for issue 5: polling a 64 KiB window of another process, against a
+// plain memcpy of 64 KiB of the same bytes measured in the same run (target: >= 25 %).
+//
+// Three windows of a child process, all filled with the same bytes:
+//  - shared: a MAP_SHARED anonymous mapping created before fork(). The pid: source maps
+//    the child's shared mappings into this process (/proc/PID/map_files), so polling it is
+//    a memcpy and a compare, like a shm: source.
+//  - private: ordinary private memory the child wrote after fork() (its own pages, like a
+//    heap or a global): read with process_vm_readv, one syscall for the whole window.
+//  - private_hugepage: the same on a transparent huge page where the kernel offers one
+//    (information: the kernel's per-page cost is what bounds the private case).
+// The memcpy baseline copies the parent's copy of the bytes (cache-hot, like the window
+// a viewer polls every frame).
 // Prints "RATIO name = value (target) OK|MISSED"; a miss fails the program only when
 // MEMVIEW_BENCH_ENFORCE=1.
 #include <benchmark/benchmark.h>
@@ -28,9 +35,16 @@
 namespace {
 
 constexpr size_t k64K = 64 * 1024;
-std::byte* g_window = nullptr;  // shared with the child
+constexpr size_t k2M = size_t{2} << 20;
+std::byte* g_window = nullptr;   // shared with the child
+std::byte* g_private = nullptr;  // the child's own copy after fork (copy-on-write broken)
+std::byte* g_huge = nullptr;     // private, 2 MiB aligned, MADV_HUGEPAGE
 pid_t g_child = -1;
 memview::SourcePtr g_source;
+
+void fill(std::byte* p, uint8_t salt) {
+  for (size_t i = 0; i < k64K; ++i) p[i] = static_cast<std::byte>(((i * 131 + 7) ^ salt) & 0xff);
+}
 
 void BM_memcpy_64k(benchmark::State& state) {
   std::vector<std::byte> out(k64K);
@@ -42,9 +56,9 @@ void BM_memcpy_64k(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k64K));
 }
 
-void BM_pid_read_64k(benchmark::State& state) {
+void BM_pid_read_64k(benchmark::State& state, const std::byte* window) {
   std::vector<std::byte> out(k64K);
-  const auto at = reinterpret_cast<uint64_t>(g_window);
+  const auto at = reinterpret_cast<uint64_t>(window);
   for (auto _ : state) {
     memview::ReadOutcome r = g_source->read(at, out);
     if (!r.complete()) state.SkipWithError(r.message.c_str());
@@ -53,9 +67,9 @@ void BM_pid_read_64k(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k64K));
 }
 
-void BM_pid_poll_64k(benchmark::State& state) {
+void BM_pid_poll_64k(benchmark::State& state, const std::byte* window) {
   memview::ChangeTracker tracker;
-  const auto at = reinterpret_cast<uint64_t>(g_window);
+  const auto at = reinterpret_cast<uint64_t>(window);
   int64_t now = 1;
   (void)tracker.poll(*g_source, {at, k64K}, now);  // baseline outside the timing
   for (auto _ : state) {
@@ -66,11 +80,11 @@ void BM_pid_poll_64k(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k64K));
 }
 
-// The same 64 KiB read as 64 reads of 1 KiB (one syscall per row, as a naive viewer
+// The private 64 KiB read as 64 reads of 1 KiB (one syscall per row, as a naive viewer
 // would): shows why the source reads contiguous ranges in one call.
 void BM_pid_read_64k_per_row(benchmark::State& state) {
   std::vector<std::byte> out(k64K);
-  const auto at = reinterpret_cast<uint64_t>(g_window);
+  const auto at = reinterpret_cast<uint64_t>(g_private);
   for (auto _ : state) {
     for (size_t row = 0; row < k64K; row += 1024) {
       (void)g_source->read(at + row, std::span<std::byte>(out.data() + row, 1024));
@@ -100,18 +114,28 @@ class CollectingReporter : public benchmark::ConsoleReporter {
 
 int main(int argc, char** argv) {
   void* p = mmap(nullptr, k64K, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return 1;
+  void* h = mmap(nullptr, 2 * k2M, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED || h == MAP_FAILED) return 1;
   g_window = static_cast<std::byte*>(p);
-  for (size_t i = 0; i < k64K; ++i) g_window[i] = static_cast<std::byte>((i * 131 + 7) & 0xff);
+  g_huge = reinterpret_cast<std::byte*>((reinterpret_cast<uintptr_t>(h) + k2M - 1) & ~(k2M - 1));
+  madvise(g_huge, k2M, MADV_HUGEPAGE);
+  g_private = static_cast<std::byte*>(std::aligned_alloc(4096, k64K));
+  fill(g_window, 0);
+  fill(g_private, 0);
+  fill(g_huge, 0);
   g_child = fork();
   if (g_child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    // Own copies of the private pages (same bytes), as a real process's heap would be.
+    fill(g_private, 0);
+    std::memset(g_huge + k64K, 1, k2M - k64K);
+    fill(g_huge, 0);
     for (;;) pause();
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  memview::Result<memview::SourcePtr> src = memview::open_source(
-      fmt::format("pid:{}@0x{:x}+{}", g_child, reinterpret_cast<uint64_t>(g_window), k64K));
+  usleep(100000);  // let the child write its pages
+  memview::Result<memview::SourcePtr> src = memview::open_source(fmt::format("pid:{}", g_child));
   if (!src) {
     std::fprintf(stderr, "error: %s\n", src.error().message.c_str());
     kill(g_child, SIGKILL);
@@ -121,9 +145,18 @@ int main(int argc, char** argv) {
 
   constexpr int kReps = 5;
   benchmark::RegisterBenchmark("memcpy_64k", BM_memcpy_64k)->Repetitions(kReps);
-  benchmark::RegisterBenchmark("pid_read_64k", BM_pid_read_64k)->Repetitions(kReps);
-  benchmark::RegisterBenchmark("pid_poll_64k", BM_pid_poll_64k)->Repetitions(kReps);
-  benchmark::RegisterBenchmark("pid_read_64k_per_row", BM_pid_read_64k_per_row)->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_read_64k_shared", BM_pid_read_64k, g_window)
+      ->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_poll_64k_shared", BM_pid_poll_64k, g_window)
+      ->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_read_64k_private", BM_pid_read_64k, g_private)
+      ->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_poll_64k_private", BM_pid_poll_64k, g_private)
+      ->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_poll_64k_private_hugepage", BM_pid_poll_64k, g_huge)
+      ->Repetitions(kReps);
+  benchmark::RegisterBenchmark("pid_read_64k_private_per_row", BM_pid_read_64k_per_row)
+      ->Repetitions(kReps);
   CollectingReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
@@ -133,12 +166,15 @@ int main(int argc, char** argv) {
     const char* name;
     const char* numerator;
     bool enforced;
-    double min;
   };
+  constexpr double kMin = 0.25;
   for (const Ratio& r :
-       {Ratio{"pid_poll64k_vs_memcpy", "pid_poll_64k", true, 0.25},
-        Ratio{"pid_read64k_vs_memcpy", "pid_read_64k", false, 0.25},
-        Ratio{"pid_per_row_read64k_vs_memcpy", "pid_read_64k_per_row", false, 0.25}}) {
+       {Ratio{"pid_poll64k_shared_vs_memcpy", "pid_poll_64k_shared", true},
+        Ratio{"pid_poll64k_private_vs_memcpy", "pid_poll_64k_private", true},
+        Ratio{"pid_read64k_shared_vs_memcpy", "pid_read_64k_shared", false},
+        Ratio{"pid_read64k_private_vs_memcpy", "pid_read_64k_private", false},
+        Ratio{"pid_poll64k_private_hugepage_vs_memcpy", "pid_poll_64k_private_hugepage", false},
+        Ratio{"pid_per_row_read64k_private_vs_memcpy", "pid_read_64k_private_per_row", false}}) {
     auto num = reporter.best.find(r.numerator);
     auto den = reporter.best.find("memcpy_64k");
     if (num == reporter.best.end() || den == reporter.best.end() || num->second <= 0) {
@@ -146,11 +182,15 @@ int main(int argc, char** argv) {
       continue;
     }
     const double v = den->second / num->second;  // speed relative to memcpy
-    const bool ok = v >= r.min;
+    const bool ok = v >= kMin;
     if (r.enforced) all_ok = all_ok && ok;
     std::printf("RATIO %s = %.2f (%starget >= %.2f) %s\n", r.name, v, r.enforced ? "" : "info, ",
-                r.min, ok ? "OK" : "MISSED");
+                kMin, ok ? "OK" : "MISSED");
   }
+  std::printf(
+      "NOTE private memory is read with process_vm_readv, whose cost is the kernel's: "
+      "about 1 us per call plus pinning each 4 KiB page; a cache-hot memcpy of 64 KiB "
+      "is far faster than that on most machines\n");
   std::fflush(stdout);
   g_source.reset();
   kill(g_child, SIGKILL);

@@ -68,6 +68,9 @@ class Target:
                 self.pages = int(words[1], 16)
             elif words[0] == "heap":
                 self.heap = int(words[1], 16)
+            elif words[0] == "shm":
+                self.shm = int(words[1], 16)
+                self.shm_name = words[2]
 
     def addr(self, field):
         return self.state + self.fields[field][0]
@@ -103,6 +106,11 @@ class Target:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
+        # The debuggee unlinks its shm object only when it exits normally.
+        try:
+            os.unlink("/dev/shm" + self.shm_name)
+        except (OSError, AttributeError):
+            pass
 
 
 def cli(*args, **kw):

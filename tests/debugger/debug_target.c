@@ -7,9 +7,13 @@
 //   offset FIELD OFFSET SIZE        gcc's own offsetof/sizeof for each field
 //   pages ADDR                      4 pages: rw, unmapped, PROT_NONE, rw
 //   heap ADDR                       a 256-byte malloc'd buffer
+//   shm ADDR NAME                   a 64 KiB POSIX shm object it maps MAP_SHARED (bytes
+//                                   0x33), unlinked again when it exits normally
 // While running it increments g_state.counter every millisecond (while g_state.running)
-// and prints "command N" whenever g_state.command changes; command 0xdead makes it exit.
+// and prints "command N" whenever g_state.command changes; command 2 makes it unmap the
+// shm mapping (then it prints "unmapped"), command 0xdead makes it exit.
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,6 +83,15 @@ int main(void) {
   unsigned char* heap = malloc(256);
   for (int i = 0; i < 256; ++i) heap[i] = (unsigned char)i;
 
+  char shm_name[64];
+  snprintf(shm_name, sizeof shm_name, "/memview-dbg-%d", (int)getpid());
+  const int fd = shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0600);
+  if (fd < 0 || ftruncate(fd, 65536) != 0) return 1;
+  unsigned char* shm = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  close(fd);
+  if (shm == MAP_FAILED) return 1;
+  memset(shm, 0x33, 65536);
+
   printf("pid %d\n", (int)getpid());
   printf("state %p %zu\n", (void*)&g_state, sizeof g_state);
   OFFSET(magic);
@@ -100,6 +113,7 @@ int main(void) {
   OFFSET(self);
   printf("pages %p\n", (void*)pages);
   printf("heap %p\n", (void*)heap);
+  printf("shm %p %s\n", (void*)shm, shm_name);
   printf("ready\n");
   fflush(stdout);
 
@@ -111,11 +125,17 @@ int main(void) {
     if (c != seen) {
       seen = c;
       printf("command %u\n", c);
+      if (c == 2 && shm) {
+        munmap(shm, 65536);
+        shm = NULL;
+        printf("unmapped\n");
+      }
       fflush(stdout);
       if (c == 0xdead) break;
     }
     nanosleep(&tick, NULL);
   }
   free(heap);
+  shm_unlink(shm_name);
   return 0;
 }

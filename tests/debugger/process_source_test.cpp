@@ -273,6 +273,77 @@ TEST(ProcessSource, MissingProcessAndBadSpecs) {
   }
 }
 
+TEST(ProcessSource, SharedMappingsAreLiveAtomicAndFollowTheTarget) {
+  auto t = Target::start();
+  ASSERT_TRUE(t);
+  SourcePtr src = open_ok(fmt::format("pid:{}", t->pid));
+  ASSERT_TRUE(src);
+  // The same object opened by name stands in for a third process writing to it.
+  SourcePtr peer = open_ok("shm:" + t->shm_name);
+  ASSERT_TRUE(peer);
+
+  std::vector<std::byte> bytes(64);
+  ASSERT_TRUE(src->read(t->shm, bytes).complete());
+  for (std::byte b : bytes) EXPECT_EQ(b, std::byte{0x33});
+  // A peer's write is seen through pid: and tracked as a change.
+  Poller poller(*src);
+  poller.request({t->shm, 4096});
+  (void)poller.poll(1);
+  const uint64_t word = 0x0102030405060708;
+  ASSERT_TRUE(peer->write(128, as_bytes_of(word)).ok());
+  poller.request({t->shm, 4096});
+  EXPECT_EQ(poller.poll(2).changed_bytes, 8u);
+  EXPECT_EQ(poller.tracker().value(t->shm + 128), std::byte{0x08});
+
+  // Writes through pid: reach the object; compare-and-swap is atomic here.
+  const uint32_t v = 0xcafef00d;
+  ASSERT_TRUE(src->write(t->shm + 256, as_bytes_of(v)).ok());
+  std::vector<std::byte> four(4);
+  ASSERT_TRUE(peer->read(256, four).complete());
+  EXPECT_EQ(load<uint32_t>(four, 0), v);
+  uint64_t expected = 0xcafef00d;
+  Result<bool> swapped = src->compare_exchange(t->shm + 256, 4, expected, 0x12345678);
+  ASSERT_TRUE(swapped.ok()) << swapped.error().message;
+  EXPECT_TRUE(*swapped);
+  expected = 1;
+  swapped = src->compare_exchange(t->shm + 256, 4, expected, 2);
+  ASSERT_TRUE(swapped.ok());
+  EXPECT_FALSE(*swapped);
+  EXPECT_EQ(expected, 0x12345678u);
+  // Private memory has no atomic path: a clear refusal, nothing written.
+  expected = 0;
+  Result<bool> priv = src->compare_exchange(t->field("command"), 4, expected, 1);
+  ASSERT_FALSE(priv.ok());
+  EXPECT_EQ(priv.error().code, Errc::unsupported);
+  EXPECT_NE(priv.error().message.find("shared"), std::string::npos) << priv.error().message;
+
+  // The object shrinks under both mappings: the lost pages are unreadable, never a crash.
+  ASSERT_EQ(truncate(("/dev/shm" + t->shm_name).c_str(), 4096), 0);
+  std::vector<std::byte> span(3 * 4096, std::byte{0xaa});
+  ReadOutcome r = src->read(t->shm, span);
+  ASSERT_EQ(r.unreadable.size(), 1u) << r.message;
+  EXPECT_EQ(r.unreadable[0], (ByteRange{t->shm + 4096, 2 * 4096}));
+  EXPECT_EQ(span[128], std::byte{0x08});
+  for (size_t i = 4096; i < span.size(); ++i) ASSERT_EQ(span[i], std::byte{0xaa});
+  poller.request({t->shm, 3 * 4096});
+  Poller::Result pr = poller.poll(3);
+  ASSERT_FALSE(pr.unreadable.empty());
+  EXPECT_EQ(pr.unreadable.front().address, t->shm + 4096);
+
+  // The target unmaps it: after the next maps check the bytes are gone, not stale.
+  const uint32_t unmap = 2;
+  ASSERT_TRUE(src->write(t->field("command"), as_bytes_of(unmap)).ok());
+  ASSERT_TRUE(t->child->line_starting("unmapped").has_value());
+  Status w = src->write(t->shm, as_bytes_of(v));
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.error().code, Errc::out_of_range);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  (void)src->refresh();
+  r = src->read(t->shm, bytes);
+  ASSERT_EQ(r.unreadable.size(), 1u);
+  EXPECT_EQ(r.unreadable[0], (ByteRange{t->shm, bytes.size()}));
+}
+
 TEST(ProcessSource, AnotherUsersProcessIsExplained) {
   if (geteuid() != 0) GTEST_SKIP() << "needs root to drop to another user";
   auto t = Target::start();

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -145,7 +146,15 @@ struct Target {
   uint64_t state_size = 0;
   uint64_t pages = 0;  // 4 pages: rw, unmapped, PROT_NONE, rw (filled with 0x5a)
   uint64_t heap = 0;   // 256 bytes 0, 1, ..., 255
+  uint64_t shm = 0;    // 64 KiB MAP_SHARED of the POSIX shm object shm_name (0x33 bytes)
+  std::string shm_name;
   std::map<std::string, FieldFact> fields;
+
+  // The debuggee unlinks its shm object only when it exits normally.
+  ~Target() {
+    child.reset();
+    if (!shm_name.empty()) shm_unlink(shm_name.c_str());
+  }
 
   static std::unique_ptr<Target> start() {
     auto t = std::make_unique<Target>();
@@ -165,6 +174,8 @@ struct Target {
         in >> std::hex >> t->pages;
       } else if (what == "heap") {
         in >> std::hex >> t->heap;
+      } else if (what == "shm") {
+        in >> std::hex >> t->shm >> std::dec >> t->shm_name;
       } else if (what == "offset") {
         std::string name;
         FieldFact f;

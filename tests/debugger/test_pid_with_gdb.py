@@ -81,6 +81,10 @@ try:
     maps_lines = open("/proc/%d/maps" % t.pid).read().strip().splitlines()
     check(len(regions) == len(maps_lines), "regions lists every line of /proc/PID/maps")
     check("heap" in kinds and "stack" in kinds, "heap and stack are marked")
+    shm = [r for r in regions if int(r["start"], 16) == t.shm]
+    check(len(shm) == 1 and shm[0]["kind"] == "shm" and shm[0]["shared"] and
+          shm[0]["object_spec"] == "shm:" + t.shm_name,
+          "the shared memory mapping is marked with the spec that opens it")
     exe = [r for r in regions if r["path"].endswith("/debug_target")]
     check(any(int(r["start"], 16) <= t.state < int(r["end"], 16) for r in exe),
           "g_state lies in a mapping of the executable")

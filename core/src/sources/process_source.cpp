@@ -13,6 +13,9 @@
 // Reads use process_vm_readv (one syscall per readable stretch; a partial read marks where
 // a hole starts, /proc/PID/maps says where it ends), writes pwrite /proc/PID/mem. Neither
 // attaches with ptrace, so both work while a debugger holds the process stopped.
+// The process's MAP_SHARED mappings (shm objects, shared files, memfds) are mapped into
+// this process as well when the OS allows it (process_shared_maps.h): reads are then a
+// memcpy, aligned writes one store and compare-and-swap atomic, as for a shm: source.
 #if defined(__linux__)
 
 #include <fcntl.h>
@@ -35,6 +38,7 @@
 #include "memview/numbers.h"
 #include "memview/process_maps.h"
 #include "memview/source_spec.h"
+#include "sources/process_shared_maps.h"
 #include "sources/range_suffix.h"
 
 namespace memview {
@@ -44,7 +48,8 @@ constexpr uint64_t kPage = 4096;
 // Maps older than this are re-read before a hole is skipped: a mapping created meanwhile
 // is then seen within this delay.
 constexpr int64_t kMapsMaxAgeNs = 100'000'000;
-// A region spec re-checks its extent (heap and stack grow) at most this often.
+// A region spec re-checks its extent (heap and stack grow), and the shared mappings are
+// re-validated against /proc/PID/maps, at most this often.
 constexpr int64_t kRegionRecheckNs = 250'000'000;
 
 int64_t mono_ns() {
@@ -211,7 +216,10 @@ class ProcessSource final : public Source {
         maps_(std::move(maps)),
         maps_read_ns_(mono_ns()),
         region_checked_ns_(maps_read_ns_),
-        info_(std::move(info)) {}
+        info_(std::move(info)),
+        shared_(target_.pid, info_.writable) {
+    shared_.sync(maps_);
+  }
 
   ~ProcessSource() override {
     if (pidfd_ >= 0) close(pidfd_);
@@ -227,6 +235,35 @@ class ProcessSource final : public Source {
     if (lo < hi) read_inside(address, out.data(), lo, hi, outcome);
     normalise(outcome);
     return outcome;
+  }
+
+  // Shared mappings mapped here are diffed in one fused pass; the rest reads and compares.
+  ReadOutcome diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) override {
+    if (shared_.size() == 0 || exited_) return Source::diff(address, cache, sink);
+    ReadOutcome total;
+    const uint64_t end = address + cache.size();
+    const uint64_t lo = info_.base;
+    const uint64_t hi = info_.base + info_.size;
+    uint64_t pos = address;
+    while (pos < end) {
+      const auto* e = (pos >= lo && pos < hi) ? shared_.find(pos) : nullptr;
+      uint64_t stop = e ? std::min(end, e->end) : std::min(end, shared_.next_start(pos));
+      if (pos < lo) stop = std::min(stop, lo);
+      if (pos < hi) stop = std::min(stop, hi);
+      const size_t at = static_cast<size_t>(pos - address);
+      const auto piece = cache.subspan(at, static_cast<size_t>(stop - pos));
+      const DiffSink shifted = [&sink, at](size_t i, size_t n) {
+        if (sink) sink(at + i, n);
+      };
+      if (!e || !shared_.diff(*e, pos, piece.data(), piece.size(), shifted)) {
+        ReadOutcome r = Source::diff(pos, piece, shifted);
+        total.unreadable.insert(total.unreadable.end(), r.unreadable.begin(), r.unreadable.end());
+        if (total.message.empty()) total.message = std::move(r.message);
+      }
+      pos = stop;
+    }
+    normalise(total);
+    return total;
   }
 
   Status write(uint64_t address, std::span<const std::byte> data) override {
@@ -246,6 +283,10 @@ class ProcessSource final : public Source {
             fmt::format("0x{:x} is not mapped in process {}: nothing written", pos, target_.pid));
       }
       pos = r->end;
+    }
+    if (const auto* e = shared_.find(address);
+        e && e->writable && data.size() <= e->end - address) {
+      return shared_.store(*e, address, data.data(), data.size());  // one store when aligned
     }
     if (address > static_cast<uint64_t>(INT64_MAX)) {
       return make_error(Errc::out_of_range, "address is beyond what /proc/PID/mem can reach");
@@ -273,6 +314,29 @@ class ProcessSource final : public Source {
                                   : ""));
   }
 
+  Result<bool> compare_exchange(uint64_t address, unsigned width, uint64_t& expected,
+                                uint64_t desired) override {
+    if ((width != 1 && width != 2 && width != 4 && width != 8) || address % width != 0) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("compare-and-swap needs a naturally aligned 1/2/4/8-byte "
+                                    "value (got {} bytes at 0x{:x})",
+                                    width, address));
+    }
+    if (Status s = check_write_range(info_, address, width); !s) return s.error();
+    if (exited_ || process_gone()) return gone_error();
+    reload_maps();
+    const auto* e = shared_.find(address);
+    if (!e || !e->writable) {
+      return make_error(Errc::unsupported,
+                        fmt::format("atomic compare-and-swap in process {} works only in its "
+                                    "writable shared mappings (MAP_SHARED, mapped here through "
+                                    "/proc/PID/map_files with CAP_SYS_ADMIN); 0x{:x} is not in "
+                                    "one",
+                                    target_.pid, address));
+    }
+    return shared_.compare_exchange(*e, address, width, expected, desired);
+  }
+
   std::vector<SourceEvent> refresh() override {
     std::vector<SourceEvent> events;
     if (exited_) return events;
@@ -286,10 +350,12 @@ class ProcessSource final : public Source {
       events.push_back(std::move(e));
       return events;
     }
-    if (target_.mode == PidTarget::Mode::region &&
-        mono_ns() - region_checked_ns_ >= kRegionRecheckNs) {
+    const bool recheck = mono_ns() - region_checked_ns_ >= kRegionRecheckNs;
+    if (recheck) {
       region_checked_ns_ = mono_ns();
       reload_maps();
+    }
+    if (target_.mode == PidTarget::Mode::region && recheck) {
       Result<ByteRange> span = resolve_region(maps_, target_.region, target_.pid);
       if (span && (span->address != info_.base || span->length != info_.size)) {
         SourceEvent e;
@@ -329,7 +395,17 @@ class ProcessSource final : public Source {
     bool maps_fresh = false;
     uint64_t pos = lo;
     while (pos < hi) {
-      const uint64_t want = std::min<uint64_t>(hi - pos, SSIZE_MAX);
+      // Shared mappings mapped here are copied directly; the syscall stops where one starts.
+      uint64_t stop = std::min(hi, shared_.next_start(pos));
+      if (const auto* e = shared_.find(pos)) {
+        stop = std::min(hi, e->end);
+        if (shared_.load(*e, pos, out + (pos - address), static_cast<size_t>(stop - pos))) {
+          pos = stop;
+          continue;
+        }
+        // The object shrank under the mapping: the syscall reports the pages precisely.
+      }
+      const uint64_t want = std::min<uint64_t>(stop - pos, SSIZE_MAX);
       iovec local{out + (pos - address), static_cast<size_t>(want)};
       iovec remote{reinterpret_cast<void*>(static_cast<uintptr_t>(pos)), static_cast<size_t>(want)};
       ssize_t n = process_vm_readv(target_.pid, &local, 1, &remote, 1, 0);
@@ -415,7 +491,10 @@ class ProcessSource final : public Source {
   void reload_maps() {
     Result<std::vector<MapRegion>> maps = read_process_maps(target_.pid);
     maps_read_ns_ = mono_ns();
-    if (maps) maps_ = std::move(maps.value());
+    if (maps) {
+      maps_ = std::move(maps.value());
+      shared_.sync(maps_);
+    }
   }
 
   bool process_gone() {
@@ -446,6 +525,7 @@ class ProcessSource final : public Source {
   std::string comm_;
   bool exited_ = false;
   bool region_gone_ = false;
+  detail::ProcessSharedMaps shared_;  // after info_: built from its writable flag
 };
 
 int open_pidfd(pid_t pid) {

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <string_view>
@@ -17,6 +18,13 @@
 #include "memview/layout.h"
 
 namespace {
+
+// A violated invariant: say which (and for what) before stopping, so a crash file explains
+// itself when replayed.
+[[noreturn]] void violated(const char* what, const std::string& detail) {
+  std::fprintf(stderr, "invariant violated: %s: %s\n", what, detail.c_str());
+  __builtin_trap();
+}
 
 class Bytes {
  public:
@@ -150,7 +158,9 @@ void exercise(const memview::Layout& layout, std::string_view seed_bytes) {
   // JSON round trip: exact.
   const std::string json = memview::layout_to_json(layout, memview::LayoutJson::full);
   memview::Result<memview::Layout> back = memview::layout_from_json(json);
-  if (!back || memview::layout_to_json(*back, memview::LayoutJson::full) != json) __builtin_trap();
+  if (!back) violated("JSON import of an export", back.error().message + "\n" + json);
+  if (memview::layout_to_json(*back, memview::LayoutJson::full) != json)
+    violated("JSON round trip", json);
   (void)memview::layout_to_json(layout, memview::LayoutJson::brief);
 
   std::vector<std::byte> object(std::min<uint64_t>(layout.size, 1 << 16));
@@ -160,7 +170,8 @@ void exercise(const memview::Layout& layout, std::string_view seed_bytes) {
   for (const memview::Field& f : layout.fields) {
     if (++checked > 300) break;
     memview::Result<memview::Field> r = memview::resolve_field(layout, f.path);
-    if (!r || r->offset != f.offset || r->bit_offset != f.bit_offset) __builtin_trap();
+    if (!r || r->offset != f.offset || r->bit_offset != f.bit_offset)
+      violated("resolve_field by path", f.path + (r ? "" : ": " + r.error().message));
     (void)memview::resolve_subtree(layout, f.path);
     if (f.count && *f.count) (void)memview::resolve_field(layout, f.path + "[0]");
     memview::Result<memview::FieldValue> v = memview::decode_field(f, object);
@@ -171,9 +182,10 @@ void exercise(const memview::Layout& layout, std::string_view seed_bytes) {
     }
     std::vector<std::byte> copy = object;
     memview::Status st = memview::encode_field(f, v->text, copy);
-    if (!st) __builtin_trap();
+    if (!st) violated("encode of a decoded value", f.path + " = " + v->text + ": " + st.error().message);
     memview::Result<memview::FieldValue> again = memview::decode_field(f, copy);
-    if (!again || again->text != v->text) __builtin_trap();
+    if (!again || again->text != v->text)
+      violated("decode/encode round trip", f.path + " = " + v->text);
     (void)memview::bitfield_units(f, 3, 0, object.size() + 3);
   }
 }
@@ -209,7 +221,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   memview::Result<memview::Declarations> decls = memview::parse_declarations(text, options);
   if (!decls) {
-    if (decls.error().message.empty()) __builtin_trap();
+    if (decls.error().message.empty()) violated("error without a message", text);
     return 0;
   }
   size_t n = 0;

@@ -157,7 +157,7 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
   if (!(m = r.member(j, "bit_width", true))) return m.error();
   if (*m) {
     if (!(u = r.u64(j, "bit_width"))) return u.error();
-    if (*u == 0 || *u > 64) return r.fail("bit_width must be 1..64");
+    if (*u == 0 || *u > 128) return r.fail("bit_width must be 1..128");
     f.bit_width = static_cast<unsigned>(*u);
   }
   if (!(m = r.member(j, "count", true))) return m.error();
@@ -198,7 +198,10 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
   // Consistency of the field by itself.
   const std::string who = f.path.empty() ? f.type : f.path;
   if (f.bit_width) {
-    if (!integer_like(f.kind)) return r.fail(who + ": only integers can be bitfields");
+    if (!integer_like(f.kind) && f.kind != FieldKind::opaque)
+      return r.fail(who + ": only integers can be bitfields");
+    if (integer_like(f.kind) && f.bit_width > 64)
+      return r.fail(who + ": integer bitfields have at most 64 bits");
     if (f.bit_width > f.size * 8) return r.fail(who + ": bit_width exceeds its type");
     if (f.offset != f.bit_offset / 8) return r.fail(who + ": offset must be bit_offset / 8");
   } else {
@@ -206,8 +209,8 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
       return r.fail(who + ": bit_offset must be offset * 8");
   }
   const bool is_array = f.kind == FieldKind::array || f.kind == FieldKind::text;
-  if (integer_like(f.kind) && (f.size < 1 || f.size > 8))
-    return r.fail(who + ": integer size must be 1..8");
+  if (integer_like(f.kind) && (f.size < 1 || f.size > (f.bit_width ? 16 : 8)))
+    return r.fail(who + ": integer size must be 1..8 (16 for a bitfield of __int128)");
   if (f.kind == FieldKind::pointer && f.size != 4 && f.size != 8)
     return r.fail(who + ": pointer size must be 4 or 8");
   if (f.kind == FieldKind::floating && f.size != 4 && f.size != 8 && f.size != sizeof(long double))
@@ -262,7 +265,8 @@ Result<Layout> read_layout(Reader& r, const json& j, unsigned nesting) {
     if (!f) return f.error();
     const size_t index = out.fields.size();
     // Place in the layout: inside the type, inside its parent, parent before child.
-    if (f->size > out.size || f->bit_offset > out.size * 8)
+    // (a bitfield's declared type may be wider than a packed struct: check its bits only)
+    if ((!f->bit_width && f->size > out.size) || f->bit_offset > out.size * 8)
       return r.fail(fmt::format("'{}' lies outside the {}-byte type", f->path, out.size));
     const uint64_t end_bits =
         f->bit_width ? f->bit_offset + f->bit_width : f->bit_offset + f->size * 8;

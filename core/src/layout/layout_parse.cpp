@@ -547,6 +547,12 @@ class LayoutBuilder {
         const int width = clang_getFieldDeclBitWidth(fc);
         if (width <= 0) return fail(fmt::format("bad bit width for '{}'", f.path));
         f.bit_width = static_cast<unsigned>(width);
+        // An __int128 bitfield of at most 64 bits holds an ordinary integer.
+        const CXTypeKind k = clang_getCanonicalType(ftype).kind;
+        if ((k == CXType_Int128 || k == CXType_UInt128) && f.bit_width <= 64) {
+          f.kind = k == CXType_Int128 ? FieldKind::signed_int : FieldKind::unsigned_int;
+          f.is_signed = k == CXType_Int128;
+        }
       }
       const bool is_record = f.kind == FieldKind::record;
       out.fields.push_back(std::move(f));

@@ -467,7 +467,11 @@ FieldValue decode_in(const Field& f, std::span<const std::byte> object, unsigned
 // Kind/size combinations decode/encode can handle; anything else is refused cleanly.
 Status check_field_shape(const Field& f) {
   if (f.bit_width) {
-    if (!integer_like(f.kind) || f.bit_width > 64 || f.bit_width > f.size * 8)
+    if (!integer_like(f.kind) || f.bit_width > 64)
+      return field_error(Errc::unsupported, f,
+                         fmt::format("a {}-bit bitfield of type '{}' cannot be decoded",
+                                     f.bit_width, f.type));
+    if (f.bit_width > f.size * 8)
       return field_error(Errc::invalid_argument, f, "invalid bitfield description");
     if (f.bit_offset / 8 != f.offset)
       return field_error(Errc::invalid_argument, f, "bit offset and offset disagree");

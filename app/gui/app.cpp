@@ -226,13 +226,18 @@ void App::draw_session(Session& s, int64_t now_ns) {
   }
   draw_toolbar(s);
 
+  // The grid takes the width its columns need; the side panel (inspector, later the
+  // overlays) gets the rest, but never less than ~40 characters.
   const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float side_w = std::min(avail.x * 0.45f, ImGui::CalcTextSize("0").x * 40.0f);
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float min_side = std::min(avail.x * 0.45f, ImGui::CalcTextSize("0").x * 40.0f);
+  const float grid_w =
+      std::max(50.0f, std::min(hex_view_preferred_width(s.hex.bytes_per_row, s.info()),
+                               avail.x - min_side - spacing));
 
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
   HexViewContext hctx{s.info(), s.poller->tracker(), s.editor.get(), palette, now_ns};
-  hex_view_begin(s.hex, hctx, ImVec2(std::max(50.0f, avail.x - side_w - spacing), avail.y));
+  hex_view_begin(s.hex, hctx, ImVec2(grid_w, avail.y));
   hex_view_request(s.hex, s.info(), *s.poller);
   inspector_request(s.inspector, s.hex.cursor, *s.poller);
   // Overlay fields will be requested here too (issue 4).

@@ -19,9 +19,9 @@ Palette palette_for(Theme theme) {
     p.zero = rgba(110, 114, 122);
     p.unreadable = rgba(220, 90, 90);
     p.pending = rgba(255, 210, 80);
-    p.glow = rgba(255, 150, 30, 150);  // at full strength; fades to 0
-    p.own_edit = rgba(60, 130, 255, 90);
-    p.own_edit_text = rgba(150, 200, 255);
+    p.glow = rgba(240, 140, 30, 115);  // at full strength; fades to 0
+    p.own_edit = rgba(40, 180, 120, 70);
+    p.own_edit_text = rgba(130, 235, 180);
     p.selection = rgba(70, 110, 190, 150);
     p.cursor = rgba(255, 255, 255, 230);
     p.cursor_shadow = rgba(255, 255, 255, 90);
@@ -38,8 +38,8 @@ Palette palette_for(Theme theme) {
     p.unreadable = rgba(190, 30, 30);
     p.pending = rgba(190, 110, 0);
     p.glow = rgba(255, 150, 0, 140);
-    p.own_edit = rgba(60, 130, 255, 70);
-    p.own_edit_text = rgba(10, 70, 190);
+    p.own_edit = rgba(30, 160, 90, 60);
+    p.own_edit_text = rgba(0, 110, 60);
     p.selection = rgba(90, 140, 230, 110);
     p.cursor = rgba(0, 0, 0, 220);
     p.cursor_shadow = rgba(0, 0, 0, 80);
@@ -68,7 +68,13 @@ Palette apply_theme(Theme theme) {
     ImVec4* c = style.Colors;
     c[ImGuiCol_WindowBg] = ImVec4(0.96f, 0.96f, 0.97f, 1.0f);
     c[ImGuiCol_ChildBg] = ImVec4(1.0f, 1.0f, 1.0f, 1.0f);
+    // Frames (text boxes, checkboxes, radio buttons) must stand out from white panels.
+    c[ImGuiCol_FrameBg] = ImVec4(0.87f, 0.88f, 0.91f, 1.0f);
+    c[ImGuiCol_FrameBgHovered] = ImVec4(0.80f, 0.85f, 0.95f, 1.0f);
+    c[ImGuiCol_FrameBgActive] = ImVec4(0.74f, 0.81f, 0.95f, 1.0f);
+    c[ImGuiCol_Border] = ImVec4(0.0f, 0.0f, 0.0f, 0.22f);
   }
+  style.FrameBorderSize = theme == Theme::light ? 1.0f : 0.0f;
   style.WindowRounding = 0.0f;
   style.FrameRounding = 3.0f;
   style.TabRounding = 3.0f;

@@ -73,6 +73,23 @@ int hex_value(unsigned c) {
   return -1;
 }
 
+// The current font's glyphs for ASCII, looked up once per frame.
+struct GlyphCache {
+  const ImFontGlyph* glyph[128] = {};  // null for invisible glyphs (space)
+  float scale = 1.0f;
+
+  static GlyphCache current() {
+    GlyphCache g;
+    const ImFont* font = ImGui::GetFont();
+    g.scale = ImGui::GetFontSize() / font->FontSize;
+    for (int c = 33; c < 127; ++c) {
+      const ImFontGlyph* gl = font->FindGlyph(static_cast<ImWchar>(c));
+      g.glyph[c] = (gl && gl->Visible) ? gl : nullptr;
+    }
+    return g;
+  }
+};
+
 bool key_pressed(int glfw_key) {
   return ImGui::IsKeyPressed(glfw_key, true);
 }
@@ -355,6 +372,16 @@ void scrollbar(HexViewState& s, ImVec2 pos, ImVec2 size) {
 
 }  // namespace
 
+constexpr float kPadX = 6.0f;
+constexpr float kPadY = 4.0f;
+
+float hex_view_preferred_width(int bpr, const SourceInfo& info) {
+  const float cw = ImGui::CalcTextSize("0").x;
+  const int addr_digits = std::max(8, hex_digits_for(info.size ? end_of(info) - 1 : info.base));
+  const int chars = addr_digits + 2 + hex_text_len(bpr) + 2 + bpr + 1;
+  return chars * cw + ImGui::GetStyle().ScrollbarSize + 2 * kPadX;
+}
+
 ByteRange HexViewState::selection_or_cursor() const {
   if (!has_anchor) return {cursor, 1};
   const uint64_t lo = std::min(anchor, cursor);
@@ -457,7 +484,7 @@ void hex_view_begin(HexViewState& s, HexViewContext& ctx, ImVec2 size) {
     ImGui::SetNextWindowFocus();
     s.focus_request = false;
   }
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(6, 4));
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(kPadX, kPadY));
   ImGui::BeginChild("##hexgrid", size, false,
                     ImGuiWindowFlags_NoScrollbar | ImGuiWindowFlags_NoScrollWithMouse |
                         ImGuiWindowFlags_NoNavInputs);
@@ -622,47 +649,34 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
   const int64_t now = ctx.now_ns;
   const ByteRange sel = s.has_anchor ? s.selection_or_cursor() : ByteRange{0, 0};
   const bool any_sel = s.has_anchor;
-  const int text_len = hex_text_len(bpr);
 
   int highlighted = 0, own = 0, unreadable = 0;
 
-  // Per-row scratch: one text buffer per colour class; other classes' bytes are spaces,
-  // which cost nothing to draw and keep monospace columns exact.
-  enum Cls { kNormal, kZero, kOwn, kBad, kPending, kClassCount };
-  const ImU32 cls_col[kClassCount] = {pal.text, pal.zero, pal.own_edit_text, pal.unreadable,
-                                      pal.pending};
-  char hex_buf[kClassCount][kMaxBytesPerRow * 4];
-  char asc_buf[kClassCount][kMaxBytesPerRow];
-  int hex_first[kClassCount], hex_last[kClassCount];
-
+  // Text is emitted glyph by glyph into one reservation per row, each glyph with its own
+  // colour (dimmed zeros, own edits, "??"), together with the row's highlight rectangles:
+  // the same vertices AddText would make, without a text pass per colour.
+  const GlyphCache glyphs = GlyphCache::current();
+  const ImVec4 clip = dl->_ClipRectStack.back();
   const float glow_scale = static_cast<float>((pal.glow >> IM_COL32_A_SHIFT) & 0xFF);
   const ImU32 glow_rgb = pal.glow & ~IM_COL32_A_MASK;
+  const float hex_left = l.hex_x - cw * 0.5f;
+  const float x_addr = std::floor(l.addr_x);
+  const float x_hex = std::floor(l.hex_x);
+  const float x_ascii = std::floor(l.ascii_x);
 
   for (int r = 0; r < l.rows_drawn; ++r) {
     const uint64_t row = s.top_row + static_cast<uint64_t>(r);
     if (row >= l.total_rows) break;
     const uint64_t addr = l.row_base + row * static_cast<uint64_t>(bpr);
-    const float y = l.rows_y + r * rh;
-
-    // Address.
-    {
-      char abuf[24];
-      int nd = l.addr_digits;
-      uint64_t v = addr;
-      for (int k = nd - 1; k >= 0; --k) {
-        abuf[k] = kHexDigits[v & 15];
-        v >>= 4;
-      }
-      dl->AddText(ImVec2(l.addr_x, y), pal.address, abuf, abuf + nd);
-    }
+    const float y = std::floor(l.rows_y + r * rh);
 
     // Classify the row's bytes.
-    uint8_t cls[kMaxBytesPerRow];
+    ImU32 col[kMaxBytesPerRow];
     uint8_t glow_q[kMaxBytesPerRow];
     bool own_bg[kMaxBytesPerRow];
     bool present[kMaxBytesPerRow];
+    bool bad[kMaxBytesPerRow];
     unsigned char val[kMaxBytesPerRow];
-    int used_mask = 0;
     bool any_glow = false, any_own = false;
     {
       int i = 0;
@@ -684,50 +698,77 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
           own_bg[i] = false;
           const uint8_t f = tb.length ? tb.flags[k] : 0;
           if (!(f & kKnown) || (f & kUnreadable)) {
-            cls[i] = kBad;
+            bad[i] = true;
             val[i] = 0;
+            col[i] = pal.unreadable;
             ++unreadable;
+            continue;
+          }
+          bad[i] = false;
+          val[i] = static_cast<unsigned char>(tb.values[k]);
+          if (f & kOwnEdit) {
+            col[i] = pal.own_edit_text;
+            own_bg[i] = true;
+            any_own = true;
+            ++own;
           } else {
-            val[i] = static_cast<unsigned char>(tb.values[k]);
-            if (f & kOwnEdit) {
-              cls[i] = kOwn;
-              own_bg[i] = true;
-              any_own = true;
-              ++own;
-            } else {
-              cls[i] = val[i] == 0 ? kZero : kNormal;
-            }
-            const float gl = s.glow(tb.changed_ns[k], now);
-            if (gl > 0.0f) {
-              glow_q[i] = static_cast<uint8_t>(std::max(1.0f, std::ceil(gl * kGlowLevels)));
-              any_glow = true;
-              ++highlighted;
-            }
+            col[i] = val[i] == 0 ? pal.zero : pal.text;
           }
-          if (s.pending_nibble >= 0 && a + k == s.cursor && s.column == HexColumn::hex) {
-            cls[i] = kPending;
+          const float gl = s.glow(tb.changed_ns[k], now);
+          if (gl > 0.0f) {
+            glow_q[i] = static_cast<uint8_t>(std::max(1.0f, std::ceil(gl * kGlowLevels)));
+            any_glow = true;
+            ++highlighted;
           }
-          used_mask |= 1 << cls[i];
         }
       }
     }
 
-    const float hex_left = l.hex_x - cw * 0.5f;
-    auto hex_rect = [&](int i, int j, ImU32 col) {  // bytes [i, j)
-      dl->AddRectFilled(ImVec2(hex_left + hex_char_pos(i) * cw, y),
-                        ImVec2(l.hex_x + (hex_char_pos(j - 1) + 2.5f) * cw, y + rh), col);
+    // Worst case: every byte its own glow and own-edit rectangle in both columns, a
+    // selection, and a glyph for every character.
+    const int max_quads = 4 * bpr + 2 + l.addr_digits + 3 * bpr;
+    dl->PrimReserve(max_quads * 6, max_quads * 4);
+    int quads = 0;
+    auto rect = [&](float x0, float x1, ImU32 c) {
+      dl->PrimRect(ImVec2(x0, y), ImVec2(x1, y + rh), c);
+      ++quads;
     };
-    auto asc_rect = [&](int i, int j, ImU32 col) {
-      dl->AddRectFilled(ImVec2(l.ascii_x + i * cw, y), ImVec2(l.ascii_x + j * cw, y + rh), col);
+    auto hex_rect = [&](int i, int j, ImU32 c) {  // bytes [i, j)
+      // Cells tile without gaps: the extra space between 8-byte groups is split between
+      // the neighbouring cells.
+      const float lpad = (i > 0 && i % 8 == 0) ? 1.0f : 0.5f;
+      const float rpad = (j < bpr && j % 8 == 0) ? 3.0f : 2.5f;
+      rect(l.hex_x + (hex_char_pos(i) - lpad) * cw, l.hex_x + (hex_char_pos(j - 1) + rpad) * cw, c);
+    };
+    auto asc_rect = [&](int i, int j, ImU32 c) { rect(l.ascii_x + i * cw, l.ascii_x + j * cw, c); };
+    auto glyph = [&](float x, unsigned char ch, ImU32 c) {
+      const ImFontGlyph* g = glyphs.glyph[ch & 0x7f];
+      if (!g || x > clip.z || x + cw < clip.x) return;
+      dl->PrimRectUV(ImVec2(x + g->X0 * glyphs.scale, y + g->Y0 * glyphs.scale),
+                     ImVec2(x + g->X1 * glyphs.scale, y + g->Y1 * glyphs.scale),
+                     ImVec2(g->U0, g->V0), ImVec2(g->U1, g->V1), c);
+      ++quads;
     };
 
-    // Backgrounds: selection, own edits, glow (runs of equal value share one rectangle).
-    if (any_sel && sel.address < addr + bpr && sel.end() > addr) {
-      const int i0 = static_cast<int>(std::max(sel.address, addr) - addr);
-      const int i1 = static_cast<int>(std::min(sel.end(), addr + bpr) - addr);
-      hex_rect(i0, i1, pal.selection);
-      asc_rect(i0, i1, pal.selection);
+    // Backgrounds: glow, own edits, selection on top (runs of equal value share one
+    // rectangle).
+    if (any_glow) {
+      for (int i = 0; i < bpr;) {
+        const uint8_t q = glow_q[i];
+        if (q == 0) {
+          ++i;
+          continue;
+        }
+        int j = i + 1;
+        while (j < bpr && glow_q[j] == q) ++j;
+        const ImU32 a = static_cast<ImU32>(glow_scale * (q / kGlowLevels));
+        const ImU32 c = glow_rgb | (a << IM_COL32_A_SHIFT);
+        hex_rect(i, j, c);
+        asc_rect(i, j, c);
+        i = j;
+      }
     }
+
     if (any_own) {
       for (int i = 0; i < bpr;) {
         if (!own_bg[i]) {
@@ -741,24 +782,48 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
         i = j;
       }
     }
-    if (any_glow) {
-      for (int i = 0; i < bpr;) {
-        const uint8_t q = glow_q[i];
-        if (q == 0) {
-          ++i;
-          continue;
-        }
-        int j = i + 1;
-        while (j < bpr && glow_q[j] == q) ++j;
-        const ImU32 a = static_cast<ImU32>(glow_scale * (q / kGlowLevels));
-        const ImU32 col = glow_rgb | (a << IM_COL32_A_SHIFT);
-        hex_rect(i, j, col);
-        asc_rect(i, j, col);
-        i = j;
+    if (any_sel && sel.address < addr + bpr && sel.end() > addr) {
+      const int i0 = static_cast<int>(std::max(sel.address, addr) - addr);
+      const int i1 = static_cast<int>(std::min(sel.end(), addr + bpr) - addr);
+      hex_rect(i0, i1, pal.selection);
+      asc_rect(i0, i1, pal.selection);
+    }
+    // Address.
+    {
+      uint64_t v = addr;
+      for (int k = l.addr_digits - 1; k >= 0; --k) {
+        glyph(x_addr + k * cw, static_cast<unsigned char>(kHexDigits[v & 15]), pal.address);
+        v >>= 4;
       }
     }
+    // Hex and ASCII columns.
+    for (int i = 0; i < bpr; ++i) {
+      if (!present[i]) continue;
+      const float hx = x_hex + hex_char_pos(i) * cw;
+      const float ax = x_ascii + i * cw;
+      const bool pending =
+          s.pending_nibble >= 0 && addr + i == s.cursor && s.column == HexColumn::hex;
+      if (pending) {
+        glyph(hx, static_cast<unsigned char>(kHexDigits[s.pending_nibble & 15]), pal.pending);
+        glyph(hx + cw, '_', pal.pending);
+      } else if (bad[i]) {
+        glyph(hx, '?', col[i]);
+        glyph(hx + cw, '?', col[i]);
+      } else {
+        glyph(hx, static_cast<unsigned char>(kHexDigits[val[i] >> 4]), col[i]);
+        glyph(hx + cw, static_cast<unsigned char>(kHexDigits[val[i] & 15]), col[i]);
+      }
+      if (bad[i]) {
+        glyph(ax, '?', col[i]);
+      } else if (val[i] >= 0x20 && val[i] < 0x7f) {
+        glyph(ax, val[i], col[i] == pal.zero ? pal.text : col[i]);
+      } else {
+        glyph(ax, '.', col[i] == pal.own_edit_text ? col[i] : pal.zero);  // non-printable
+      }
+    }
+    dl->PrimUnreserve((max_quads - quads) * 6, (max_quads - quads) * 4);
 
-    // Cursor.
+    // Cursor frame on top.
     if (s.cursor >= addr && s.cursor < addr + bpr && info.size != 0) {
       const int i = static_cast<int>(s.cursor - addr);
       const ImVec2 h0(hex_left + hex_char_pos(i) * cw, y);
@@ -769,79 +834,14 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
       const ImU32 on = s.focused ? pal.cursor : pal.cursor_shadow;
       const ImU32 off = pal.cursor_shadow;
       if (s.editing) {
-        (hex_active ? dl->AddRectFilled(h0, h1, pal.own_edit)
-                    : dl->AddRectFilled(a0, a1, pal.own_edit));
+        if (hex_active) {
+          dl->AddRectFilled(h0, h1, pal.own_edit);
+        } else {
+          dl->AddRectFilled(a0, a1, pal.own_edit);
+        }
       }
       dl->AddRect(h0, h1, hex_active ? on : off, 0.0f, 0, hex_active ? 1.5f : 1.0f);
       dl->AddRect(a0, a1, hex_active ? off : on, 0.0f, 0, hex_active ? 1.0f : 1.5f);
-    }
-
-    // Text: one AddText per colour class present in the row.
-    for (int c = 0; c < kClassCount; ++c) {
-      if (!(used_mask & (1 << c))) continue;
-      std::memset(hex_buf[c], ' ', static_cast<size_t>(text_len));
-      std::memset(asc_buf[c], ' ', static_cast<size_t>(bpr));
-      hex_first[c] = text_len;
-      hex_last[c] = 0;
-    }
-    int asc_first[kClassCount], asc_last[kClassCount];
-    for (int c = 0; c < kClassCount; ++c) {
-      asc_first[c] = bpr;
-      asc_last[c] = 0;
-    }
-    for (int i = 0; i < bpr; ++i) {
-      if (!present[i]) continue;
-      const int c = cls[i];
-      const int p = hex_char_pos(i);
-      char* hb = hex_buf[c];
-      int ac = c;
-      char ach;
-      if (c == kBad) {
-        hb[p] = '?';
-        hb[p + 1] = '?';
-        ach = '?';
-      } else if (c == kPending) {
-        hb[p] = kHexDigits[s.pending_nibble & 15];
-        hb[p + 1] = '_';
-        const unsigned char v = val[i];
-        ach = (v >= 0x20 && v < 0x7f) ? static_cast<char>(v) : '.';
-        ac = kPending;
-      } else {
-        const unsigned char v = val[i];
-        hb[p] = kHexDigits[v >> 4];
-        hb[p + 1] = kHexDigits[v & 15];
-        if (v >= 0x20 && v < 0x7f) {
-          ach = static_cast<char>(v);
-        } else {
-          ach = '.';
-          if (c == kNormal) {
-            ac = kZero;  // non-printable: dimmed like zero bytes
-            if (!(used_mask & (1 << kZero))) {
-              std::memset(hex_buf[kZero], ' ', static_cast<size_t>(text_len));
-              std::memset(asc_buf[kZero], ' ', static_cast<size_t>(bpr));
-              hex_first[kZero] = text_len;
-              hex_last[kZero] = 0;
-              used_mask |= 1 << kZero;
-            }
-          }
-        }
-      }
-      hex_first[c] = std::min(hex_first[c], p);
-      hex_last[c] = std::max(hex_last[c], p + 2);
-      asc_buf[ac][i] = ach;
-      asc_first[ac] = std::min(asc_first[ac], i);
-      asc_last[ac] = std::max(asc_last[ac], i + 1);
-    }
-    for (int c = 0; c < kClassCount; ++c) {
-      if (!(used_mask & (1 << c))) continue;
-      if (hex_first[c] < hex_last[c]) {
-        dl->AddText(ImVec2(l.hex_x + hex_first[c] * cw, y), cls_col[c], hex_buf[c] + hex_first[c],
-                    hex_buf[c] + hex_last[c]);
-      }
-      if (asc_first[c] < asc_last[c]) {
-        dl->AddText(ImVec2(l.ascii_x + asc_first[c] * cw, y), cls_col[c], asc_buf[c] + asc_first[c],
-                    asc_buf[c] + asc_last[c]);
-      }
     }
   }
   s.highlighted_bytes = highlighted;

@@ -130,6 +130,9 @@ void hex_view_request(const HexViewState& state, const SourceInfo& info, Poller&
 // Phase 2: draws the grid, the go-to dialog, completes a copy; ends the child window.
 void hex_view_end(HexViewState& state, HexViewContext& ctx);
 
+// Width the grid needs for its columns and scrollbar with the current font.
+float hex_view_preferred_width(int bytes_per_row, const SourceInfo& info);
+
 // Hit test against the last layout (for tests and the view itself).
 HexHit hex_view_hit(const HexViewState& state, const SourceInfo& info, ImVec2 pos);
 // Screen position of the centre of a byte's cell in a column (last layout).

@@ -183,6 +183,11 @@ try:
                 time.sleep(1.5)
                 alive = os.path.exists("/proc/%d" % found)
                 check(alive, "the window stays up (it opened the spec without error)")
+                if shutil.which("import"):
+                    shot = os.path.join(os.getcwd(), "gdb_extension_window.png")
+                    subprocess.run(["import", "-window", "root", shot], env=env, timeout=30,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    print("screenshot:", shot)
                 log = os.path.join(runtime, "memview", "viewer.log")
                 if os.path.exists(log):
                     print("viewer log:", open(log).read()[-500:])

@@ -25,8 +25,12 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 
 import gdb
+
+# gdb's `source` does not set __file__; the code object knows where this script lives.
+_SCRIPT = os.path.abspath(sys._getframe(0).f_code.co_filename)
 
 LAYOUT_FORMAT = "memview.layout"
 LAYOUT_VERSION = 1
@@ -279,11 +283,10 @@ def _find_program():
     if env:
         return env
     # Installed layout: PREFIX/share/memview/gdb/memview.py next to PREFIX/bin/memview.
-    here = os.path.dirname(os.path.abspath(__file__)) if "__file__" in globals() else ""
-    if here:
-        candidate = os.path.normpath(os.path.join(here, "..", "..", "..", "bin", "memview"))
-        if os.access(candidate, os.X_OK):
-            return candidate
+    here = os.path.dirname(_SCRIPT)
+    candidate = os.path.normpath(os.path.join(here, "..", "..", "..", "bin", "memview"))
+    if os.access(candidate, os.X_OK):
+        return candidate
     return shutil.which("memview") or "memview"
 
 

@@ -157,6 +157,13 @@ std::optional<PacketParser::Event> PacketParser::next() {
 }
 
 void PacketParser::emit(Kind kind, std::string payload, std::string error) {
+  // A peer flooding acks or tiny packets faster than they are taken must not grow the
+  // queue without bound: past the cap, further events are dropped (the stream is broken
+  // anyway), and the last one says so.
+  if (events_.size() >= kMaxQueuedEvents) {
+    events_.back() = Event{Kind::malformed, {}, "too many packets at once (events dropped)"};
+    return;
+  }
   events_.push_back(Event{kind, std::move(payload), std::move(error)});
 }
 

@@ -414,6 +414,33 @@ TEST(GdbRemoteHostile, RunLengthEncodedRepliesDecode) {
   for (std::byte b : out) EXPECT_EQ(b, std::byte{0});
 }
 
+TEST(GdbRemoteHostile, SlowLinkIsPolledAtARateItCanTake) {
+  // Every memory read takes the stub 40 ms: polling every 5 ms must not queue up requests.
+  HostileStub stub(stub_with([](const std::string&) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(40));
+    return rsp::frame(std::string(64 * 2, '1'));
+  }));
+  Result<SourcePtr> src = open_source(stub.spec());
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  const int before = stub.requests();
+  Poller poller(**src);
+  const auto t0 = Clock::now();
+  int polls = 0;
+  int64_t now = 1;
+  while (seconds_since(t0) < 1.0) {
+    poller.request({0x1000, 64});
+    (void)poller.poll(now++);
+    ++polls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const int reads = stub.requests() - before;
+  // At most half the time on the link: about one read per 80 ms, so ~12 in a second.
+  EXPECT_LE(reads, 16) << polls << " polls";
+  EXPECT_GE(reads, 5) << polls << " polls";
+  EXPECT_GT(polls, 2 * reads);
+  EXPECT_EQ(poller.tracker().value(0x1000), std::byte{0x11});
+}
+
 TEST(GdbRemoteHostile, NotAStubOrAnExitedTarget) {
   {
     HostileStub http([](const std::string&) { return "<close>"; });

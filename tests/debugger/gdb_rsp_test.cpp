@@ -111,6 +111,23 @@ TEST(GdbRsp, HugePacketsAreSkippedWithoutGrowing) {
   EXPECT_EQ(ev[1].payload, "OK");
 }
 
+TEST(GdbRsp, AFloodOfEventsIsCapped) {
+  PacketParser p;
+  p.feed(std::string(100000, '+'));
+  size_t n = 0;
+  PacketParser::Event last;
+  while (auto e = p.next()) {
+    last = std::move(*e);
+    ++n;
+  }
+  EXPECT_EQ(n, PacketParser::kMaxQueuedEvents);
+  EXPECT_EQ(last.kind, PacketParser::Kind::malformed);
+  // Once drained, the parser works normally again.
+  auto ev = parse_all(p, frame("OK"));
+  ASSERT_EQ(ev.size(), 1u);
+  EXPECT_EQ(ev[0].payload, "OK");
+}
+
 TEST(GdbRsp, RunLengthDecoding) {
   // gdb's own example: "0* " is "0000" (' ' = 32, 32 - 29 = 3 more).
   EXPECT_EQ(run_length_decode("0* ", 100).value(), "0000");

@@ -43,6 +43,8 @@ Result<std::vector<std::byte>> decode_hex(std::string_view text);
 class PacketParser {
  public:
   static constexpr size_t kDefaultMaxPayload = size_t{1} << 20;
+  // Events queued beyond this many (a flooding peer) are dropped; see next().
+  static constexpr size_t kMaxQueuedEvents = 4096;
 
   enum class Kind {
     ack,           // '+'

@@ -354,7 +354,8 @@ class RspConnection {
     if (ready <= 0) return false;
     bool got = false;
     char buf[65536];
-    for (;;) {
+    // A bounded amount per call: a peer flooding us must not keep this loop going.
+    for (int reads = 0; reads < 4; ++reads) {
       const ssize_t n = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
       if (n > 0) {
         parser_.feed(std::string_view(buf, static_cast<size_t>(n)));
@@ -392,6 +393,7 @@ class GdbRemoteSource final : public Source {
   const SourceInfo& info() const override { return info_; }
 
   ReadOutcome read(uint64_t address, std::span<std::byte> out) override {
+    if (out.size() > ~uint64_t{0} - address) return wraps(address, out.size());
     ReadOutcome outcome = outside_range(info_, address, out.size());
     const uint64_t lo = std::max(address, info_.base);
     const uint64_t hi = std::min(address + out.size(), info_.base + info_.size);
@@ -492,6 +494,14 @@ class GdbRemoteSource final : public Source {
     int64_t next_ns;
     ReadOutcome last;
   };
+
+  static ReadOutcome wraps(uint64_t address, uint64_t length) {
+    ReadOutcome r;
+    r.unreadable.push_back({address, ~uint64_t{0} - address});
+    r.message =
+        fmt::format("{} bytes at 0x{:x} run past the end of the address space", length, address);
+    return r;
+  }
 
   static void add_unreadable(ReadOutcome& outcome, uint64_t from, uint64_t to,
                              const std::string& why) {

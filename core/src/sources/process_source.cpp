@@ -229,6 +229,12 @@ class ProcessSource final : public Source {
   const SourceInfo& info() const override { return info_; }
 
   ReadOutcome read(uint64_t address, std::span<std::byte> out) override {
+    if (out.size() > ~uint64_t{0} - address) {
+      ReadOutcome r;
+      r.unreadable.push_back({address, ~uint64_t{0} - address});
+      r.message = "the range runs past the end of the address space";
+      return r;
+    }
     ReadOutcome outcome = outside_range(info_, address, out.size());
     const uint64_t lo = std::max(address, info_.base);
     const uint64_t hi = std::min(address + out.size(), info_.base + info_.size);

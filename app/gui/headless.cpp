@@ -41,6 +41,8 @@ void HeadlessImGui::frame(const std::function<void()>& body) {
   input_.drain_frame(sink_);
   io.MousePos = mouse_pos_;
   io.MouseDown[0] = mouse_down_;
+  io.MouseWheel = wheel_;
+  wheel_ = 0;
   ImGui::NewFrame();
   if (body) body();
   ImGui::Render();

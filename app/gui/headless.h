@@ -42,6 +42,7 @@ class HeadlessImGui {
   // Mouse state for the next frames.
   void mouse_move(ImVec2 pos) { mouse_pos_ = pos; }
   void mouse_button(bool down) { mouse_down_ = down; }
+  void mouse_wheel(float lines) { wheel_ += lines; }  // delivered by the next frame
   // Click = move, press for one frame, release for one frame.
   void click(ImVec2 pos, const std::function<void()>& body);
   void double_click(ImVec2 pos, const std::function<void()>& body);
@@ -52,6 +53,7 @@ class HeadlessImGui {
   InputSink sink_;
   ImVec2 mouse_pos_{-1, -1};
   bool mouse_down_ = false;
+  float wheel_ = 0;
 };
 
 }  // namespace memview::gui

@@ -24,6 +24,7 @@
 #include "fonts.h"
 #include "input_queue.h"
 #include "memview/clock.h"
+#include "memview/source_spec.h"
 #include "settings.h"
 
 namespace {
@@ -119,8 +120,11 @@ int main(int argc, char** argv) {
   std::string theme;
   int bytes_per_row = 0;
   std::string font;
-  cli.add_option("SPEC", specs,
-                 "sources to open: NAME or shm:NAME, file:PATH, sysv:ID, sysvkey:KEY");
+  std::string syntaxes;
+  for (const memview::SourceBackend& b : memview::source_backends()) {
+    syntaxes += (syntaxes.empty() ? "" : ", ") + std::string(b.syntax);
+  }
+  cli.add_option("SPEC", specs, "sources to open, one tab each: NAME, " + syntaxes);
   cli.add_flag("--demo", demo, "start the built-in demo producer and open its mapping");
   cli.add_flag("--read-only", read_only, "open the sources read-only");
   cli.add_option("--theme", theme, "dark or light")->check(CLI::IsMember({"dark", "light"}));

@@ -306,3 +306,76 @@ TEST(HexViewReadOnly, EditsOnAReadOnlySourceShowWhyAndWriteNothing) {
 
 }  // namespace
 }  // namespace memview::gui::testing
+
+namespace memview::gui::testing {
+namespace {
+
+TEST(HexViewScrolling, WheelAndScrollbarMoveThroughALargeObjectAndOnlyVisibleRowsArePolled) {
+  ShmObject obj(64u << 20, "big");  // 64 MiB
+  ASSERT_TRUE(obj.ok());
+  AppHarness h;
+  ASSERT_TRUE(h.app.open(obj.spec()).ok());
+  h.frames(3);
+  HexViewState& x = h.hex();
+  const ImVec2 mid((x.layout.addr_x + x.layout.grid_right) / 2,
+                   (x.layout.rows_y + x.layout.grid_bottom) / 2);
+  h.imgui.mouse_move(mid);
+  h.imgui.mouse_wheel(-2.0f);  // two notches down: six rows
+  h.frame();
+  EXPECT_EQ(x.top_row, 6u);
+  h.imgui.mouse_wheel(5.0f);
+  h.frame();
+  EXPECT_EQ(x.top_row, 0u);
+
+  // Drag the scrollbar thumb to the bottom of its track.
+  const float sb_x = x.layout.grid_right + ImGui::GetStyle().ScrollbarSize / 2;
+  h.imgui.mouse_move(ImVec2(sb_x, x.layout.rows_y + 2));
+  h.frame();
+  h.imgui.mouse_button(true);
+  h.frame();
+  h.imgui.mouse_move(ImVec2(sb_x, x.layout.grid_bottom + 50));
+  h.frame();
+  h.imgui.mouse_button(false);
+  h.frame();
+  EXPECT_EQ(x.top_row + x.layout.rows_fit, x.layout.total_rows) << "scrolled to the last row";
+  EXPECT_GE(x.visible_end, obj.size() - 16);
+  // The tracker holds only what was visible (a few 4 KiB chunks), not the 64 MiB.
+  EXPECT_LE(h.session().poller->tracker().chunk_count(), 8u);
+  h.frame();
+  EXPECT_EQ(x.unreadable_bytes, 0) << "the rows at the end were polled";
+}
+
+TEST(HexViewHover, ATooltipDescribesTheHoveredByte) {
+  ShmObject obj(4096, "hover");
+  ASSERT_TRUE(obj.ok());
+  obj.bytes()[0x21] = 'A';
+  AppHarness h;
+  ASSERT_TRUE(h.app.open(obj.spec()).ok());
+  h.frames(3);
+  h.imgui.mouse_move(hex_view_cell_center(h.hex(), 0x21, HexColumn::hex));
+  h.frames(2);
+  EXPECT_TRUE(h.hex().hover_valid);
+  EXPECT_EQ(h.hex().hover_address, 0x21u);
+  h.frames(40);  // the tooltip appears after half a second; drawing it must not disturb
+  EXPECT_EQ(h.hex().hover_address, 0x21u);
+  h.imgui.mouse_move(ImVec2(-100, -100));
+  h.frame();
+  EXPECT_FALSE(h.hex().hover_valid);
+}
+
+TEST(HexViewEmpty, AnEmptyObjectOpensAndShowsNothingToEdit) {
+  ShmObject obj(0, "empty");
+  ASSERT_TRUE(obj.ok() || obj.size() == 0);
+  AppHarness h;
+  auto st = h.app.open(obj.spec());
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  h.frames(3);
+  h.type("ab");
+  h.tap(GLFW_KEY_DOWN);
+  h.ctrl(GLFW_KEY_END);
+  EXPECT_EQ(h.hex().write_count, 0u);
+  EXPECT_EQ(h.hex().visible_end, h.hex().visible_begin);
+}
+
+}  // namespace
+}  // namespace memview::gui::testing

@@ -563,10 +563,23 @@ void hex_view_begin(HexViewState& s, HexViewContext& ctx, ImVec2 size) {
     if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f) {
       const int64_t rows = static_cast<int64_t>(std::lround(-io.MouseWheel * 3.0f));
       if (rows < 0) {
-        s.top_row = s.top_row > static_cast<uint64_t>(-rows) ? s.top_row + rows : 0;
+        const uint64_t up = static_cast<uint64_t>(-rows);
+        s.top_row = s.top_row > up ? s.top_row - up : 0;
       } else {
         s.top_row = clamp_top(s.top_row + static_cast<uint64_t>(rows), l);
       }
+    }
+  }
+  // Hover: which byte is under the mouse, and since when (for the tooltip).
+  {
+    const bool hovering = !popup_open && ImGui::IsItemHovered() && !ImGui::IsItemActive();
+    const HexHit hit = hovering ? hex_view_hit(s, info, io.MousePos) : HexHit{};
+    if (!hit.inside) {
+      s.hover_valid = false;
+    } else if (!s.hover_valid || s.hover_address != hit.address) {
+      s.hover_valid = true;
+      s.hover_address = hit.address;
+      s.hover_since = ImGui::GetTime();
     }
   }
   scrollbar(s, ImVec2(l.grid_right, l.rows_y), ImVec2(sb_w, std::max(1.0f, rows_h)));
@@ -850,6 +863,34 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
 
   if (info.size == 0) {
     dl->AddText(ImVec2(l.addr_x, l.rows_y), pal.dim_text, "(the object is empty)");
+  }
+
+  // A byte hovered for a moment: where it is, what it holds, when it last changed.
+  if (s.hover_valid && ImGui::GetTime() - s.hover_since > 0.5 && s.hover_address < end) {
+    const uint64_t a = s.hover_address;
+    const uint8_t f = ctx.tracker.flags(a);
+    ImGui::BeginTooltip();
+    ImGui::Text("offset 0x%llx (%llu)", static_cast<unsigned long long>(a - info.base),
+                static_cast<unsigned long long>(a - info.base));
+    if (!(f & kKnown) || (f & kUnreadable)) {
+      ImGui::TextUnformatted("not readable");
+    } else {
+      const unsigned v = static_cast<unsigned>(ctx.tracker.value(a));
+      ImGui::Text("0x%02x = %u = %d%s%c%s", v, v, static_cast<int>(static_cast<int8_t>(v)),
+                  (v >= 0x20 && v < 0x7f) ? " = '" : "",
+                  (v >= 0x20 && v < 0x7f) ? static_cast<int>(v) : ' ',
+                  (v >= 0x20 && v < 0x7f) ? "'" : "");
+      const int64_t changed = ctx.tracker.changed_ns(a);
+      if (f & kOwnEdit) {
+        ImGui::TextUnformatted("written here");
+      } else if (changed != 0) {
+        ImGui::Text("changed by another process %.1f s ago",
+                    static_cast<double>(now - changed) / 1e9);
+      } else {
+        ImGui::TextUnformatted("unchanged since opened");
+      }
+    }
+    ImGui::EndTooltip();
   }
 
   // Go-to dialog (modal). Opened from this window so closing it gives focus back here.

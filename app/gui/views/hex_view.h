@@ -77,6 +77,11 @@ struct HexViewState {
   bool focused = false;
   float scroll_grab = -1;  // scrollbar drag: grab offset inside the thumb
 
+  // The byte under the mouse (a tooltip shows it after a moment).
+  bool hover_valid = false;
+  uint64_t hover_address = 0;
+  double hover_since = 0;
+
   // Go-to dialog.
   bool goto_request = false;
   bool goto_open = false;

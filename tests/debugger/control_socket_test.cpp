@@ -147,7 +147,7 @@ TEST(ControlSocket, PollIsNonBlockingAndIdleClientsAreDropped) {
   ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
   const auto t0 = std::chrono::steady_clock::now();
   for (int i = 0; i < 100; ++i) EXPECT_TRUE((*server)->poll().empty());
-  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(100));
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(500));
   close(fd);
   std::system(("rm -rf " + dir).c_str());
 }

@@ -436,7 +436,7 @@ TEST(GdbRemoteHostile, SlowLinkIsPolledAtARateItCanTake) {
   const int reads = stub.requests() - before;
   // At most half the time on the link: about one read per 80 ms, so ~12 in a second.
   EXPECT_LE(reads, 16) << polls << " polls";
-  EXPECT_GE(reads, 5) << polls << " polls";
+  EXPECT_GE(reads, 3) << polls << " polls";
   EXPECT_GT(polls, 2 * reads);
   EXPECT_EQ(poller.tracker().value(0x1000), std::byte{0x11});
 }

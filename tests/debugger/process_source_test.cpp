@@ -56,11 +56,16 @@ TEST(ProcessSource, ReadsTheGlobalStructWhileItRuns) {
   EXPECT_EQ(load<int32_t>(bytes, t->fields["values"].offset + 8), 30);
   EXPECT_EQ(load<uint64_t>(bytes, t->fields["self"].offset), t->state);
 
-  // The process keeps running: its counter moves between two reads.
+  // The process keeps running: its counter moves between two reads (waiting up to 5 s for
+  // the scheduler on a busy machine).
   const uint64_t c1 = load<uint64_t>(bytes, t->fields["counter"].offset);
-  std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  ASSERT_TRUE(src->read(t->state, bytes).complete());
-  EXPECT_GT(load<uint64_t>(bytes, t->fields["counter"].offset), c1);
+  uint64_t c2 = c1;
+  for (int i = 0; i < 500 && c2 == c1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(src->read(t->state, bytes).complete());
+    c2 = load<uint64_t>(bytes, t->fields["counter"].offset);
+  }
+  EXPECT_GT(c2, c1);
 }
 
 TEST(ProcessSource, WholeAddressSpaceIsAddressedByVirtualAddresses) {
@@ -225,9 +230,12 @@ TEST(ProcessSource, ChangeTrackingSeesTheCounterMove) {
   poller.request({t->state, t->state_size});
   (void)poller.poll(1);
   (void)poller.tracker().take_changes();
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  poller.request({t->state, t->state_size});
-  Poller::Result r = poller.poll(2);
+  Poller::Result r;
+  for (int64_t now = 2; now < 500 && r.changed_bytes == 0; ++now) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    poller.request({t->state, t->state_size});
+    r = poller.poll(now);
+  }
   EXPECT_GT(r.changed_bytes, 0u);
   const uint64_t counter = t->field("counter");
   bool saw_counter = false;

@@ -9,6 +9,20 @@ import time
 
 from dbg_common import (Target, check, cli, finish, gdb_batch, mark, printed, require)
 
+
+
+def counter_exceeds(t, spec, value, timeout=5.0):
+    """Whether g_state.counter, read through memview, goes above value within timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        rc, out, err = cli("dump", spec, "--offset", hex(t.addr("counter")), "--length", 8,
+                           "--format", "raw")
+        if rc == 0 and int.from_bytes(out, "little") > value:
+            return True
+        time.sleep(0.02)
+    return False
+
+
 require("gdb")
 scope_path = "/proc/sys/kernel/yama/ptrace_scope"
 if os.path.exists(scope_path):
@@ -31,10 +45,7 @@ try:
                        hex(t.state), "--format", "raw")
     check(rc == 0 and len(out) == t.size, "dump of the whole struct through a range spec")
     c1 = int.from_bytes(out[8:16], "little")
-    time.sleep(0.05)
-    rc, out, err = cli("dump", whole, "--offset", hex(t.addr("counter")), "--length", 8,
-                       "--format", "raw")
-    check(rc == 0 and int.from_bytes(out, "little") > c1, "counter advances while running")
+    check(counter_exceeds(t, whole, c1), "counter advances while running")
 
     # --- while gdb holds it stopped ------------------------------------------------------
     counter_file = "/tmp/memview-dbg-%d.counter" % os.getpid()
@@ -63,11 +74,7 @@ try:
     check(printed(out, "still") == "123456789", "the process stayed stopped under gdb")
     # gdb detached: the program runs on from what memview wrote.
     check(t.wait_line("command") == "command 99", "after detach the program sees command 99")
-    time.sleep(0.05)
-    rc, out, err = cli("dump", whole, "--offset", hex(t.addr("counter")), "--length", 8,
-                       "--format", "raw")
-    check(rc == 0 and int.from_bytes(out, "little") > 123456789,
-          "the counter continues from the written value")
+    check(counter_exceeds(t, whole, 123456789), "the counter continues from the written value")
     out = gdb_batch(t.pid, mark("cmd", "g_state.command") + mark("v2", "g_state.values[2]"))
     check(printed(out, "cmd") == "99" and printed(out, "v2") == "-77",
           "a second gdb sees the same values")

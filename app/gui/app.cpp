@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "fonts.h"
 #include "views/banner.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
@@ -45,6 +46,11 @@ void App::save_settings_if_dirty() {
 void App::set_theme(Theme theme) {
   if (settings.theme != theme) mark_dirty();
   settings.theme = theme;
+}
+
+void App::set_ui_scale(float scale) {
+  ui_scale_ = scale;
+  theme_applied_ = false;  // restyled (and rescaled) at the start of the next frame
 }
 
 Session* App::session_by_id(int id) {
@@ -227,10 +233,10 @@ void App::draw_session(Session& s, int64_t now_ns) {
   draw_toolbar(s);
 
   // The grid takes the width its columns need; the side panel (inspector, later the
-  // overlays) gets the rest, but never less than ~40 characters.
+  // overlays) gets the rest, but never less than ~28 characters.
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float min_side = std::min(avail.x * 0.45f, ImGui::CalcTextSize("0").x * 40.0f);
+  const float min_side = std::min(avail.x * 0.3f, ImGui::CalcTextSize("0").x * 28.0f);
   const float grid_w =
       std::max(50.0f, std::min(hex_view_preferred_width(s.hex.bytes_per_row, s.info()),
                                avail.x - min_side - spacing));
@@ -261,7 +267,9 @@ void App::frame(int64_t now_ns) {
   const double t0 = steady_ms();
   ImGuiIO& io = ImGui::GetIO();
   if (!theme_applied_ || applied_theme_ != settings.theme) {
+    ImGui::GetStyle() = ImGuiStyle();
     palette = apply_theme(settings.theme);
+    scale_style(ui_scale_);
     applied_theme_ = settings.theme;
     theme_applied_ = true;
   }

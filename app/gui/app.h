@@ -44,6 +44,9 @@ class App {
   Status start_demo(const DemoOptions& options = {});
 
   void set_theme(Theme theme);
+  // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
+  // caller's: they must be rebuilt outside a frame).
+  void set_ui_scale(float scale);
   void close_session(int id);
   Session* active_session();
   Session* session_by_id(int id);
@@ -79,6 +82,7 @@ class App {
   bool dirty_ = false;
   bool help_request_ = false;
   Theme applied_theme_ = Theme::dark;
+  float ui_scale_ = 1.0f;
   bool theme_applied_ = false;
   int64_t last_frame_ns_ = 0;
 };

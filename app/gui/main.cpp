@@ -7,6 +7,7 @@
 #include <stb/stb_image.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -97,6 +98,11 @@ void on_refresh(GLFWwindow*) {
   g_refresh = true;
 }
 
+float g_new_scale = 0;  // the window moved to a monitor with another content scale
+void on_content_scale(GLFWwindow*, float x, float y) {
+  g_new_scale = std::max(x, y);
+}
+
 void set_window_icon(GLFWwindow* window) {
   for (const char* path : {MEMVIEW_ICON_INSTALLED, MEMVIEW_ICON_SOURCE}) {
     if (access(path, R_OK) != 0) continue;
@@ -144,11 +150,21 @@ int main(int argc, char** argv) {
   }
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
+  // Sized for the monitor's content scale (high-DPI), then kept inside its work area.
+  glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
   GLFWwindow* window = glfwCreateWindow(1400, 860, "memview", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "error: cannot create an OpenGL 3.0 window\n");
     glfwTerminate();
     return 1;
+  }
+  if (GLFWmonitor* monitor = glfwGetPrimaryMonitor()) {
+    int x = 0, y = 0, w = 0, h = 0, ww = 0, wh = 0;
+    glfwGetMonitorWorkarea(monitor, &x, &y, &w, &h);
+    glfwGetWindowSize(window, &ww, &wh);
+    if (w > 0 && h > 0 && (ww > w || wh > h)) {
+      glfwSetWindowSize(window, std::min(ww, w), std::min(wh, h));
+    }
   }
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
@@ -170,9 +186,8 @@ int main(int argc, char** argv) {
 
   float xscale = 1.0f, yscale = 1.0f;
   glfwGetWindowContentScale(window, &xscale, &yscale);
-  const float scale = std::max(xscale, yscale);
-  memview::gui::load_fonts(io, scale, font);
-  memview::gui::scale_style(scale);
+  float ui_scale = std::max(xscale, yscale);
+  memview::gui::load_fonts(io, ui_scale, font);
 
   // Callbacks are installed here, not by the backend: keys and characters go through the
   // queue; the others go straight to the backend.
@@ -185,6 +200,7 @@ int main(int argc, char** argv) {
   glfwSetCursorEnterCallback(window, ImGui_ImplGlfw_CursorEnterCallback);
   glfwSetMonitorCallback(ImGui_ImplGlfw_MonitorCallback);
   glfwSetWindowRefreshCallback(window, on_refresh);
+  glfwSetWindowContentScaleCallback(window, on_content_scale);
   ImGui_ImplOpenGL3_Init("#version 130");
 
   int exit_code = 0;
@@ -194,6 +210,7 @@ int main(int argc, char** argv) {
       app.set_theme(theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
     }
     if (bytes_per_row) app.settings.bytes_per_row = bytes_per_row;
+    app.set_ui_scale(ui_scale);
     if (demo) {
       if (auto st = app.start_demo(); !st.ok()) {
         std::fprintf(stderr, "error: cannot start the demo: %s\n", st.error().message.c_str());
@@ -231,6 +248,16 @@ int main(int argc, char** argv) {
         glfwPollEvents();
       }
       frame_start = clock::now();
+      if (g_new_scale > 0 && g_new_scale != ui_scale) {
+        // Fonts are rasterised for one scale: rebuild the atlas and its texture.
+        ui_scale = g_new_scale;
+        io.Fonts->Clear();
+        memview::gui::load_fonts(io, ui_scale, font);
+        ImGui_ImplOpenGL3_DestroyFontsTexture();
+        ImGui_ImplOpenGL3_CreateFontsTexture();
+        app.set_ui_scale(ui_scale);
+      }
+      g_new_scale = 0;
       g_input.drain_frame(sink);
 
       ImGui_ImplOpenGL3_NewFrame();

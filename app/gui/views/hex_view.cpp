@@ -876,10 +876,10 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
       ImGui::TextUnformatted("not readable");
     } else {
       const unsigned v = static_cast<unsigned>(ctx.tracker.value(a));
-      ImGui::Text("0x%02x = %u = %d%s%c%s", v, v, static_cast<int>(static_cast<int8_t>(v)),
-                  (v >= 0x20 && v < 0x7f) ? " = '" : "",
-                  (v >= 0x20 && v < 0x7f) ? static_cast<int>(v) : ' ',
-                  (v >= 0x20 && v < 0x7f) ? "'" : "");
+      std::string line = fmt::format("0x{:02x} = {}", v, v);
+      if (v >= 0x80) line += fmt::format(" = {} signed", static_cast<int>(static_cast<int8_t>(v)));
+      if (v >= 0x20 && v < 0x7f) line += fmt::format(" = '{}'", static_cast<char>(v));
+      ImGui::TextUnformatted(line.c_str());
       const int64_t changed = ctx.tracker.changed_ns(a);
       if (f & kOwnEdit) {
         ImGui::TextUnformatted("written here");

@@ -152,7 +152,7 @@ void App::draw_help_popup() {
       {"characters (ASCII column)", "write the character"},
       {"Tab", "switch between hex and ASCII columns"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
-      {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex at the cursor"},
+      {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},
       {"Ctrl+Z / Ctrl+Y", "undo / redo (refused if someone changed the bytes since)"},
       {"double-click", "edit a byte"},
       {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},

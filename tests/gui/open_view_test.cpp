@@ -227,3 +227,66 @@ TEST(App, DemoStartsAProducerAndShowsLiveChanges) {
 
 }  // namespace
 }  // namespace memview::gui::testing
+
+namespace memview::gui::testing {
+namespace {
+
+TEST(Settings, ThemeRowWidthFadeAndRecentSurviveARestart) {
+  TempDir dir;
+  const std::string cfg = dir.path() + "/memview";
+  {
+    HeadlessImGui imgui;
+    AppOptions o;
+    o.config_dir = cfg;
+    App app(o);
+    app.set_theme(Theme::light);
+    app.settings.bytes_per_row = 32;
+    app.settings.fade_seconds = 2.5f;
+    app.settings.remember("shm:/a");
+    app.settings.remember("file:/tmp/b");
+    app.settings.remember("shm:/a");  // moves to the front, no duplicate
+    imgui.frame([&] { app.frame(memview::now_ns()); });
+  }  // saved on exit
+  AppOptions o;
+  o.config_dir = cfg;
+  App again(o);
+  EXPECT_EQ(again.settings.theme, Theme::light);
+  EXPECT_EQ(again.settings.bytes_per_row, 32);
+  EXPECT_FLOAT_EQ(again.settings.fade_seconds, 2.5f);
+  ASSERT_EQ(again.settings.recent.size(), 2u);
+  EXPECT_EQ(again.settings.recent[0], "shm:/a");
+  EXPECT_EQ(again.settings.recent[1], "file:/tmp/b");
+  EXPECT_TRUE(again.settings_error.empty()) << again.settings_error;
+}
+
+TEST(Settings, AMalformedFileGivesDefaultsAndSaysSo) {
+  TempDir dir;
+  const std::string cfg = dir.path() + "/memview";
+  std::filesystem::create_directories(cfg);
+  { std::ofstream(cfg + "/settings.json") << "{ this is not json"; }
+  AppOptions o;
+  o.config_dir = cfg;
+  App app(o);
+  EXPECT_EQ(app.settings.bytes_per_row, 16);
+  EXPECT_NE(app.settings_error.find("malformed"), std::string::npos) << app.settings_error;
+}
+
+TEST(Settings, ConfigDirFollowsXdgAndNeverTheWorkingDirectory) {
+  const char* old_xdg = std::getenv("XDG_CONFIG_HOME");
+  const std::string saved = old_xdg ? old_xdg : "";
+  setenv("XDG_CONFIG_HOME", "/tmp/xdg-test", 1);
+  EXPECT_EQ(config_dir(), "/tmp/xdg-test/memview");
+  setenv("XDG_CONFIG_HOME", "relative/dir", 1);  // invalid per the XDG spec: ignored
+  const char* home = std::getenv("HOME");
+  if (home && home[0] == '/') {
+    EXPECT_EQ(config_dir(), std::string(home) + "/.config/memview");
+  }
+  if (old_xdg) {
+    setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
+  } else {
+    unsetenv("XDG_CONFIG_HOME");
+  }
+}
+
+}  // namespace
+}  // namespace memview::gui::testing

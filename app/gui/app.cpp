@@ -329,7 +329,13 @@ void App::frame(int64_t now_ns) {
   ImGui::EndChild();
 
   StatusBarInput sb;
-  sb.frame = stats;
+  // Refreshed twice a second: readable, and an idle viewer draws identical frames (which
+  // main.cpp then does not render again).
+  if (now_ns - stats_shown_ns_ >= 500'000'000) {
+    stats_shown = stats;
+    stats_shown_ns_ = now_ns;
+  }
+  sb.frame = stats_shown;
   sb.discovered = open_view.objects.size();
   if (Session* s = active_session()) {
     sb.info = &s->info();

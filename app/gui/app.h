@@ -59,7 +59,8 @@ class App {
   std::string config_path;  // directory of settings.json, empty when none
   Palette palette;
   OpenViewState open_view;
-  FrameStats stats;
+  FrameStats stats;        // smoothed every frame
+  FrameStats stats_shown;  // what the status bar shows, refreshed twice a second
   std::string settings_error;
 
   // Declared before sessions so that sessions (which map the demo object) close first.
@@ -85,6 +86,7 @@ class App {
   float ui_scale_ = 1.0f;
   bool theme_applied_ = false;
   int64_t last_frame_ns_ = 0;
+  int64_t stats_shown_ns_ = 0;
 };
 
 }  // namespace memview::gui

@@ -6,6 +6,14 @@
 //
 // Prints lines like "RATIO hexframe_vs_textfloor = 1.21 (target <= 1.5) OK". Targets only
 // fail the program when MEMVIEW_BENCH_ENFORCE=1.
+#if !__has_include("headless.h")
+// Configured without the GUI (MEMVIEW_BUILD_GUI=OFF): nothing to measure.
+#include <cstdio>
+int main() {
+  std::puts("bench_hex_view: built without the GUI, skipped");
+  return 0;
+}
+#else
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -327,3 +335,4 @@ int main(int argc, char** argv) {
   if (enforce && std::string(enforce) == "1" && !ok) return 1;
   return 0;
 }
+#endif  // __has_include("headless.h")

@@ -344,6 +344,41 @@ TEST_F(LayoutValues, ResolvesPathsWithIndices) {
   EXPECT_FALSE(element_field(f("i8"), 0).ok());
 }
 
+TEST_F(LayoutValues, TreeHelpersForTheGui) {
+  // pre-order walk: pos's subtree is pos.x, pos.y
+  const size_t pos = static_cast<size_t>(layout_.find("pos") - layout_.fields.data());
+  EXPECT_EQ(layout_.subtree_end(pos), pos + 3);
+  EXPECT_EQ(layout_.subtree_end(0), 1u);
+  EXPECT_EQ(layout_.subtree_end(999), layout_.fields.size());
+  // hovering a byte finds the innermost field; padding finds nothing
+  EXPECT_EQ(layout_.fields[layout_.innermost_at(offsetof(vals, pos) + 1)].path, "pos.y");
+  EXPECT_EQ(layout_.fields[layout_.innermost_at(offsetof(vals, d) + 7)].path, "d");
+  ASSERT_GT(offsetof(vals, i32), offsetof(vals, u16) + 2);  // padding before i32
+  EXPECT_EQ(layout_.innermost_at(offsetof(vals, u16) + 2), -1);
+  EXPECT_EQ(layout_.innermost_at(sizeof(vals)), -1);
+  const FieldBytes sb = field_bytes(f("sb"));
+  EXPECT_EQ(sb.end - sb.first, 1u);
+  const FieldBytes w = field_bytes(f("w"));
+  EXPECT_EQ(w.first, f("w").bit_offset / 8);
+  EXPECT_EQ(w.end, (f("w").bit_offset + 40 + 7) / 8);
+  EXPECT_EQ(field_bytes(f("arr")).end - field_bytes(f("arr")).first, sizeof(vals::arr));
+}
+
+TEST_F(LayoutValues, EncodeFieldBytesForAnEditor) {
+  Result<std::vector<std::byte>> b = encode_field_bytes(f("u16"), "0x1234");
+  ASSERT_TRUE(b.ok());
+  ASSERT_EQ(b->size(), 2u);
+  uint16_t v = 0;
+  std::memcpy(&v, b->data(), 2);
+  EXPECT_EQ(v, 0x1234);
+  Result<std::vector<std::byte>> t = encode_field_bytes(f("text"), "ab");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->size(), 8u);
+  EXPECT_EQ((*t)[2], std::byte{0});
+  EXPECT_FALSE(encode_field_bytes(f("sb"), "1").ok());  // bitfield: use write_field
+  EXPECT_FALSE(encode_field_bytes(f("u16"), "70000").ok());
+}
+
 TEST(LayoutBitfieldUnits, NaturallyAlignedUnitsInsideTheObject) {
   Field f;
   f.path = "bf";

@@ -115,9 +115,24 @@ struct Layout {
 
   // Field by exact path (no indices), or nullptr.
   const Field* find(std::string_view path) const;
-  // Indices of the direct children of fields[parent] (parent -1: top-level members).
+  // Indices of the direct children of fields[parent] (parent -1: top-level members). O(n):
+  // to draw a tree, walk `fields` in order instead and skip collapsed subtrees with
+  // subtree_end().
   std::vector<size_t> children(int parent) const;
+  // One past the last descendant of fields[index] (fields[index + 1 ..) with a greater depth).
+  size_t subtree_end(size_t index) const;
+  // Index of the deepest field whose bytes contain `offset` (the first one among union
+  // members), or -1 (padding, or outside the type). For hover tooltips.
+  int innermost_at(uint64_t offset) const;
 };
+
+// Bytes [first, end) of the type that hold a field's value (a bitfield: the bytes its bits
+// touch). For colouring the hex grid and for change highlights.
+struct FieldBytes {
+  uint64_t first = 0;
+  uint64_t end = 0;
+};
+FieldBytes field_bytes(const Field& field);
 
 // Resolves "a.b", "arr[3]", "arr[3].x", "m[1][2]" to a Field with offsets relative to the
 // start of the layout's type (array elements and members of record elements included).
@@ -269,6 +284,11 @@ Result<FieldValue> decode_field(const Field& field, std::span<const std::byte> o
 // non-text arrays and opaque fields are errors (write their members/elements instead).
 // Nothing is modified on error.
 Status encode_field(const Field& field, std::string_view text, std::span<std::byte> object);
+
+// The bytes to store for a non-bitfield field (size bytes; text: count bytes, zero-filled),
+// e.g. to hand to an Editor for undo. Bitfields: Errc::invalid_argument (use write_field,
+// which does not clobber neighbouring bits).
+Result<std::vector<std::byte>> encode_field_bytes(const Field& field, std::string_view text);
 
 // The naturally aligned unit a bitfield write uses at a given base address.
 struct BitfieldUnit {

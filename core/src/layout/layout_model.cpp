@@ -51,6 +51,29 @@ std::vector<size_t> Layout::children(int parent) const {
   return out;
 }
 
+size_t Layout::subtree_end(size_t index) const {
+  if (index >= fields.size()) return fields.size();
+  size_t i = index + 1;
+  while (i < fields.size() && fields[i].depth > fields[index].depth) ++i;
+  return i;
+}
+
+FieldBytes field_bytes(const Field& f) {
+  if (f.bit_width) return {f.bit_offset / 8, (f.bit_offset + f.bit_width + 7) / 8};
+  return {f.offset, f.offset + f.size};
+}
+
+int Layout::innermost_at(uint64_t offset) const {
+  int best = -1;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const FieldBytes b = field_bytes(fields[i]);
+    if (offset < b.first || offset >= b.end) continue;
+    if (best < 0 || fields[i].depth > fields[static_cast<size_t>(best)].depth)
+      best = static_cast<int>(i);
+  }
+  return best;
+}
+
 Result<Field> element_field(const Field& array, uint64_t index) {
   if ((array.kind != FieldKind::array && array.kind != FieldKind::text) || !array.element ||
       !array.count) {

@@ -341,7 +341,9 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
   }
   impl->cxx = standard.find("++") != std::string::npos;
 
-  std::vector<std::string> args = {"-x", impl->cxx ? "c++" : "c", "-std=" + standard};
+  // A header parsed as the main file: "#pragma once in main file" would be noise.
+  std::vector<std::string> args = {"-x", impl->cxx ? "c++" : "c", "-std=" + standard,
+                                   "-Wno-pragma-once-outside-header"};
   if (!resource_dir().empty()) {
     args.push_back("-resource-dir");
     args.push_back(resource_dir());

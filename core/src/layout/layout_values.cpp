@@ -468,9 +468,9 @@ FieldValue decode_in(const Field& f, std::span<const std::byte> object, unsigned
 Status check_field_shape(const Field& f) {
   if (f.bit_width) {
     if (!integer_like(f.kind) || f.bit_width > 64)
-      return field_error(Errc::unsupported, f,
-                         fmt::format("a {}-bit bitfield of type '{}' cannot be decoded",
-                                     f.bit_width, f.type));
+      return field_error(
+          Errc::unsupported, f,
+          fmt::format("a {}-bit bitfield of type '{}' cannot be decoded", f.bit_width, f.type));
     if (f.bit_width > f.size * 8)
       return field_error(Errc::invalid_argument, f, "invalid bitfield description");
     if (f.bit_offset / 8 != f.offset)
@@ -561,6 +561,26 @@ Status encode_field(const Field& field, std::string_view text, std::span<std::by
   }
 }
 
+Result<std::vector<std::byte>> encode_field_bytes(const Field& field, std::string_view text) {
+  if (field.bit_width)
+    return field_error(Errc::invalid_argument, field,
+                       "is a bitfield: write it with write_field (it keeps neighbouring bits)");
+  if (field.is_flexible_array())
+    return field_error(Errc::invalid_argument, field,
+                       "a flexible array has no fixed length: write its elements ([i])");
+  Field local = field;
+  local.offset = 0;
+  local.bit_offset = 0;
+  try {
+    std::vector<std::byte> buf(field.size);
+    Status st = encode_field(local, text, buf);
+    if (!st) return st.error();
+    return buf;
+  } catch (const std::exception& e) {
+    return field_error(Errc::io, field, e.what());
+  }
+}
+
 std::vector<BitfieldUnit> bitfield_units(const Field& field, uint64_t base, uint64_t limit_lo,
                                          uint64_t limit_hi) {
   std::vector<BitfieldUnit> units;
@@ -608,19 +628,12 @@ Status write_field(Source& source, uint64_t base, const Field& field, std::strin
   try {
     const SourceInfo& info = source.info();
     if (!field.bit_width) {
-      if (field.is_flexible_array() && field.kind == FieldKind::text)
-        return field_error(Errc::invalid_argument, field,
-                           "a flexible array has no fixed length: write its elements ([i])");
-      // Encode into a buffer holding just this field, then one write of exactly its bytes.
-      Field local = field;
-      local.offset = 0;
-      local.bit_offset = 0;
-      std::vector<std::byte> buf(field.size);
-      Status st = encode_field(local, text, buf);
-      if (!st) return st;
+      // Encode just this field's bytes, then one write of exactly those bytes.
+      Result<std::vector<std::byte>> buf = encode_field_bytes(field, text);
+      if (!buf) return buf.error();
       if (field.offset > std::numeric_limits<uint64_t>::max() - base)
         return field_error(Errc::out_of_range, field, "address overflows");
-      return source.write(base + field.offset, buf);
+      return source.write(base + field.offset, *buf);
     }
 
     Result<uint64_t> value = parse_integer_value(field, text);

@@ -1,6 +1,7 @@
 // memview-cli layout --header FILE --type NAME [--std c11|c++17] [-I DIR] [-D X=Y] [--json]
-// [--full] | layout --header FILE --list: the compiler-exact layout of a struct, union or
-// class (libclang), or the types a header declares.
+// [--full] | layout --header FILE --list | layout --layout-json FILE: the compiler-exact
+// layout of a struct, union or class (libclang), the types a header declares, or a layout
+// exported earlier (builds without libclang).
 #include <memory>
 #include <string>
 
@@ -79,7 +80,7 @@ void setup_layout(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<LayoutCmdOptions>();
   CLI::App* sub = app.add_subcommand(
       "layout", "Show the compiler-exact layout of a struct/union/class from a C/C++ header");
-  add_layout_options(sub, opts->args, /*allow_json_file=*/false);
+  add_layout_options(sub, opts->args, /*allow_json_file=*/true);
   sub->add_flag("--json", opts->json, "Print JSON: type, size, align, fields[]");
   sub->add_flag("--full", opts->full,
                 "With --json: everything needed to reuse the layout (read/write --layout-json)");

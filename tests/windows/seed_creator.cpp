@@ -11,7 +11,8 @@
 //   0x14 uint32    this process's id
 //   0x40 uint32    inbox: each new value is printed as "inbox 0xXXXXXXXX"
 //   0x60 uint8     quit: nonzero ends the program
-// Prints "ready" once the view exists; ends by itself after 300 s.
+// Prints "view 0xADDRESS pid PID" and "ready" once the view exists; ends by itself after
+// 300 s.
 #include <windows.h>
 
 #include <cstdint>
@@ -76,6 +77,9 @@ int main(int argc, char** argv) {
   const char magic[16] = "memview seed";
   for (int i = 0; i < 16; ++i) mem[i] = static_cast<unsigned char>(magic[i]);
   *reinterpret_cast<volatile uint32_t*>(mem + 0x14) = GetCurrentProcessId();
+  std::printf("view 0x%llx pid %lu\n",
+              static_cast<unsigned long long>(reinterpret_cast<uintptr_t>(lpMapAddress)),
+              GetCurrentProcessId());
   std::printf("ready\n");
   std::fflush(stdout);
 

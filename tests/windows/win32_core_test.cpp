@@ -322,6 +322,69 @@ void read_only_file_falls_back_with_reason() {
   DeleteFileA(path.c_str());
 }
 
+void pid_source_reads_and_writes_process_memory() {
+  // This process's own memory through pid:, as another process would see it.
+  auto* mem = static_cast<std::byte*>(
+      VirtualAlloc(nullptr, 8192, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE));
+  CHECK(mem != nullptr);
+  std::memcpy(mem, "process memory!", 16);
+  DWORD old = 0;
+  CHECK(VirtualProtect(mem + 4096, 4096, PAGE_NOACCESS, &old));
+  const std::string spec = "pid:" + std::to_string(GetCurrentProcessId()) + "@" +
+                           std::to_string(reinterpret_cast<uintptr_t>(mem)) + "+8192";
+  Result<SourcePtr> src = open_source(spec);
+  CHECK_MSG(src, src ? "" : src.error().message);
+  CHECK((*src)->info().kind == "pid" && (*src)->info().writable &&
+        (*src)->info().base == reinterpret_cast<uintptr_t>(mem) && (*src)->info().size == 8192);
+  const uint64_t base = (*src)->info().base;
+  std::vector<std::byte> got(8192);
+  ReadOutcome r = (*src)->read(base, got);
+  CHECK(std::memcmp(got.data(), "process memory!", 16) == 0);
+  CHECK(r.unreadable.size() == 1 && r.unreadable[0].address == base + 4096 &&
+        r.unreadable[0].length == 4096);
+  CHECK((*src)->write(base + 8, bytes({'M', 'E', 'M'})));
+  CHECK(std::memcmp(mem, "process MEMory!", 16) == 0);
+  // A write that touches the inaccessible page writes nothing.
+  CHECK(!(*src)->write(base + 4094, bytes({1, 2, 3, 4})));
+  CHECK(mem[4094] == std::byte{0} && mem[4095] == std::byte{0});
+  CHECK(!(*src)->write(base + 8192, bytes({1})));  // outside the range
+  CHECK((*src)->refresh().empty());
+  // The whole address space, and a region by address.
+  Result<SourcePtr> whole = open_source("pid:" + std::to_string(GetCurrentProcessId()));
+  CHECK(whole && (*whole)->info().base == 0 && (*whole)->info().size == (uint64_t{1} << 47));
+  std::vector<std::byte> eight(8);
+  CHECK((*whole)->read(reinterpret_cast<uintptr_t>(mem), eight).complete());
+  CHECK(!(*whole)->read(0, eight).complete());  // page 0 is never mapped
+  Result<SourcePtr> region = open_source("pid:" + std::to_string(GetCurrentProcessId()) + ":" +
+                                         std::to_string(reinterpret_cast<uintptr_t>(mem)));
+  CHECK_MSG(region, region ? "" : region.error().message);
+  CHECK((*region)->info().base == reinterpret_cast<uintptr_t>(mem));
+  VirtualFree(mem, 0, MEM_RELEASE);
+  // Errors.
+  Result<SourcePtr> none = open_source("pid:4000000000");
+  CHECK_MSG(!none && none.error().code == Errc::not_found, none ? "opened" : none.error().message);
+  CHECK(!parse_source_spec("pid:12x"));
+  CHECK(!parse_source_spec("pid:0"));
+  // A process that exits is reported once.
+  STARTUPINFOA si{};
+  si.cb = sizeof(si);
+  PROCESS_INFORMATION pi{};
+  char cmd[] = "cmd.exe /c exit 3";
+  CHECK(CreateProcessA(nullptr, cmd, nullptr, nullptr, FALSE, CREATE_SUSPENDED, nullptr, nullptr,
+                       &si, &pi));
+  Result<SourcePtr> child = open_source("pid:" + std::to_string(pi.dwProcessId));
+  CHECK_MSG(child, child ? "" : child.error().message);
+  CHECK((*child)->refresh().empty());
+  ResumeThread(pi.hThread);
+  WaitForSingleObject(pi.hProcess, 20000);
+  std::vector<SourceEvent> ev = (*child)->refresh();
+  CHECK(ev.size() == 1 && ev[0].kind == SourceEvent::Kind::exited &&
+        ev[0].message.find("code 3") != std::string::npos);
+  CHECK((*child)->refresh().empty());
+  CloseHandle(pi.hThread);
+  CloseHandle(pi.hProcess);
+}
+
 }  // namespace
 
 int main() {
@@ -337,6 +400,7 @@ int main() {
       {"file_source_grows_and_is_renamed", file_source_grows_and_is_renamed},
       {"file_shared_without_write_falls_back_to_read_only",
        file_shared_without_write_falls_back_to_read_only},
+      {"pid_source_reads_and_writes_process_memory", pid_source_reads_and_writes_process_memory},
   };
   int failed = 0;
   for (const auto& [name, fn] : tests) {

@@ -352,6 +352,25 @@ def file_backed_mapping(e):
 
 
 @test
+def pid_source_reads_and_writes_the_seed_process(e):
+    seed = e.ensure_seed()
+    line = next(l for l in seed.lines if l.startswith("view "))
+    _, view, _, pid = line.split()
+    view = int(view, 16)
+    spec = f"pid:{pid}@0x{view:x}+4096"
+    r = e.cli("dump", spec, "--length", "16", check_rc=0)
+    check(f"{view:08x}  6d 65 6d 76" in r.out, f"pid: dump of the creator's view:\n{r.out}")
+    # Addresses of a pid: source are the process's virtual addresses.
+    e.cli("poke", spec, f"0x{view + 0x40:x}", "a1b2c3d4", check_rc=0)
+    seed.wait_line("inbox 0xd4c3b2a1", 10)
+    r = e.cli("regions", f"pid:{pid}", check_rc=0)
+    check(any(l.lower().startswith(f"{view:016x}") for l in r.out.splitlines()),
+          f"regions does not list the view at 0x{view:x}:\n{r.out[:800]}")
+    r = e.cli("dump", "pid:4000000000")
+    check(r.returncode != 0 and "no process with id" in r.err, f"missing pid: {r.err!r}")
+
+
+@test
 def layouts_come_from_json_not_libclang(e):
     e.ensure_seed()
     here = os.path.dirname(os.path.abspath(__file__))

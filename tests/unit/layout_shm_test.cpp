@@ -13,8 +13,11 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "memview/layout.h"
 #include "memview/source_spec.h"
@@ -56,6 +59,7 @@ class PeerObject {
   }
   bool ok() const { return map_ != nullptr; }
   std::string spec() const { return "shm:" + name_.substr(1); }
+  bool truncate(size_t size) { return ftruncate(fd_, static_cast<off_t>(size)) == 0; }
   shared* obj() { return reinterpret_cast<shared*>(map_); }
   std::byte* bytes() { return map_; }
   size_t size() const { return size_; }
@@ -217,6 +221,49 @@ TEST_F(LayoutShm, BitfieldWriteKeepsAConcurrentWritersNeighbouringBits) {
   EXPECT_EQ(peer.obj()->rest, total & 0x3fffffu) << "total " << total << ", writes " << writes;
   EXPECT_EQ(peer.obj()->flag, last);
   EXPECT_EQ(peer.obj()->counter, 0u);
+}
+
+// libclang's crash recovery installs process-wide SIGBUS/SIGSEGV handlers; when they sit
+// on top of the sources' guard handler they turn a guarded read of a shrunk object into a
+// crash. The order only matters in a process that has not parsed yet, so the scenario runs
+// in a fresh copy of this test program: guarded read first, then a parse (on a worker
+// thread, as in the GUI), then a read past the end of an object another process shrank.
+TEST(LayoutFreshProcess, ParsingLeavesGuardedReadsWorking) {
+  if (!layout_parser_available()) GTEST_SKIP() << "built without libclang";
+  if (std::getenv("MEMVIEW_LAYOUT_FRESH_PROCESS")) {
+    PeerObject peer(2 * 4096);
+    ASSERT_TRUE(peer.ok());
+    Result<SourcePtr> src = open_source(peer.spec());
+    ASSERT_TRUE(src.ok()) << src.error().message;
+    std::vector<std::byte> buf(4096);
+    ASSERT_TRUE((*src)->read(4096, buf).complete());  // the guard's handlers are installed
+    std::thread([] {
+      Result<Declarations> d = parse_declarations("#include <stdint.h>\nstruct x { uint8_t a; };");
+      EXPECT_TRUE(d.ok());
+    }).join();
+    ASSERT_TRUE(peer.truncate(4096));
+    const ReadOutcome r = (*src)->read(4096, buf);  // still mapped: faults inside the guard
+    EXPECT_FALSE(r.complete());
+    return;
+  }
+  std::string exe(4096, '\0');
+  const ssize_t n = readlink("/proc/self/exe", exe.data(), exe.size() - 1);
+  ASSERT_GT(n, 0);
+  exe.resize(static_cast<size_t>(n));
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    setenv("MEMVIEW_LAYOUT_FRESH_PROCESS", "1", 1);
+    execl(exe.c_str(), exe.c_str(),
+          "--gtest_filter=LayoutFreshProcess.ParsingLeavesGuardedReadsWorking",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status)) << "the fresh process died of signal "
+                                 << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+  EXPECT_EQ(WIFEXITED(status) ? WEXITSTATUS(status) : -1, 0);
 }
 
 }  // namespace

@@ -17,17 +17,18 @@
 // Thread-safety:
 //  - parse_* may be called from any thread, concurrently: each parse owns its own libclang
 //    index and translation unit (the few global libclang initialisations are serialised
-//    internally). Parsing takes milliseconds to a few hundred: run it on a worker thread,
-//    never on the GUI frame.
+//    internally). A parse takes milliseconds (more for big include trees or a cold disk
+//    cache): run it on a worker thread, never on the GUI frame.
 //  - A Declarations object is internally locked: layout() and the accessors may be called
 //    from any thread; calls on the same object are serialised. It may be moved between
 //    threads (parse on a worker, hand the result to the UI).
 //  - Layout/Field are values: share const copies freely. decode/encode are pure functions.
 //  - write_field uses a Source, which is used by one thread at a time (see source.h).
 //
-// Note: libclang's crash recovery is switched off (LIBCLANG_DISABLE_CRASH_RECOVERY is set
-// by the first parse): it would take over SIGBUS/SIGSEGV process-wide and break the
-// sources' guarded reads of mappings that shrink under them.
+// Note: libclang's crash recovery is switched off: it would take over SIGBUS/SIGSEGV
+// process-wide and turn the sources' guarded reads of a shrunk mapping into a crash. The
+// first parse sets LIBCLANG_DISABLE_CRASH_RECOVERY=1 in the environment (setenv, once,
+// under a lock). The price: a bug inside libclang itself is not contained.
 #pragma once
 
 #include <cstddef>

@@ -182,7 +182,8 @@ void exercise(const memview::Layout& layout, std::string_view seed_bytes) {
     }
     std::vector<std::byte> copy = object;
     memview::Status st = memview::encode_field(f, v->text, copy);
-    if (!st) violated("encode of a decoded value", f.path + " = " + v->text + ": " + st.error().message);
+    if (!st)
+      violated("encode of a decoded value", f.path + " = " + v->text + ": " + st.error().message);
     memview::Result<memview::FieldValue> again = memview::decode_field(f, copy);
     if (!again || again->text != v->text)
       violated("decode/encode round trip", f.path + " = " + v->text);

@@ -1,5 +1,6 @@
 // memview-cli create NAME SIZE [--mode OCTAL]: a new object, like the seed's first process
 // (CreateFileMapping with a size). Never replaces an existing object.
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -36,6 +37,17 @@ int run_create(const CreateCmdOptions& opts) {
   if (!write_stdout(
           fmt::format("created {} ({} bytes, mode {:04o})\n", info.spec, info.size, create.mode))) {
     return kExitFailure;
+  }
+  if (info.kind == "win") {
+    // A Win32 named mapping lives only while a handle to it is open: like the seed's first
+    // process, keep it until stopped.
+    install_stop_signals();
+    if (!write_stdout("a Win32 named mapping exists while a process holds it: keeping it "
+                      "until Ctrl-C\n") ||
+        std::fflush(stdout) != 0) {
+      return kExitFailure;
+    }
+    while (!stop_requested()) sleep_ms(100);
   }
   return 0;
 }

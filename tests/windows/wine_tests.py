@@ -317,6 +317,20 @@ def create_does_not_take_over_an_existing_mapping(e):
 
 
 @test
+def cli_create_holds_the_mapping_like_the_seed(e):
+    name = "memview-wine-created"
+    p = Peer(e, ["wine", e.bin["cli"], "create", name, "5000"])
+    e.peers.append(p)
+    wait_for(lambda: any("keeping it" in l for l in p.lines), 60, f"create: {p.lines} {p.err}")
+    check(any(l.startswith(f"created win:{name} (5000 bytes") for l in p.lines), f"{p.lines}")
+    e.run("opener", name, "write", "0x10", "5eed", check_rc=0)  # the seed's second process
+    r = e.cli("dump", name, "--offset", "0x10", "--length", "2", check_rc=0)
+    check(hexdump_bytes(r.out, 0x10, 2) == bytes.fromhex("5eed"), f"dump:\n{r.out}")
+    p.proc.kill()
+    p.proc.wait(timeout=20)
+
+
+@test
 def global_namespace(e):
     name = "Global\\memview-wine-global"
     p = e.creator(name)
@@ -368,6 +382,17 @@ def pid_source_reads_and_writes_the_seed_process(e):
           f"regions does not list the view at 0x{view:x}:\n{r.out[:800]}")
     r = e.cli("dump", "pid:4000000000")
     check(r.returncode != 0 and "no process with id" in r.err, f"missing pid: {r.err!r}")
+
+
+@test
+def demo_producer_runs_on_a_win32_mapping(e):
+    p = Peer(e, ["wine", e.bin["cli"], "demo"])
+    e.peers.append(p)
+    wait_for(lambda: any("win:memview-demo" in l for l in p.lines), 60, f"demo start {p.lines}")
+    r = e.cli("dump", "memview-demo", "--length", "16", check_rc=0)
+    check(hexdump_bytes(r.out, 0, 7) == b"MEMVIEW", f"demo mapping:\n{r.out}")
+    p.proc.kill()
+    p.proc.wait(timeout=20)
 
 
 @test

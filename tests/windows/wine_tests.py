@@ -108,6 +108,11 @@ class Env:
         # One persistent wineserver for the whole session, started with the display set.
         t0 = time.time()
         os.makedirs(self.prefix, exist_ok=True)
+        # A wineserver left from an earlier run may have started without this display.
+        subprocess.run(["wineserver", "-k"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        subprocess.run(["wineserver", "-w"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
         subprocess.run(["wineserver", "-p"], env=self.env, check=True)
         subprocess.run(["wine", "cmd", "/c", "exit"], env=self.env, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, timeout=180)

@@ -5,13 +5,26 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
+#include <imgui_stdlib.h>
 
+#if defined(_WIN32)
+#include <process.h>
+#else
+#include <unistd.h>
+#endif
+
+#include "assets.h"
 #include "fonts.h"
 #include "views/banner.h"
+#include "views/bookmarks_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
+#include "views/overlay_view.h"
 
 namespace memview::gui {
 
@@ -83,6 +96,7 @@ Status App::open(const std::string& spec, const OpenOptions& options) {
   for (auto& other : sessions) {
     if (other->info().spec == s->info().spec && other->options.read_only == options.read_only) {
       select_request_ = other->id;
+      last_open_id_ = other->id;
       open_view.error.clear();
       return {};
     }
@@ -91,14 +105,113 @@ Status App::open(const std::string& spec, const OpenOptions& options) {
   s->hex.bytes_per_row = settings.bytes_per_row;
   s->hex.fade_seconds = settings.fade_seconds;
   select_request_ = s->id;
+  last_open_id_ = s->id;
   open_view.error.clear();
   settings.remember(spec);
   mark_dirty();
   sessions.push_back(std::move(s));
+  serve_control_socket(*sessions.back());
   return {};
 }
 
-Status App::start_demo(const DemoOptions& options) {
+void App::serve_control_socket(const Session& s) {
+  if (!options_.control_socket) return;
+  const std::optional<int64_t> pid = control_target_pid(s.info().spec);
+  if (!pid || control_servers.count(*pid)) return;
+  auto server = ControlServer::listen(control_socket_path(*pid));
+  if (server.ok()) {
+    control_servers.emplace(*pid, std::move(server.value()));
+  } else if (server.error().code != Errc::exists) {  // exists: another viewer serves it
+    control_error = "control socket: " + server.error().message;
+  }
+}
+
+void App::poll_control_sockets() {
+  for (auto& [pid, server] : control_servers) {
+    for (const ControlRequest& r : server->poll()) {
+      ++control_requests;
+      if (Status st = open(r.open); !st.ok()) {
+        control_error = fmt::format("request to open {}: {}", r.open, st.error().message);
+        continue;
+      }
+      Session* s = last_opened();
+      if (!s || r.layout.empty()) continue;
+      auto o = add_layout_file_overlay(*s, r.layout, s->info().base, r.title);
+      if (!o.ok()) control_error = o.error().message;
+    }
+  }
+}
+
+namespace {
+
+// "struct telemetry" -> "telemetry": the overlay's default title.
+std::string short_type_name(const std::string& name) {
+  for (const char* prefix : {"struct ", "union ", "class ", "enum "}) {
+    if (name.rfind(prefix, 0) == 0) return name.substr(std::string(prefix).size());
+  }
+  return name;
+}
+
+}  // namespace
+
+Overlay* App::add_overlay(Session& s, const DeclOrigin& origin, const std::string& type_name,
+                          uint64_t address, uint64_t count, std::string title) {
+  auto o = std::make_unique<Overlay>();
+  o->origin = origin;
+  o->type_name = type_name;
+  o->address = address;
+  o->count = std::max<uint64_t>(1, count);
+  if (origin.kind == DeclOrigin::Kind::layout_json) {
+    Result<Layout> l = layout_from_json(origin.text);
+    if (l.ok()) {
+      o->type_name = l->type;
+      o->title = title.empty() ? short_type_name(l->type) : std::move(title);
+      o->set_layout(std::move(l).value());
+    } else {
+      o->title = title.empty() ? origin.display_name() : std::move(title);
+      o->fail(
+          fmt::format("{}: {}", origin.path.empty() ? "layout" : origin.path, l.error().message));
+    }
+  } else {
+    o->title = title.empty() ? short_type_name(type_name) : std::move(title);
+    o->set_declarations(decls.get(origin));
+  }
+  Overlay* added = s.overlays.add(std::move(o));
+  side_tab_request = static_cast<int>(SideTab::overlays);
+  return added;
+}
+
+Result<Overlay*> App::add_layout_file_overlay(Session& s, const std::string& path, uint64_t address,
+                                              std::string title) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) {
+    return make_error(Errc::not_found, fmt::format("layout file {}: no such file", path));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in && !in.eof()) return make_error(Errc::io, fmt::format("cannot read {}", path));
+  DeclOrigin origin;
+  origin.kind = DeclOrigin::Kind::layout_json;
+  origin.path = path;
+  origin.text = text.str();
+  Overlay* o = add_overlay(s, origin, {}, address, 1, std::move(title));
+  if (o->state() == Overlay::State::failed) return make_error(Errc::invalid_argument, o->error());
+  return o;
+}
+
+DemoOptions App::default_demo_options() {
+  DemoOptions o;
+#if defined(_WIN32)
+  o.name = fmt::format("memview-demo-{}", _getpid());
+#else
+  o.name = fmt::format("memview-demo-{}", getpid());
+#endif
+  return o;
+}
+
+Status App::start_demo(const DemoOptions& options, bool overlay) {
+  const bool fresh = !demo;
   if (!demo) {
     auto started = DemoRunner::start(options);
     if (!started.ok()) {
@@ -108,16 +221,35 @@ Status App::start_demo(const DemoOptions& options) {
     }
     demo = std::move(started.value());
   }
-  return open(demo->spec());
+  if (Status st = open(demo->spec()); !st.ok()) return st;
+  Session* s = last_opened();
+  if (!s) return {};
+  s->demo = true;
+  if (overlay && (fresh || s->overlays.overlays.empty())) {
+    const std::string header = demo_header_path();
+    if (header.empty()) {
+      overlay_form.message = "the demo header (demo/telemetry.h) was not found";
+      overlay_form.message_is_error = true;
+    } else {
+      DeclOrigin origin;
+      origin.path = header;
+      add_overlay(*s, origin, "struct telemetry", s->info().base, 1, "telemetry");
+      overlay_form.header_path = header;
+    }
+  }
+  return {};
 }
 
 void App::draw_menu() {
   if (!ImGui::BeginMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open...", "Ctrl+O")) select_request_ = 0;
-    if (ImGui::MenuItem("Open demo", nullptr, false, true)) (void)start_demo();
+    if (ImGui::MenuItem("Open demo", nullptr, false, true)) (void)start_demo(true);
     Session* s = active_session();
     if (ImGui::MenuItem("Close tab", "Ctrl+W", false, s != nullptr)) close_session(s->id);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Open workspace...")) workspace_request_ = 2;
+    if (ImGui::MenuItem("Save workspace...", "Ctrl+S")) workspace_request_ = 1;
     ImGui::Separator();
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
     ImGui::EndMenu();
@@ -152,10 +284,13 @@ void App::draw_help_popup() {
       {"characters (ASCII column)", "write the character"},
       {"Tab", "switch between hex and ASCII columns"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
+      {"Ctrl+B", "bookmark the cursor"},
+      {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},
       {"Ctrl+Z / Ctrl+Y", "undo / redo (refused if someone changed the bytes since)"},
       {"double-click", "edit a byte"},
       {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
+      {"Ctrl+S", "save the workspace"},
   };
   if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
     for (const auto& k : kKeys) {
@@ -246,20 +381,73 @@ void App::draw_session(Session& s, int64_t now_ns) {
   hex_view_begin(s.hex, hctx, ImVec2(grid_w, avail.y));
   hex_view_request(s.hex, s.info(), *s.poller);
   inspector_request(s.inspector, s.hex.cursor, *s.poller);
-  // Overlay fields will be requested here too (issue 4).
+  overlay_request(s.overlays, *s.poller);
   s.poll(now_ns);
+  overlay_tint(s.overlays, s.hex, palette, hctx);
+  if (!s.overlays.overlays.empty()) {
+    hctx.tooltip_extra = [this, &s, now_ns](uint64_t address) {
+      overlay_tooltip(s.overlays, address, s.poller->tracker(), palette, now_ns,
+                      s.hex.fade_seconds);
+    };
+  }
   hex_view_end(s.hex, hctx);
 
   ImGui::SameLine();
-  ImGui::BeginChild("##side", ImVec2(0, avail.y), false);
+  draw_side_panel(s, now_ns);
+}
+
+void App::draw_side_panel(Session& s, int64_t now_ns) {
+  ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
   InspectorContext ictx{s.info(), s.poller->tracker(), s.editor.get(), palette, s.hex.cursor};
   draw_inspector(s.inspector, ictx);
   if (s.inspector.edit_finished) {
     s.inspector.edit_finished = false;
     s.hex.focus_request = true;  // keyboard back to the grid
   }
-  // The Overlays panel (issue 4: typed struct overlays from C headers) goes here, below
-  // the inspector, drawing from the same tracker and editing through the same editor.
+  ImGui::Spacing();
+  // Below the inspector: the overlay tree, the form that adds overlays, the bookmarks.
+  s.overlays.visible_first = s.overlays.visible_last = 0;
+  if (ImGui::BeginTabBar("##sidetabs")) {
+    const int req = side_tab_request;
+    side_tab_request = -1;
+    auto tab_flags = [req](SideTab t) {
+      return req == static_cast<int>(t) ? ImGuiTabItemFlags_SetSelected : 0;
+    };
+    const std::string ov_label =
+        s.overlays.overlays.empty()
+            ? std::string("Overlays###overlays")
+            : fmt::format("Overlays ({})###overlays", s.overlays.overlays.size());
+    if (ImGui::BeginTabItem(ov_label.c_str(), nullptr, tab_flags(SideTab::overlays))) {
+      side_tab = SideTab::overlays;
+      OverlayContext octx{s.info(), s.poller->tracker(), s.editor.get(), palette, s.hex, now_ns};
+      draw_overlay_tree(s.overlays, octx);
+      if (s.overlays.edit_finished) {
+        s.overlays.edit_finished = false;
+        s.hex.focus_request = true;
+      }
+      ImGui::EndTabItem();
+    }
+    if (ImGui::BeginTabItem("Add overlay", nullptr, tab_flags(SideTab::add_overlay))) {
+      side_tab = SideTab::add_overlay;
+      OverlayFormAction act =
+          draw_overlay_form(overlay_form, decls, &s.info(), s.hex.cursor, palette);
+      if (act.load) overlay_form.set = decls.load(act.origin);
+      if (act.place && overlay_form.set) {
+        add_overlay(s, overlay_form.set->origin(), overlay_form.type_name, act.address, act.count);
+      }
+      ImGui::EndTabItem();
+    }
+    const std::string bm_label =
+        s.bookmarks.items.empty()
+            ? std::string("Bookmarks###bookmarks")
+            : fmt::format("Bookmarks ({})###bookmarks", s.bookmarks.items.size());
+    if (ImGui::BeginTabItem(bm_label.c_str(), nullptr, tab_flags(SideTab::bookmarks))) {
+      side_tab = SideTab::bookmarks;
+      draw_bookmarks(s.bookmarks, s.hex, s.info(), palette);
+      ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+  }
   ImGui::EndChild();
 }
 
@@ -274,12 +462,21 @@ void App::frame(int64_t now_ns) {
     theme_applied_ = true;
   }
   for (auto& s : sessions) s->polled_this_frame = false;
+  poll_control_sockets();
+  decls.poll();
 
   // Global shortcuts.
   if (io.KeyCtrl && !io.KeyShift && !io.KeyAlt) {
     if (ImGui::IsKeyPressed(GLFW_KEY_O, false)) select_request_ = 0;
     if (ImGui::IsKeyPressed(GLFW_KEY_Q, false)) quit_ = true;
     if (ImGui::IsKeyPressed(GLFW_KEY_W, false) && active_session()) close_session(active_id);
+    if (ImGui::IsKeyPressed(GLFW_KEY_S, false)) workspace_request_ = 1;
+    if (ImGui::IsKeyPressed(GLFW_KEY_B, false)) {
+      if (Session* s = active_session()) {
+        s->bookmarks.add({}, s->hex.cursor);
+        side_tab_request = static_cast<int>(SideTab::bookmarks);
+      }
+    }
   }
   if (ImGui::IsKeyPressed(GLFW_KEY_F1, false)) help_request_ = true;
 
@@ -345,6 +542,7 @@ void App::frame(int64_t now_ns) {
   }
   draw_status_bar(sb, palette);
   draw_help_popup();
+  draw_workspace_popup();
   ImGui::End();
 
   // Tabs not shown still poll (no ranges: a refresh), so removal and resizes are noticed.

@@ -5,18 +5,23 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "demo_runner.h"
+#include "memview/control_socket.h"
 #include "memview/demo_producer.h"
 #include "memview/source_spec.h"
+#include "overlay.h"
 #include "session.h"
 #include "settings.h"
 #include "theme.h"
 #include "views/open_view.h"
+#include "views/overlay_view.h"
 #include "views/status_bar.h"
+#include "workspace.h"
 
 namespace memview::gui {
 
@@ -24,7 +29,13 @@ struct AppOptions {
   // Where settings.json lives; empty: config_dir(). Tests point it at a temp directory.
   std::string config_dir;
   bool persist = true;  // write settings (recent sources) back
+  // Serve a control socket for every pid: source opened (control_socket.h), so that the
+  // gdb extension opens further ranges of that process in this viewer.
+  bool control_socket = true;
 };
+
+// Which side-panel tab a session shows below the inspector.
+enum class SideTab { overlays, add_overlay, bookmarks };
 
 class App {
  public:
@@ -40,8 +51,29 @@ class App {
   // Opens a source in a new tab (or selects its tab when already open). On failure the
   // Open view shows why and is selected; the error is also returned.
   Status open(const std::string& spec, const OpenOptions& options = {});
-  // Starts the demo producer on a thread and opens its object.
-  Status start_demo(const DemoOptions& options = {});
+  // Starts the demo producer on a thread (a shm object named memview-demo-PID, so that two
+  // viewers never share one) and opens its object, with the demo header's struct
+  // telemetry overlaid at 0 when `overlay` is set.
+  Status start_demo(const DemoOptions& options = {}, bool overlay = true);
+  Status start_demo(bool overlay) { return start_demo(default_demo_options(), overlay); }
+  static DemoOptions default_demo_options();
+
+  // Overlays. A header/text origin is parsed on a worker (shared with other overlays of
+  // the same origin); the overlay shows "parsing..." until its layout is ready. A
+  // layout_json origin is read at once (errors make a failed overlay showing why).
+  Overlay* add_overlay(Session& s, const DeclOrigin& origin, const std::string& type_name,
+                       uint64_t address, uint64_t count = 1, std::string title = {});
+  // Reads a layout JSON file (layout_to_json, LayoutJson::full; gdb's memview.py writes
+  // them) and overlays it at `address`.
+  Result<Overlay*> add_layout_file_overlay(Session& s, const std::string& path, uint64_t address,
+                                           std::string title = {});
+
+  // Workspaces (see workspace.h).
+  Workspace capture_workspace();
+  Status save_workspace(const std::string& path);
+  // Opens what the file lists (sources that fail are reported, the rest still opens).
+  Status open_workspace(const std::string& path);
+  Status apply_workspace(const Workspace& ws);
 
   void set_theme(Theme theme);
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
@@ -50,6 +82,8 @@ class App {
   void close_session(int id);
   Session* active_session();
   Session* session_by_id(int id);
+  // The session the last successful open() opened or selected.
+  Session* last_opened() { return session_by_id(last_open_id_); }
   bool quit_requested() const { return quit_; }
   // Saves settings now when they changed (also done by the frame loop when idle).
   void save_settings_if_dirty();
@@ -63,6 +97,21 @@ class App {
   FrameStats stats_shown;  // what the status bar shows, refreshed twice a second
   std::string settings_error;
 
+  DeclLibrary decls;  // parses of headers and pasted declarations, shared by all tabs
+  OverlayFormState overlay_form;
+  SideTab side_tab = SideTab::overlays;
+  int side_tab_request = -1;  // SideTab to select next frame, -1 none
+
+  // Control sockets by target pid, and the requests they brought (last first-error).
+  std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
+  uint64_t control_requests = 0;
+  std::string control_error;
+
+  // Workspace dialog.
+  std::string workspace_path;  // last saved/opened
+  std::string workspace_message;
+  bool workspace_message_is_error = false;
+
   // Declared before sessions so that sessions (which map the demo object) close first.
   std::unique_ptr<DemoRunner> demo;
   std::vector<std::unique_ptr<Session>> sessions;
@@ -73,11 +122,18 @@ class App {
   void draw_session(Session& s, int64_t now_ns);
   void draw_toolbar(Session& s);
   void draw_help_popup();
+  void draw_workspace_popup();
+  void draw_side_panel(Session& s, int64_t now_ns);
+  void poll_control_sockets();
+  void serve_control_socket(const Session& s);
   void mark_dirty() { dirty_ = true; }
 
   AppOptions options_;
   int next_id_ = 1;
   int select_request_ = -1;  // tab to select next frame (0 = Open), -1 none
+  int last_open_id_ = 0;
+  int workspace_request_ = 0;  // 1: open the Save dialog, 2: the Open dialog
+  bool workspace_saving_ = true;
   std::vector<int> close_requests_;
   bool quit_ = false;
   bool dirty_ = false;

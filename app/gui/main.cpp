@@ -126,6 +126,8 @@ int main(int argc, char** argv) {
   std::string theme;
   int bytes_per_row = 0;
   std::string font;
+  std::string workspace;
+  std::string layout;
   std::string syntaxes;
   for (const memview::SourceBackend& b : memview::source_backends()) {
     syntaxes += (syntaxes.empty() ? "" : ", ") + std::string(b.syntax);
@@ -137,6 +139,11 @@ int main(int argc, char** argv) {
   cli.add_option("--bytes-per-row", bytes_per_row, "8, 16 or 32")
       ->check(CLI::IsMember({8, 16, 32}));
   cli.add_option("--font", font, "a TrueType font file (default: DejaVu Sans Mono)");
+  cli.add_option("--workspace", workspace,
+                 "reopen a saved workspace (sources, overlays, bookmarks, view settings)");
+  cli.add_option("--layout", layout,
+                 "a layout JSON file (memview-cli layout --json, the gdb extension) to overlay "
+                 "at the start of the first source");
   cli.set_version_flag("--version", MEMVIEW_VERSION);
   CLI11_PARSE(cli, argc, argv);
 
@@ -211,8 +218,22 @@ int main(int argc, char** argv) {
     }
     if (bytes_per_row) app.settings.bytes_per_row = bytes_per_row;
     app.set_ui_scale(ui_scale);
+    if (!workspace.empty()) {
+      if (auto st = app.open_workspace(workspace); !st.ok()) {
+        std::fprintf(stderr, "error: workspace %s: %s\n", workspace.c_str(),
+                     st.error().message.c_str());
+      }
+    }
+    // Command-line view settings win over the workspace's.
+    if (!theme.empty()) {
+      app.set_theme(theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
+    }
+    if (bytes_per_row) {
+      app.settings.bytes_per_row = bytes_per_row;
+      for (auto& s : app.sessions) s->hex.bytes_per_row = bytes_per_row;
+    }
     if (demo) {
-      if (auto st = app.start_demo(); !st.ok()) {
+      if (auto st = app.start_demo(true); !st.ok()) {
         std::fprintf(stderr, "error: cannot start the demo: %s\n", st.error().message.c_str());
       }
     }
@@ -223,6 +244,17 @@ int main(int argc, char** argv) {
         // The Open view shows it too; the viewer stays up so the user can fix the spec.
         std::fprintf(stderr, "error: cannot open '%s': %s\n", spec.c_str(),
                      st.error().message.c_str());
+      }
+    }
+    if (!layout.empty()) {
+      if (app.sessions.empty()) {
+        std::fprintf(stderr, "error: --layout %s: no source is open to overlay it on\n",
+                     layout.c_str());
+      } else {
+        memview::gui::Session& first = *app.sessions.front();
+        if (auto o = app.add_layout_file_overlay(first, layout, first.info().base); !o.ok()) {
+          std::fprintf(stderr, "error: %s\n", o.error().message.c_str());
+        }
       }
     }
 

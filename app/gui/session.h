@@ -13,8 +13,10 @@
 #include "memview/source.h"
 #include "memview/source_spec.h"
 #include "views/banner.h"
+#include "views/bookmarks_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
+#include "views/overlay_view.h"
 
 namespace memview::gui {
 
@@ -29,6 +31,9 @@ struct Session {
   HexViewState hex;
   InspectorState inspector;
   BannerState banner;
+  OverlayPanelState overlays;
+  BookmarksState bookmarks;
+  bool demo = false;  // the built-in demo's object (a workspace reopens it by starting the demo)
 
   // Per frame: whether poll() ran in this frame, and what it saw.
   bool polled_this_frame = false;

@@ -1,5 +1,7 @@
 #include "theme.h"
 
+#include <algorithm>
+
 namespace memview::gui {
 
 namespace {
@@ -30,6 +32,15 @@ Palette palette_for(Theme theme) {
     p.error_text = rgba(255, 110, 100);
     p.ok_text = rgba(120, 210, 130);
     p.dim_text = rgba(150, 150, 160);
+    // violet, teal, pink, slate: none close to the glow's orange or the own edits' green.
+    const int hues[Palette::kFieldHues][3] = {
+        {130, 110, 255}, {0, 190, 210}, {235, 80, 190}, {150, 160, 185}};
+    for (int h = 0; h < Palette::kFieldHues; ++h) {
+      p.field_tint[h][0] = rgba(hues[h][0], hues[h][1], hues[h][2], 62);
+      p.field_tint[h][1] = rgba(hues[h][0], hues[h][1], hues[h][2], 36);
+      p.field_text[h] = rgba(std::min(255, hues[h][0] + 60), std::min(255, hues[h][1] + 50),
+                             std::min(255, hues[h][2] + 30));
+    }
   } else {
     p.address = rgba(30, 80, 150);
     p.header = rgba(30, 80, 150, 170);
@@ -48,6 +59,13 @@ Palette palette_for(Theme theme) {
     p.error_text = rgba(190, 30, 30);
     p.ok_text = rgba(20, 130, 40);
     p.dim_text = rgba(100, 100, 110);
+    const int hues[Palette::kFieldHues][3] = {
+        {110, 90, 240}, {0, 165, 185}, {220, 60, 170}, {110, 120, 145}};
+    for (int h = 0; h < Palette::kFieldHues; ++h) {
+      p.field_tint[h][0] = rgba(hues[h][0], hues[h][1], hues[h][2], 58);
+      p.field_tint[h][1] = rgba(hues[h][0], hues[h][1], hues[h][2], 30);
+      p.field_text[h] = rgba(hues[h][0] * 2 / 3, hues[h][1] * 2 / 3, hues[h][2] * 2 / 3);
+    }
   }
   return p;
 }

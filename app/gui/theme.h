@@ -26,6 +26,12 @@ struct Palette {
   ImU32 error_text = 0;
   ImU32 ok_text = 0;
   ImU32 dim_text = 0;
+  // Backgrounds of overlay fields in the grid: kFieldHues hues (neighbouring top-level
+  // fields differ), each in two shades (neighbouring members/elements alternate). Faint
+  // enough that glow, own-edit marks and the selection drawn over them stay visible.
+  static constexpr int kFieldHues = 4;
+  ImU32 field_tint[kFieldHues][2] = {};
+  ImU32 field_text[kFieldHues] = {};  // the same hues as text (overlay tree, tooltips)
 };
 
 // Applies the theme to the current ImGui context's style (colours only; sizes are scaled

@@ -49,6 +49,117 @@ Status Editor::write(uint64_t address, std::span<const std::byte> bytes) {
   return {};
 }
 
+namespace {
+
+bool valid_unit(uint64_t address, unsigned width) {
+  return (width == 1 || width == 2 || width == 4 || width == 8) && address % width == 0;
+}
+
+uint64_t width_mask(unsigned width) {
+  return width >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * width)) - 1;
+}
+
+std::vector<std::byte> unit_bytes(uint64_t v, unsigned width) {
+  std::vector<std::byte> out(width);
+  store_uint(out, v, Endian::little);
+  return out;
+}
+
+// A CAS loop only retries while other writers keep changing the unit under us.
+constexpr int kMaxSwapAttempts = 10000;
+
+}  // namespace
+
+void Editor::note_bits(uint64_t address, unsigned width, uint64_t mask, uint64_t value) {
+  if (!tracker_) return;
+  // Only the bytes holding our bits are marked; the others keep their tracked values, so a
+  // neighbour's change the swap absorbed still shows as a foreign change at the next poll.
+  const std::vector<std::byte> bytes = unit_bytes(value, width);
+  unsigned i = 0;
+  while (i < width) {
+    if (((mask >> (8 * i)) & 0xff) == 0) {
+      ++i;
+      continue;
+    }
+    unsigned j = i + 1;
+    while (j < width && ((mask >> (8 * j)) & 0xff) != 0) ++j;
+    tracker_->note_own_write(address + i, std::span(bytes).subspan(i, j - i));
+    i = j;
+  }
+}
+
+Status Editor::write_bits(uint64_t address, unsigned width, uint64_t mask, uint64_t value) {
+  if (!valid_unit(address, width)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("a bit write needs a naturally aligned 1, 2, 4 or 8-byte unit "
+                                  "(got {} byte(s) at 0x{:x})",
+                                  width, address));
+  }
+  mask &= width_mask(width);
+  if (mask == 0) return make_error(Errc::invalid_argument, "nothing to write (empty bit mask)");
+  if (Status s = check_write_range(source_.info(), address, width); !s) return s;
+  std::vector<std::byte> now(width);
+  if (Status s = read_exact(source_, address, now); !s) return s;
+  uint64_t expected = load_uint(now, Endian::little);
+  for (int attempt = 0; attempt < kMaxSwapAttempts; ++attempt) {
+    const uint64_t desired = (expected & ~mask) | (value & mask);
+    uint64_t seen = expected;
+    Result<bool> swapped = source_.compare_exchange(address, width, seen, desired);
+    if (!swapped.ok()) return swapped.error();
+    if (swapped.value()) {
+      note_bits(address, width, mask, desired);
+      Edit edit;
+      edit.address = address;
+      edit.before = unit_bytes(expected, width);
+      edit.after = unit_bytes(desired, width);
+      edit.mask = unit_bytes(mask, width);
+      undo_.push_back(std::move(edit));
+      redo_.clear();
+      return {};
+    }
+    expected = seen;
+  }
+  return make_error(Errc::changed, fmt::format("the {} byte(s) at 0x{:x} kept changing; nothing "
+                                               "written",
+                                               width, address));
+}
+
+Status Editor::apply_bits(const Edit& e, std::span<const std::byte> expect,
+                          std::span<const std::byte> bytes) {
+  const unsigned width = static_cast<unsigned>(e.mask.size());
+  if (!valid_unit(e.address, width) || expect.size() != width || bytes.size() != width) {
+    return make_error(Errc::invalid_argument, "malformed bit edit in the journal");
+  }
+  if (Status s = check_write_range(source_.info(), e.address, width); !s) return s;
+  const uint64_t mask = load_uint(e.mask, Endian::little);
+  const uint64_t want = load_uint(expect, Endian::little) & mask;
+  const uint64_t target = load_uint(bytes, Endian::little) & mask;
+  std::vector<std::byte> now(width);
+  if (Status s = read_exact(source_, e.address, now); !s) return s;
+  uint64_t expected = load_uint(now, Endian::little);
+  for (int attempt = 0; attempt < kMaxSwapAttempts; ++attempt) {
+    if ((expected & mask) != want) {
+      return make_error(Errc::changed,
+                        fmt::format("the bits 0x{:x} of the {} byte(s) at 0x{:x} were changed by "
+                                    "someone else since (expected 0x{:x}, found 0x{:x}); nothing "
+                                    "written",
+                                    mask, width, e.address, want, expected & mask));
+    }
+    const uint64_t desired = (expected & ~mask) | target;
+    uint64_t seen = expected;
+    Result<bool> swapped = source_.compare_exchange(e.address, width, seen, desired);
+    if (!swapped.ok()) return swapped.error();
+    if (swapped.value()) {
+      note_bits(e.address, width, mask, desired);
+      return {};
+    }
+    expected = seen;
+  }
+  return make_error(
+      Errc::changed,
+      fmt::format("the {} byte(s) at 0x{:x} kept changing; nothing written", width, e.address));
+}
+
 Status Editor::apply(uint64_t address, std::span<const std::byte> expect,
                      std::span<const std::byte> bytes) {
   if (Status s = check_write_range(source_.info(), address, bytes.size()); !s) return s;
@@ -88,7 +199,10 @@ Status Editor::apply(uint64_t address, std::span<const std::byte> expect,
 Status Editor::undo() {
   if (undo_.empty()) return make_error(Errc::invalid_argument, "nothing to undo");
   const Edit& e = undo_.back();
-  if (Status s = apply(e.address, e.after, e.before); !s) return s;
+  if (Status s =
+          e.mask.empty() ? apply(e.address, e.after, e.before) : apply_bits(e, e.after, e.before);
+      !s)
+    return s;
   redo_.push_back(std::move(undo_.back()));
   undo_.pop_back();
   return {};
@@ -97,7 +211,10 @@ Status Editor::undo() {
 Status Editor::redo() {
   if (redo_.empty()) return make_error(Errc::invalid_argument, "nothing to redo");
   const Edit& e = redo_.back();
-  if (Status s = apply(e.address, e.before, e.after); !s) return s;
+  if (Status s =
+          e.mask.empty() ? apply(e.address, e.before, e.after) : apply_bits(e, e.before, e.after);
+      !s)
+    return s;
   undo_.push_back(std::move(redo_.back()));
   redo_.pop_back();
   return {};

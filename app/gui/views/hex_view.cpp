@@ -33,8 +33,11 @@ inline int hex_text_len(int bpr) {
   return hex_char_pos(bpr - 1) + 2;
 }
 
+// One past the last byte. Sources end at most at 2^64 - 1 (a gdb stub's whole address
+// space is base 0, size 2^64 - 1); a range that would end at 2^64 is cut one byte short
+// rather than wrapping to 0.
 uint64_t end_of(const SourceInfo& info) {
-  return info.base + info.size;
+  return info.size > ~uint64_t{0} - info.base ? ~uint64_t{0} : info.base + info.size;
 }
 
 int hex_digits_for(uint64_t v) {
@@ -158,8 +161,9 @@ void handle_keys(HexViewState& s, HexViewContext& ctx) {
 
   if (key_pressed(GLFW_KEY_LEFT)) move_cursor(s, info, c > base ? c - 1 : base, shift);
   if (key_pressed(GLFW_KEY_RIGHT)) move_cursor(s, info, c + 1, shift);
-  if (key_pressed(GLFW_KEY_UP)) move_cursor(s, info, c >= base + bpr ? c - bpr : c, shift);
-  if (key_pressed(GLFW_KEY_DOWN)) move_cursor(s, info, c + bpr < end ? c + bpr : c, shift);
+  // Written as differences: c + bpr would wrap near the top of a 64-bit address space.
+  if (key_pressed(GLFW_KEY_UP)) move_cursor(s, info, c - base >= bpr ? c - bpr : c, shift);
+  if (key_pressed(GLFW_KEY_DOWN)) move_cursor(s, info, end - c > bpr ? c + bpr : c, shift);
   if (key_pressed(GLFW_KEY_PAGE_UP)) {
     const uint64_t step = std::min(page, (c - base) / bpr * bpr);
     move_cursor(s, info, c - step, shift);
@@ -511,7 +515,9 @@ void hex_view_begin(HexViewState& s, HexViewContext& ctx, ImVec2 size) {
   l.rows_fit = std::max(1, static_cast<int>(std::floor(rows_h / g.row_h)));
   l.rows_drawn = std::max(1, static_cast<int>(std::ceil(rows_h / g.row_h)));
   l.row_base = info.base - info.base % static_cast<uint64_t>(bpr);
-  l.total_rows = info.size == 0 ? 0 : (end_of(info) - l.row_base + bpr - 1) / bpr;
+  // Not (span + bpr - 1) / bpr: that wraps for a source ending near 2^64.
+  const uint64_t span = end_of(info) - l.row_base;
+  l.total_rows = info.size == 0 ? 0 : span / bpr + (span % bpr != 0);
 
   s.focused = ImGui::IsWindowFocused();
   const bool popup_open = s.goto_open;
@@ -597,8 +603,9 @@ void hex_view_begin(HexViewState& s, HexViewContext& ctx, ImVec2 size) {
   s.top_row = clamp_top(s.top_row, l);
   const uint64_t rows_visible = std::min<uint64_t>(
       static_cast<uint64_t>(l.rows_drawn), l.total_rows > s.top_row ? l.total_rows - s.top_row : 0);
-  s.visible_begin = std::max(info.base, l.row_base + s.top_row * bpr);
-  s.visible_end = std::min(end_of(info), l.row_base + (s.top_row + rows_visible) * bpr);
+  const uint64_t first = l.row_base + s.top_row * bpr;  // <= end: top_row < total_rows
+  s.visible_begin = std::max(info.base, first);
+  s.visible_end = first + std::min<uint64_t>(rows_visible * bpr, end_of(info) - first);
   if (s.visible_end < s.visible_begin) s.visible_end = s.visible_begin;
 }
 
@@ -663,7 +670,7 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
   const ByteRange sel = s.has_anchor ? s.selection_or_cursor() : ByteRange{0, 0};
   const bool any_sel = s.has_anchor;
 
-  int highlighted = 0, own = 0, unreadable = 0;
+  int highlighted = 0, own = 0, unreadable = 0, tinted = 0;
 
   // Text is emitted glyph by glyph into one reservation per row, each glyph with its own
   // colour (dimmed zeros, own edits, "??"), together with the row's highlight rectangles:
@@ -681,6 +688,8 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
     const uint64_t row = s.top_row + static_cast<uint64_t>(r);
     if (row >= l.total_rows) break;
     const uint64_t addr = l.row_base + row * static_cast<uint64_t>(bpr);
+    // One past the row's last byte inside the source (addr + bpr could wrap to 0).
+    const uint64_t row_end = addr + std::min<uint64_t>(static_cast<uint64_t>(bpr), end - addr);
     const float y = std::floor(l.rows_y + r * rh);
 
     // Classify the row's bytes.
@@ -690,7 +699,20 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
     bool present[kMaxBytesPerRow];
     bool bad[kMaxBytesPerRow];
     unsigned char val[kMaxBytesPerRow];
-    bool any_glow = false, any_own = false;
+    bool any_glow = false, any_own = false, any_tint = false;
+    ImU32 tint[kMaxBytesPerRow];
+    if (ctx.tint && addr < ctx.tint_end && row_end > ctx.tint_begin) {
+      for (int i = 0; i < bpr; ++i) {
+        const uint64_t a = addr + static_cast<uint64_t>(i);
+        tint[i] = (a >= ctx.tint_begin && a < ctx.tint_end && a < row_end)
+                      ? ctx.tint[a - ctx.tint_begin]
+                      : 0;
+        if (tint[i]) {
+          any_tint = true;
+          ++tinted;
+        }
+      }
+    }
     {
       int i = 0;
       while (i < bpr) {
@@ -739,7 +761,7 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
 
     // Worst case: every byte its own glow and own-edit rectangle in both columns, a
     // selection, and a glyph for every character.
-    const int max_quads = 4 * bpr + 2 + l.addr_digits + 3 * bpr;
+    const int max_quads = 6 * bpr + 2 + l.addr_digits + 3 * bpr;
     dl->PrimReserve(max_quads * 6, max_quads * 4);
     int quads = 0;
     auto rect = [&](float x0, float x1, ImU32 c) {
@@ -763,8 +785,20 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
       ++quads;
     };
 
-    // Backgrounds: glow, own edits, selection on top (runs of equal value share one
-    // rectangle).
+    // Backgrounds: overlay fields, glow, own edits, selection on top (runs of equal value
+    // share one rectangle).
+    if (any_tint) {
+      for (int i = 0; i < bpr;) {
+        const ImU32 c = tint[i];
+        int j = i + 1;
+        while (j < bpr && tint[j] == c) ++j;
+        if (c != 0) {
+          hex_rect(i, j, c);
+          asc_rect(i, j, c);
+        }
+        i = j;
+      }
+    }
     if (any_glow) {
       for (int i = 0; i < bpr;) {
         const uint8_t q = glow_q[i];
@@ -795,9 +829,9 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
         i = j;
       }
     }
-    if (any_sel && sel.address < addr + bpr && sel.end() > addr) {
+    if (any_sel && sel.address < row_end && sel.end() > addr) {
       const int i0 = static_cast<int>(std::max(sel.address, addr) - addr);
-      const int i1 = static_cast<int>(std::min(sel.end(), addr + bpr) - addr);
+      const int i1 = static_cast<int>(std::min(sel.end(), row_end) - addr);
       hex_rect(i0, i1, pal.selection);
       asc_rect(i0, i1, pal.selection);
     }
@@ -837,7 +871,7 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
     dl->PrimUnreserve((max_quads - quads) * 6, (max_quads - quads) * 4);
 
     // Cursor frame on top.
-    if (s.cursor >= addr && s.cursor < addr + bpr && info.size != 0) {
+    if (s.cursor >= addr && s.cursor - addr < static_cast<uint64_t>(bpr) && info.size != 0) {
       const int i = static_cast<int>(s.cursor - addr);
       const ImVec2 h0(hex_left + hex_char_pos(i) * cw, y);
       const ImVec2 h1(l.hex_x + (hex_char_pos(i) + 2.5f) * cw, y + rh);
@@ -860,13 +894,16 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
   s.highlighted_bytes = highlighted;
   s.own_edit_bytes = own;
   s.unreadable_bytes = unreadable;
+  s.tinted_bytes = tinted;
 
   if (info.size == 0) {
     dl->AddText(ImVec2(l.addr_x, l.rows_y), pal.dim_text, "(the object is empty)");
   }
 
   // A byte hovered for a moment: where it is, what it holds, when it last changed.
+  s.tooltip_shown = false;
   if (s.hover_valid && ImGui::GetTime() - s.hover_since > 0.5 && s.hover_address < end) {
+    s.tooltip_shown = true;
     const uint64_t a = s.hover_address;
     const uint8_t f = ctx.tracker.flags(a);
     ImGui::BeginTooltip();
@@ -890,6 +927,7 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
         ImGui::TextUnformatted("unchanged since opened");
       }
     }
+    if (ctx.tooltip_extra) ctx.tooltip_extra(a);
     ImGui::EndTooltip();
   }
 

@@ -16,6 +16,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -109,6 +110,8 @@ struct HexViewState {
   int highlighted_bytes = 0;  // bytes glowing from a foreign change
   int own_edit_bytes = 0;
   int unreadable_bytes = 0;  // drawn as "??"
+  int tinted_bytes = 0;      // bytes drawn with an overlay field colour
+  bool tooltip_shown = false;
   HexLayout layout;
 
   // The selection, or the cursor byte when nothing is selected.
@@ -126,6 +129,14 @@ struct HexViewContext {
   Editor* editor = nullptr;  // null: no editing
   const Palette& palette;
   int64_t now_ns = 0;
+  // Optional background colour per byte (overlay fields), set between hex_view_begin and
+  // hex_view_end: tint[a - tint_begin] for a in [tint_begin, tint_end); 0 = none. Drawn
+  // under the change glow, own-edit marks and the selection, so those stay visible.
+  const ImU32* tint = nullptr;
+  uint64_t tint_begin = 0;
+  uint64_t tint_end = 0;
+  // Optional: adds lines to the hover tooltip of a byte (e.g. the overlay field there).
+  std::function<void(uint64_t address)> tooltip_extra = nullptr;
 };
 
 // Phase 1: child window, input, layout. `size` as for ImGui::BeginChild.

@@ -1,0 +1,162 @@
+// The App's workspace: capturing what is open into a Workspace, reopening one, and the
+// File > Save/Open workspace dialog.
+#include <GLFW/glfw3.h>
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <fmt/format.h>
+
+#include "app.h"
+
+namespace memview::gui {
+
+Workspace App::capture_workspace() {
+  Workspace ws;
+  ws.bytes_per_row = settings.bytes_per_row;
+  ws.theme = settings.theme;
+  ws.fade_seconds = settings.fade_seconds;
+  for (size_t i = 0; i < sessions.size(); ++i) {
+    Session& s = *sessions[i];
+    if (s.id == active_id) ws.active = static_cast<int>(i);
+    WorkspaceSource src;
+    src.demo = s.demo;
+    src.spec = s.spec;
+    src.read_only = s.options.read_only;
+    const uint64_t base = s.info().base;
+    src.cursor = s.hex.cursor - base;
+    for (const auto& o : s.overlays.overlays) {
+      WorkspaceOverlay wo;
+      wo.title = o->title;
+      wo.origin = o->origin;
+      wo.type = o->type_name;
+      wo.offset = o->address - base;
+      wo.count = o->count;
+      wo.expanded = o->expanded_keys();
+      src.overlays.push_back(std::move(wo));
+    }
+    for (const Bookmark& b : s.bookmarks.items) src.bookmarks.push_back({b.name, b.address - base});
+    ws.sources.push_back(std::move(src));
+  }
+  return ws;
+}
+
+Status App::save_workspace(const std::string& path) {
+  Status st = save_workspace_file(path, capture_workspace());
+  if (st.ok()) workspace_path = path;
+  return st;
+}
+
+Status App::open_workspace(const std::string& path) {
+  auto ws = load_workspace_file(path);
+  if (!ws.ok()) return ws.error();
+  workspace_path = path;
+  return apply_workspace(ws.value());
+}
+
+Status App::apply_workspace(const Workspace& ws) {
+  set_theme(ws.theme);
+  settings.bytes_per_row = ws.bytes_per_row;
+  settings.fade_seconds = ws.fade_seconds;
+  mark_dirty();
+  for (auto& s : sessions) {
+    s->hex.bytes_per_row = ws.bytes_per_row;
+    s->hex.fade_seconds = ws.fade_seconds;
+  }
+  std::vector<std::string> errors;
+  int select = -1;
+  for (size_t i = 0; i < ws.sources.size(); ++i) {
+    const WorkspaceSource& src = ws.sources[i];
+    OpenOptions options;
+    options.read_only = src.read_only;
+    Status st = src.demo ? start_demo(/*overlay=*/false) : open(src.spec, options);
+    if (!st.ok()) {
+      errors.push_back(fmt::format("{}: {}", src.demo ? "the demo" : src.spec, st.error().message));
+      continue;
+    }
+    Session* s = last_opened();
+    if (!s) continue;
+    const uint64_t base = s->info().base;
+    if (src.cursor < s->info().size) {
+      s->hex.cursor = base + src.cursor;
+      s->hex.scroll_to_cursor = true;
+      s->hex.center_cursor = true;
+    }
+    for (const WorkspaceBookmark& b : src.bookmarks) {
+      bool dup = false;
+      for (const Bookmark& have : s->bookmarks.items) {
+        dup |= have.name == b.name && have.address == base + b.offset;
+      }
+      if (!dup) s->bookmarks.add(b.name, base + b.offset);
+    }
+    for (const WorkspaceOverlay& wo : src.overlays) {
+      // The same overlay open already (a workspace opened twice): keep the one there is.
+      bool dup = false;
+      for (const auto& have : s->overlays.overlays) {
+        dup |= have->origin.key() == wo.origin.key() && have->type_name == wo.type &&
+               have->address == base + wo.offset && have->count == wo.count;
+      }
+      if (dup) continue;
+      Overlay* o = add_overlay(*s, wo.origin, wo.type, base + wo.offset, wo.count, wo.title);
+      if (!wo.expanded.empty()) {
+        if (o->state() == Overlay::State::ready) {
+          for (const auto& k : wo.expanded) o->set_expanded(k, true);
+        } else {
+          o->initial_expanded = wo.expanded;
+        }
+      }
+    }
+    if (static_cast<int>(i) == ws.active) select = s->id;
+  }
+  if (select >= 0) select_request_ = select;
+  if (!errors.empty()) {
+    std::string msg = "some sources of the workspace did not open:";
+    for (const auto& e : errors) msg += "\n  " + e;
+    open_view.error = msg;
+    return make_error(Errc::not_found, msg);
+  }
+  return {};
+}
+
+void App::draw_workspace_popup() {
+  if (workspace_request_ != 0) {
+    workspace_saving_ = workspace_request_ == 1;
+    workspace_request_ = 0;
+    if (workspace_path.empty() && !config_path.empty()) {
+      workspace_path = config_path + "/workspace.json";
+    }
+    workspace_message.clear();
+    ImGui::OpenPopup("Workspace");
+  }
+  if (!ImGui::BeginPopupModal("Workspace", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  ImGui::TextUnformatted(workspace_saving_
+                             ? "Save the open sources, overlays, bookmarks and view settings to:"
+                             : "Open the workspace file:");
+  if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 60);
+  bool go = ImGui::InputText("##wspath", &workspace_path, ImGuiInputTextFlags_EnterReturnsTrue);
+  if (!workspace_message.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text,
+                          workspace_message_is_error ? palette.error_text : palette.ok_text);
+    ImGui::TextUnformatted(workspace_message.c_str());
+    ImGui::PopStyleColor();
+  }
+  go |= ImGui::Button(workspace_saving_ ? "Save" : "Open");
+  ImGui::SameLine();
+  const bool cancel = ImGui::Button("Cancel") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false);
+  if (go) {
+    Status st = workspace_saving_ ? save_workspace(workspace_path) : open_workspace(workspace_path);
+    if (st.ok()) {
+      workspace_message = workspace_saving_ ? "saved " + workspace_path : "";
+      workspace_message_is_error = false;
+      ImGui::CloseCurrentPopup();
+    } else {
+      workspace_message = st.error().message;
+      workspace_message_is_error = true;
+    }
+  } else if (cancel) {
+    ImGui::CloseCurrentPopup();
+  }
+  ImGui::EndPopup();
+}
+
+}  // namespace memview::gui

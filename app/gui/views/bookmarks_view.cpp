@@ -1,0 +1,75 @@
+#include "views/bookmarks_view.h"
+
+#include <imgui.h>
+#include <imgui_stdlib.h>
+
+#include <fmt/format.h>
+
+namespace memview::gui {
+
+void BookmarksState::add(std::string name, uint64_t address) {
+  if (name.empty()) name = fmt::format("bookmark {}", items.size() + 1);
+  items.push_back({std::move(name), address});
+}
+
+void bookmark_goto(const Bookmark& b, HexViewState& hex, const SourceInfo& info) {
+  hex.cursor = b.address;
+  hex.has_anchor = false;
+  hex.pending_nibble = -1;
+  hex.clamp_to(info);
+  hex.scroll_to_cursor = true;
+  hex.center_cursor = true;
+  hex.focus_request = true;
+}
+
+void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info,
+                    const Palette& pal) {
+  const float cw = ImGui::CalcTextSize("0").x;
+  ImGui::SetNextItemWidth(cw * 24);
+  const bool enter = ImGui::InputTextWithHint("##bmname", "name", &s.new_name,
+                                              ImGuiInputTextFlags_EnterReturnsTrue);
+  ImGui::SameLine();
+  const bool add = ImGui::Button(
+      fmt::format("Add at the cursor (0x{:x})  Ctrl+B", hex.cursor - info.base).c_str());
+  s.add_button = WidgetRect::last_item();
+  if (enter || add) {
+    s.add(s.new_name, hex.cursor);
+    s.new_name.clear();
+  }
+  s.go_rects.assign(s.items.size(), WidgetRect{});
+  if (s.items.empty()) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.dim_text), "No bookmarks yet.");
+    return;
+  }
+  int remove = -1;
+  if (ImGui::BeginTable("##bookmarks", 3,
+                        ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
+                            ImGuiTableFlags_SizingStretchProp)) {
+    ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthStretch);
+    ImGui::TableSetupColumn("offset", ImGuiTableColumnFlags_WidthFixed, cw * 14);
+    ImGui::TableSetupColumn("##x", ImGuiTableColumnFlags_WidthFixed, cw * 3);
+    for (size_t i = 0; i < s.items.size(); ++i) {
+      const Bookmark& b = s.items[i];
+      ImGui::PushID(static_cast<int>(i));
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      const bool here = hex.cursor == b.address;
+      if (ImGui::Selectable(
+              b.name.c_str(), here,
+              ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+        bookmark_goto(b, hex, info);
+      }
+      s.go_rects[i] = WidgetRect::last_item();
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.address), "0x%llx",
+                         static_cast<unsigned long long>(b.address - info.base));
+      ImGui::TableSetColumnIndex(2);
+      if (ImGui::SmallButton("x")) remove = static_cast<int>(i);
+      ImGui::PopID();
+    }
+    ImGui::EndTable();
+  }
+  if (remove >= 0) s.items.erase(s.items.begin() + remove);
+}
+
+}  // namespace memview::gui

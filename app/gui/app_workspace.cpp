@@ -133,7 +133,9 @@ void App::draw_workspace_popup() {
                              : "Open the workspace file:");
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 60);
-  bool go = ImGui::InputText("##wspath", &workspace_path, ImGuiInputTextFlags_EnterReturnsTrue);
+  bool go =
+      ImGui::InputText("##wspath", &workspace_path,
+                       ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_AutoSelectAll);
   if (!workspace_message.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text,
                           workspace_message_is_error ? palette.error_text : palette.ok_text);

@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
   std::string font;
   std::string workspace;
   std::string layout;
+  std::string save_workspace;
   std::string syntaxes;
   for (const memview::SourceBackend& b : memview::source_backends()) {
     syntaxes += (syntaxes.empty() ? "" : ", ") + std::string(b.syntax);
@@ -144,6 +145,8 @@ int main(int argc, char** argv) {
   cli.add_option("--layout", layout,
                  "a layout JSON file (memview-cli layout --json, the gdb extension) to overlay "
                  "at the start of the first source");
+  cli.add_option("--save-workspace", save_workspace,
+                 "save the workspace to this file when the viewer quits");
   cli.set_version_flag("--version", MEMVIEW_VERSION);
   CLI11_PARSE(cli, argc, argv);
 
@@ -318,6 +321,12 @@ int main(int argc, char** argv) {
       glfwSwapBuffers(window);
     }
     app.save_settings_if_dirty();
+    if (!save_workspace.empty()) {
+      if (auto st = app.save_workspace(save_workspace); !st.ok()) {
+        std::fprintf(stderr, "error: cannot save the workspace: %s\n", st.error().message.c_str());
+        exit_code = 1;
+      }
+    }
   }
 
   ImGui_ImplOpenGL3_Shutdown();

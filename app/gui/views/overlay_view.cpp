@@ -302,16 +302,19 @@ void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, cons
     return;
   }
   if (can_edit && f.kind == FieldKind::enumeration && !f.constants().empty()) {
+    // The combo's own frame (while open, the last item is inside its popup).
+    const ImVec2 at = ImGui::GetCursorScreenPos();
+    drawn.value_rect = {at, ImVec2(at.x + ImGui::CalcItemWidth(), at.y + ImGui::GetFrameHeight())};
     ImGui::PushStyleColor(ImGuiCol_Text, text_col);
     const bool open = ImGui::BeginCombo("##enum", v.text.c_str());
     ImGui::PopStyleColor();
-    drawn.value_rect = WidgetRect::last_item();
     if (open) {
       for (const EnumConstant& e : f.constants()) {
         const bool selected = v.value.enumerator == &e;
         if (ImGui::Selectable(fmt::format("{} ({})", e.name, e.value).c_str(), selected)) {
           (void)overlay_panel_write(s, ctx, o.id, r.key, e.name);
         }
+        s.popup_items.emplace_back(e.name, WidgetRect::last_item());
       }
       ImGui::EndCombo();
     }
@@ -458,6 +461,7 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
 
 void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   s.drawn.clear();
+  s.popup_items.clear();
   if (s.overlays.empty()) {
     s.visible_first = s.visible_last = 0;
     ImGui::TextColored(col4(ctx.palette.dim_text),
@@ -703,10 +707,12 @@ OverlayFormAction draw_overlay_form(OverlayFormState& f, DeclLibrary& library,
       f.at_offset_radio = WidgetRect::last_item();
       ImGui::SameLine();
       ImGui::SetNextItemWidth(cw * 14);
-      if (ImGui::InputText("##offset", &f.offset_text)) f.at_cursor = false;
+      if (ImGui::InputText("##offset", &f.offset_text, ImGuiInputTextFlags_AutoSelectAll)) {
+        f.at_cursor = false;
+      }
       f.offset_box = WidgetRect::last_item();
       ImGui::SetNextItemWidth(cw * 12);
-      ImGui::InputInt("instances", &f.count);
+      ImGui::InputInt("instances", &f.count, 0, 0, ImGuiInputTextFlags_AutoSelectAll);
       f.count_box = WidgetRect::last_item();
       f.count = std::clamp(f.count, 1, 1 << 24);
       ImGui::SameLine();

@@ -98,6 +98,7 @@ struct OverlayPanelState {
 
   // Last frame: rows drawn (visible), and the global row range the clipper showed.
   std::vector<OverlayDrawnRow> drawn;
+  std::vector<std::pair<std::string, WidgetRect>> popup_items;  // an open enum combo's items
   size_t visible_first = 0, visible_last = 0;
   int scroll_to_row = -1;  // global row index to bring into view next frame
 

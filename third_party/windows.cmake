@@ -82,7 +82,7 @@ endif()
 # CLI11 and nlohmann/json cost most of each translation unit's compile time, so the
 # targets that use them get a precompiled header. Applied at the end of the top-level
 # directory, once every target exists (targets are defined in other directories).
-option(MEMVIEW_WIN_UNITY "Unity-build the CLI and GUI front ends (build time)" ON)
+option(MEMVIEW_WIN_UNITY "Unity-build memview-cli (build time)" ON)
 function(memview_win_precompile)
   set(_common <string> <vector> <memory> <optional> <span> <fmt/format.h>)
   if(TARGET memview_core_objects)
@@ -96,8 +96,8 @@ function(memview_win_precompile)
     set_target_properties(memview-cli PROPERTIES UNITY_BUILD ${MEMVIEW_WIN_UNITY} UNITY_BUILD_BATCH_SIZE 0)
   endif()
   if(TARGET memview_gui_lib)
+    # (Not unity-built: the viewer's files share helper names.)
     target_precompile_headers(memview_gui_lib PRIVATE ${_common} <imgui.h>)
-    set_target_properties(memview_gui_lib PROPERTIES UNITY_BUILD ${MEMVIEW_WIN_UNITY} UNITY_BUILD_BATCH_SIZE 0)
   endif()
   # The front ends' glue compiles twice as fast at -O1 (they are not where time is spent at
   # run time; the core, ImGui and GLFW keep the build type's optimisation).

@@ -17,6 +17,7 @@ import os
 import re
 import select
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -177,7 +178,9 @@ class Peer:
     def wait_line(self, line, timeout):
         def seen():
             if self.proc.poll() is not None and line not in self.lines:
-                raise Check(f"peer exited {self.proc.returncode}: {' '.join(self.err)}")
+                time.sleep(0.5)  # let the reader threads collect the last output
+                raise Check(f"peer exited {self.proc.returncode}: {' '.join(self.err)} "
+                            f"{' '.join(self.lines)}")
             return line in self.lines
         wait_for(seen, timeout, f"peer line {line!r} (has {self.lines[-5:]})")
 
@@ -331,8 +334,16 @@ def cli_create_holds_the_mapping_like_the_seed(e):
     e.run("opener", name, "write", "0x10", "5eed", check_rc=0)  # the seed's second process
     r = e.cli("dump", name, "--offset", "0x10", "--length", "2", check_rc=0)
     check(hexdump_bytes(r.out, 0x10, 2) == bytes.fromhex("5eed"), f"dump:\n{r.out}")
-    p.proc.kill()
-    p.proc.wait(timeout=20)
+    # SIGINT becomes wine's Ctrl-C event: create ends cleanly and the mapping is gone.
+    p.proc.send_signal(signal.SIGINT)
+    try:
+        rc = p.proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.proc.kill()
+        raise Check("create did not end on Ctrl-C")
+    check(rc == 0, f"create exited {rc} on Ctrl-C")
+    r = e.cli("dump", name)
+    check(r.returncode != 0 and "no file mapping named" in r.err, f"after create ended: {r.err!r}")
 
 
 @test

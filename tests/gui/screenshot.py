@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Regenerates docs/screenshot.png: `memview --demo` under its own Xvfb, a few edits typed
-with xdotool (own edits in the demo's scratch area, a selection in the live sine wave), then
-a capture of the window. Not a test; run by hand after UI changes:
+"""Regenerates docs/screenshot.png: `memview --demo` under its own Xvfb (struct telemetry
+overlaid at 0: coloured fields in the grid, the live tree beside it), the cursor moved with
+Ctrl+G, a field selected by clicking it in the tree, and the mouse resting on a grid byte so
+its tooltip names the overlay field. Not a test; run by hand after UI changes:
     python3 tests/gui/screenshot.py build/gui/app/gui/memview docs/screenshot.png
 """
 import os
@@ -25,13 +26,17 @@ def main():
         wid = xdotool(env, "search", "--sync", "--onlyvisible", "--name", "^memview").split()[0]
         xdotool(env, "windowfocus", "--sync", wid)
         time.sleep(1.0)
-        steps = [
-            ("key", "ctrl+g"), ("type", "1672"), ("key", "Return"), ("type", "deadbeef"),
-            ("key", "Tab"), ("type", " memview"), ("key", "Tab"),
-            ("key", "ctrl+g"), ("type", "0x540"), ("key", "Return"),
-        ] + [("key", "shift+Right")] * 7
+        steps = [("key", "ctrl+g"), ("type", "0x40"), ("key", "Return")]
         for verb, arg in steps:
             xdotool(env, verb, arg)
+        time.sleep(0.5)
+        # Click the tree row of `speed_kmh` (selects its 4 bytes), then rest the mouse on a
+        # byte of `battery_pct` in the grid for its tooltip. Positions are those of the
+        # default 1400x860 window at scale 1.
+        xdotool(env, "mousemove", "--window", wid, "735", "765")
+        xdotool(env, "click", "1")
+        time.sleep(0.3)
+        xdotool(env, "mousemove", "--window", wid, "205", "169")
         time.sleep(1.5)
         subprocess.run(["import", "-window", wid, out], env=env, check=True)
         print(f"wrote {out}")

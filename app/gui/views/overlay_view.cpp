@@ -482,7 +482,15 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   // Compact rows: every row (text, checkbox, combo, edit box) is one text line high, which
   // the clipper needs (it assumes rows of equal height).
   ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, 0));
+  // Value widgets (enum combos, checkboxes) as quiet as the text around them.
+  ImVec4 frame = ImGui::GetStyle().Colors[ImGuiCol_FrameBg];
+  frame.w *= 0.45f;
+  ImGui::PushStyleColor(ImGuiCol_FrameBg, frame);
+  ImVec4 button = ImGui::GetStyle().Colors[ImGuiCol_Button];
+  button.w *= 0.45f;
+  ImGui::PushStyleColor(ImGuiCol_Button, button);
   if (!ImGui::BeginTable("##overlaytree", 4, flags, size)) {
+    ImGui::PopStyleColor(2);
     ImGui::PopStyleVar();
     return;
   }
@@ -535,6 +543,7 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   s.visible_first = first == total ? 0 : first;
   s.visible_last = last;
   ImGui::EndTable();
+  ImGui::PopStyleColor(2);
   ImGui::PopStyleVar();
 }
 

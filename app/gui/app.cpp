@@ -431,7 +431,16 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       side_tab = SideTab::add_overlay;
       OverlayFormAction act =
           draw_overlay_form(overlay_form, decls, &s.info(), s.hex.cursor, palette);
-      if (act.load) overlay_form.set = decls.load(act.origin);
+      if (act.load) {
+        // Headers by absolute path: a saved workspace must not depend on the directory
+        // the viewer was started from.
+        if (act.origin.kind == DeclOrigin::Kind::header) {
+          std::error_code ec;
+          const auto abs = std::filesystem::absolute(act.origin.path, ec);
+          if (!ec) act.origin.path = abs.lexically_normal().string();
+        }
+        overlay_form.set = decls.load(act.origin);
+      }
       if (act.place && overlay_form.set) {
         add_overlay(s, overlay_form.set->origin(), overlay_form.type_name, act.address, act.count);
       }

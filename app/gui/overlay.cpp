@@ -15,10 +15,11 @@ namespace memview::gui {
 namespace {
 
 constexpr uint64_t kU64Max = std::numeric_limits<uint64_t>::max();
-constexpr unsigned kHues = 4;                         // distinct field colours in the grid
-constexpr uint64_t kMaxLeafArray = 65536;             // larger arrays colour as one field
-constexpr uint64_t kMaxByteMap = uint64_t{64} << 20;  // larger types get no colours
-constexpr size_t kMaxDefaultOpenChildren = 16;        // small records start expanded
+constexpr unsigned kHues = 4;              // distinct field colours in the grid
+constexpr uint64_t kMaxLeafArray = 65536;  // larger arrays colour as one field
+constexpr size_t kMaxLeaves = 65536;       // then arrays colour as one field each, then nothing
+constexpr uint64_t kMaxByteMap = uint64_t{4} << 20;  // larger types get no colours
+constexpr size_t kMaxDefaultOpenChildren = 16;       // small records start expanded
 
 uint64_t sat_add(uint64_t a, uint64_t b) {
   return b > kU64Max - a ? kU64Max : a + b;
@@ -432,8 +433,9 @@ void Overlay::build_leaves() {
       }
       return;
     }
+    if (leaves_.size() >= kMaxLeaves) return;  // memory stays bounded for huge types
     if (f.kind == FieldKind::array && f.count && *f.count > 0 && *f.count <= kMaxLeafArray &&
-        f.element) {
+        f.element && leaves_.size() + *f.count <= kMaxLeaves) {
       for (uint64_t k = 0; k < *f.count; ++k) {
         Result<Field> e = element_field(f, k);
         if (!e.ok()) break;

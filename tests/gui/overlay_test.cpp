@@ -255,6 +255,14 @@ TEST(Overlay, ArrayOfInstancesAndDemoHeaderIsFound) {
     ASSERT_NE(r, nullptr) << i;
     EXPECT_EQ(r->value, fmt::format("record {}", i));
   }
+  // The root row's "remove" takes the overlay away (and its colours).
+  const OverlayDrawnRow* root = shown(h, *o, "");
+  ASSERT_NE(root, nullptr);
+  EXPECT_EQ(root->value, fmt::format("4 x {} bytes", sizeof(log_record)));
+  click(h, root->remove_rect);
+  EXPECT_TRUE(panel(h).overlays.empty());
+  h.frames(2);
+  EXPECT_EQ(h.hex().tinted_bytes, 0);
 }
 
 // A struct with one field of every editable kind, pasted into the form.
@@ -439,6 +447,11 @@ TEST_F(OverlayEdit, ClickingAFieldMovesTheCursorAndHoverNamesTheField) {
   click(h, r->label_rect);
   EXPECT_EQ(h.hex().cursor, kAt + kRatio);
   EXPECT_EQ(h.hex().selection_or_cursor(), (ByteRange{kAt + kRatio, 4}));
+  EXPECT_TRUE(h.hex().focused) << "the keyboard goes to the grid at the field";
+  h.frames(1);
+  r = shown(h, *o, "ratio");
+  EXPECT_TRUE(r->at_cursor) << "the tree marks the field under the cursor";
+  EXPECT_FALSE(shown(h, *o, "count")->at_cursor);
   r = shown(h, *o, "bits.hi");
   ASSERT_NE(r, nullptr);
   click(h, r->label_rect);
@@ -524,6 +537,14 @@ TEST_F(OverlayEdit, WorkspaceSaveAndReopenRestoresOverlaysBookmarksAndSettings) 
   const OverlayDrawnRow* r = shown(h2, b, "[1].x");
   ASSERT_NE(r, nullptr);
   EXPECT_EQ(r->value, "42.5");
+
+  // The bookmark jumps back to its offset.
+  s.hex.cursor = 0;
+  h2.app.side_tab_request = static_cast<int>(SideTab::bookmarks);
+  h2.frames(2);
+  ASSERT_EQ(s.bookmarks.go_rects.size(), 1u);
+  click(h2, s.bookmarks.go_rects[0]);
+  EXPECT_EQ(s.hex.cursor, 0x123u);
 
   // A broken workspace file is one clear error.
   const std::string bad = dir.path() + "/bad.json";

@@ -403,7 +403,9 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
       }
     }
     ImGui::SameLine();
-    if (ImGui::SmallButton("remove")) {
+    const bool remove = ImGui::SmallButton("remove");
+    drawn.remove_rect = WidgetRect::last_item();
+    if (remove) {
       ImGui::PopID();
       s.drawn.push_back(std::move(drawn));
       s.remove(o.id);
@@ -422,6 +424,14 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
     ImGui::PopID();
     s.drawn.push_back(std::move(drawn));
     return;
+  }
+
+  // The field the grid's cursor is on (the innermost: records and arrays contain it too).
+  const bool leaf = !r.expandable;
+  if (leaf && ctx.hex.cursor >= r.first &&
+      ctx.hex.cursor - r.first < std::max<uint64_t>(1, r.length)) {
+    drawn.at_cursor = true;
+    ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, with_alpha(pal.selection, 0.45f));
   }
 
   // Type and offset (relative to the instance; bitfields: byte.bit).

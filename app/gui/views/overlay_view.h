@@ -76,7 +76,8 @@ struct OverlayDrawnRow {
   float glow = 0;
   bool own = false;
   bool editable = false;
-  WidgetRect label_rect, value_rect;
+  bool at_cursor = false;  // the grid's cursor is on this field (the row is highlighted)
+  WidgetRect label_rect, value_rect, remove_rect;
 };
 
 // A session's overlays and the state of their tree.

@@ -95,6 +95,11 @@ function(memview_win_precompile)
     # distinct names across files; scripts/build-windows retries without unity if not.
     set_target_properties(memview-cli PROPERTIES UNITY_BUILD ${MEMVIEW_WIN_UNITY} UNITY_BUILD_BATCH_SIZE 0)
   endif()
+  if(TARGET memview)
+    # A windowed program: no console window opens beside the viewer (-mwindows; mingw's
+    # runtime still calls main()).
+    set_target_properties(memview PROPERTIES WIN32_EXECUTABLE ON)
+  endif()
   if(TARGET memview_gui_lib)
     # (Not unity-built: the viewer's files share helper names.)
     target_precompile_headers(memview_gui_lib PRIVATE ${_common} <imgui.h>)

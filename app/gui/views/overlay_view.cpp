@@ -375,8 +375,12 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
     ImGui::TextColored(col4(pal.dim_text), "%s", l ? l->type.c_str() : o.type_name.c_str());
     drawn.type = l ? l->type : o.type_name;
     ImGui::TableSetColumnIndex(2);
-    drawn.offset = fmt::format("@0x{:x}", o.address);
+    // Where it is placed, as an offset in the source (addresses of pid: sources are long).
+    drawn.offset = fmt::format("@0x{:x}", o.address - std::min(o.address, ctx.info.base));
     ImGui::TextColored(col4(pal.address), "%s", drawn.offset.c_str());
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip("address 0x%llx", static_cast<unsigned long long>(o.address));
+    }
     ImGui::TableSetColumnIndex(3);
     switch (o.state()) {
       case Overlay::State::waiting:

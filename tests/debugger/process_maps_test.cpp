@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -73,13 +74,16 @@ TEST(ProcessMaps, SysvKeyBecomesASpec) {
 }
 
 TEST(ProcessMaps, OwnProcessMatchesTheKernel) {
+  // Every line of the kernel's file is one region. Parse the very text that was counted:
+  // the process's own mappings change between two reads (allocators, sanitizers).
+  std::ifstream in("/proc/self/maps");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t lines = 0;
+  for (char c : text) lines += c == '\n';
+  EXPECT_EQ(parse_proc_maps(text).size(), lines);
   Result<std::vector<MapRegion>> maps = read_process_maps(getpid());
   ASSERT_TRUE(maps.ok()) << maps.error().message;
-  // Every line of the kernel's file is one region.
-  std::ifstream in("/proc/self/maps");
-  size_t lines = 0;
-  for (std::string l; std::getline(in, l);) ++lines;
-  EXPECT_NEAR(static_cast<double>(maps->size()), static_cast<double>(lines), 3.0);
+  EXPECT_GT(maps->size(), 3u);
   int local = 0;
   const auto addr = reinterpret_cast<uint64_t>(&local);
   const MapRegion* r = region_at_or_after(*maps, addr);

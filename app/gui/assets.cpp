@@ -4,6 +4,10 @@
 #include <system_error>
 #include <vector>
 
+#if defined(_WIN32)
+#include <windows.h>
+#endif
+
 namespace memview::gui {
 
 namespace fs = std::filesystem;
@@ -14,6 +18,10 @@ std::string find_asset(const std::string& relative) {
 #if defined(__linux__)
   exe = fs::read_symlink("/proc/self/exe", ec);
   if (ec) exe.clear();
+#elif defined(_WIN32)
+  wchar_t buf[32768];
+  const DWORD n = GetModuleFileNameW(nullptr, buf, static_cast<DWORD>(std::size(buf)));
+  if (n > 0 && n < std::size(buf)) exe = fs::path(std::wstring(buf, n));
 #endif
   const fs::path source = fs::path(MEMVIEW_SOURCE_DIR) / "assets" / relative;
   const fs::path configured = fs::path(MEMVIEW_ASSETS_INSTALL_DIR) / relative;

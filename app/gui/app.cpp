@@ -417,7 +417,10 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
         s.overlays.overlays.empty()
             ? std::string("Overlays###overlays")
             : fmt::format("Overlays ({})###overlays", s.overlays.overlays.size());
-    if (ImGui::BeginTabItem(ov_label.c_str(), nullptr, tab_flags(SideTab::overlays))) {
+    const bool ov_open =
+        ImGui::BeginTabItem(ov_label.c_str(), nullptr, tab_flags(SideTab::overlays));
+    side_tab_rects[0] = WidgetRect::last_item();
+    if (ov_open) {
       side_tab = SideTab::overlays;
       OverlayContext octx{s.info(), s.poller->tracker(), s.editor.get(), palette, s.hex, now_ns};
       draw_overlay_tree(s.overlays, octx);
@@ -427,7 +430,10 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       }
       ImGui::EndTabItem();
     }
-    if (ImGui::BeginTabItem("Add overlay", nullptr, tab_flags(SideTab::add_overlay))) {
+    const bool add_open =
+        ImGui::BeginTabItem("Add overlay", nullptr, tab_flags(SideTab::add_overlay));
+    side_tab_rects[1] = WidgetRect::last_item();
+    if (add_open) {
       side_tab = SideTab::add_overlay;
       OverlayFormAction act =
           draw_overlay_form(overlay_form, decls, &s.info(), s.hex.cursor, palette);
@@ -450,7 +456,10 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
         s.bookmarks.items.empty()
             ? std::string("Bookmarks###bookmarks")
             : fmt::format("Bookmarks ({})###bookmarks", s.bookmarks.items.size());
-    if (ImGui::BeginTabItem(bm_label.c_str(), nullptr, tab_flags(SideTab::bookmarks))) {
+    const bool bm_open =
+        ImGui::BeginTabItem(bm_label.c_str(), nullptr, tab_flags(SideTab::bookmarks));
+    side_tab_rects[2] = WidgetRect::last_item();
+    if (bm_open) {
       side_tab = SideTab::bookmarks;
       draw_bookmarks(s.bookmarks, s.hex, s.info(), palette);
       ImGui::EndTabItem();

@@ -101,6 +101,7 @@ class App {
   OverlayFormState overlay_form;
   SideTab side_tab = SideTab::overlays;
   int side_tab_request = -1;  // SideTab to select next frame, -1 none
+  WidgetRect side_tab_rects[3];  // the side tabs' headers (last frame), in SideTab order
 
   // Control sockets by target pid, and the requests they brought (last first-error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -101,6 +102,28 @@ void on_refresh(GLFWwindow*) {
 float g_new_scale = 0;  // the window moved to a monitor with another content scale
 void on_content_scale(GLFWwindow*, float x, float y) {
   g_new_scale = std::max(x, y);
+}
+
+// A press that arrives in the same frame as a mouse move (a fast flick, or a synthetic
+// "move and click" from xdotool) is held back one frame: some ImGui items (tabs, items that
+// allow overlap) only take a click when the mouse already hovered them in the previous
+// frame. The press is then delivered in the next frame even if the button was released.
+void settle_mouse_presses(ImGuiIO& io) {
+  static ImVec2 last_pos(-FLT_MAX, -FLT_MAX);
+  static bool was_down[IM_ARRAYSIZE(io.MouseDown)] = {};
+  static bool pending[IM_ARRAYSIZE(io.MouseDown)] = {};
+  const bool moved = io.MousePos.x != last_pos.x || io.MousePos.y != last_pos.y;
+  last_pos = io.MousePos;
+  for (int i = 0; i < IM_ARRAYSIZE(io.MouseDown); ++i) {
+    if (pending[i]) {
+      io.MouseDown[i] = true;
+      pending[i] = false;
+    } else if (io.MouseDown[i] && !was_down[i] && moved) {
+      io.MouseDown[i] = false;
+      pending[i] = true;
+    }
+    was_down[i] = io.MouseDown[i];
+  }
 }
 
 void set_window_icon(GLFWwindow* window) {
@@ -297,6 +320,7 @@ int main(int argc, char** argv) {
 
       ImGui_ImplOpenGL3_NewFrame();
       ImGui_ImplGlfw_NewFrame();
+      settle_mouse_presses(io);
       ImGui::NewFrame();
       app.frame(memview::now_ns());
       ImGui::Render();

@@ -632,8 +632,9 @@ OverlayFormAction draw_overlay_form(OverlayFormState& f, DeclLibrary& library,
     }
   }
 
-  // 2. The parses made so far: pick one.
+  // 2. The parses made so far: pick one (the latest until the user picks).
   const auto& sets = library.sets();
+  if (!f.set && !sets.empty()) f.set = sets.back();
   if (!sets.empty()) {
     ImGui::Separator();
     ImGui::TextColored(col4(pal.dim_text), "parsed:");

@@ -87,7 +87,9 @@ void click_box(AppHarness& h, const WidgetRect& r) {
 
 // Types into the "Add overlay" form's header box and loads it; waits for the parse.
 void load_header(AppHarness& h, const std::string& path) {
-  click(h, h.app.side_tab_rects[static_cast<int>(SideTab::add_overlay)]);
+  const WidgetRect& tab = h.app.side_tab_rects[static_cast<int>(SideTab::add_overlay)];
+  for (int i = 0; i < 10 && !tab.valid(); ++i) h.frame();  // the tab's first frames
+  click(h, tab);
   h.frames(1);
   EXPECT_EQ(h.app.side_tab, SideTab::add_overlay) << "a click on the tab shows the form";
   OverlayFormState& f = h.app.overlay_form;

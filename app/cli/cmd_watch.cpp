@@ -110,7 +110,7 @@ int run_watch(const WatchOptions& opts) {
       if (from < window->offset + window->length) {
         unreadable.push_back({from, window->offset + window->length - from});
       }
-      unreadable = merge_ranges(std::move(unreadable), 0, UINT64_MAX);
+      unreadable = merge_ranges(unreadable, 0, UINT64_MAX);
     }
     if (unreadable != last_unreadable) {
       if (!unreadable.empty()) {

@@ -25,7 +25,7 @@ namespace memview {
 namespace {
 
 constexpr size_t kMaxClients = 16;
-constexpr size_t kMaxLine = 64 * 1024;
+constexpr size_t kMaxLine = size_t{64} * 1024;
 constexpr int64_t kIdleNs = 10'000'000'000;
 
 int64_t mono_ns() {

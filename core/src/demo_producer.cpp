@@ -15,7 +15,7 @@
 namespace memview {
 
 namespace {
-constexpr uint64_t kDemoSize = 64 * 1024;  // telemetry at 0, the rest is free to poke
+constexpr uint64_t kDemoSize = uint64_t{64} * 1024;  // telemetry at 0, the rest is free to poke
 constexpr double kPi = 3.14159265358979323846;
 
 const char* const kMessages[] = {

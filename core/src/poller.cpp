@@ -11,7 +11,8 @@ constexpr size_t kEventLogCap = 64;
 constexpr int64_t kRateWindowNs = 1'000'000'000;
 }  // namespace
 
-std::vector<ByteRange> merge_ranges(std::vector<ByteRange> ranges, uint64_t lo, uint64_t hi) {
+std::vector<ByteRange> merge_ranges(const std::vector<ByteRange>& ranges, uint64_t lo,
+                                    uint64_t hi) {
   std::vector<ByteRange> out;
   if (hi <= lo) return out;
   // Clamp first (an end past 2^64 saturates) so that merging sees only valid ranges.
@@ -62,7 +63,7 @@ Poller::Result Poller::poll(int64_t now_ns) {
   // Bytes past a new, smaller end are gone for now: keep the last values, flag them.
   if (hi < old_end) tracker_.mark_unreadable_from(hi);
 
-  const std::vector<ByteRange> ranges = merge_ranges(std::move(requests_), lo, hi);
+  const std::vector<ByteRange> ranges = merge_ranges(requests_, lo, hi);
   requests_.clear();
   for (const ByteRange& r : ranges) {
     ChangeTracker::PollStats stats = tracker_.poll(source_, r, now_ns);

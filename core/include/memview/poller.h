@@ -56,6 +56,6 @@ class Poller {
 };
 
 // Merges overlapping/adjacent ranges and clamps them to [lo, hi). Sorted result.
-std::vector<ByteRange> merge_ranges(std::vector<ByteRange> ranges, uint64_t lo, uint64_t hi);
+std::vector<ByteRange> merge_ranges(const std::vector<ByteRange>& ranges, uint64_t lo, uint64_t hi);
 
 }  // namespace memview

@@ -11,9 +11,6 @@
 
 #include <fmt/format.h>
 
-#include "fault_guard.h"
-#include "mem_ops.h"
-
 namespace memview::detail {
 
 Error errno_error(int err, const std::string& what) {
@@ -42,83 +39,6 @@ Error errno_error(int err, const std::string& what) {
   }
   return make_error(code, fmt::format("{}: {}", what, std::strerror(err)));
 }
-
-namespace {
-
-uint64_t page_size() {
-  static const uint64_t size = static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-  return size;
-}
-
-struct CopyJob {
-  std::byte* out;
-  const std::byte* live;
-  size_t n;
-  void on_fault() {}
-  static void run(void* c) {
-    auto* j = static_cast<CopyJob*>(c);
-    load_bytes(j->out, j->live, j->n);
-  }
-};
-
-void forward_run(void* context, size_t index, size_t length);
-
-struct DiffJob {
-  std::byte* cache;
-  const std::byte* live;
-  size_t n;
-  const DiffSink* sink;
-  PendingRun pending;
-  static void run(void* c) {
-    auto* j = static_cast<DiffJob*>(c);
-    diff_into(j->cache, j->live, j->n, forward_run, const_cast<DiffSink*>(j->sink), j->pending);
-  }
-  // After a fault: report what was committed to the cache but not yet reported.
-  void on_fault() {
-    if (pending.length != 0)
-      forward_run(const_cast<DiffSink*>(sink), pending.start, pending.length);
-    pending.length = 0;
-  }
-};
-
-struct StoreJob {
-  std::byte* dst;
-  const std::byte* data;
-  size_t n;
-};
-
-struct CasJob {
-  std::byte* dst;
-  unsigned width;
-  uint64_t* expected;
-  uint64_t desired;
-  bool swapped;
-};
-
-void forward_run(void* context, size_t index, size_t length) {
-  const auto* sink = static_cast<const DiffSink*>(context);
-  if (*sink) (*sink)(index, length);
-}
-
-// Runs Job::run over [address, address+n) of the mapping, shrinking the range to the part
-// before the faulting page when another process truncated the object under us. Returns
-// how many leading bytes were processed completely.
-template <class Job>
-uint64_t guarded_prefix(std::byte* map, uint64_t map_len, uint64_t address, uint64_t n, Job& job) {
-  uint64_t len = n;
-  for (int attempt = 0; attempt < 4 && len > 0; ++attempt) {
-    job.n = static_cast<size_t>(len);
-    const std::optional<uintptr_t> fault = run_guarded(map, map_len, &Job::run, &job);
-    if (!fault) return len;
-    job.on_fault();
-    const uintptr_t start = reinterpret_cast<uintptr_t>(map + address);
-    const uintptr_t fault_page = *fault & ~static_cast<uintptr_t>(page_size() - 1);
-    len = fault_page > start ? std::min<uint64_t>(len, fault_page - start) : 0;
-  }
-  return len;
-}
-
-}  // namespace
 
 Result<SourcePtr> MappedFdSource::create(int fd, bool writable, std::string read_only_reason,
                                          std::string path, SourceInfo info) {
@@ -183,8 +103,7 @@ ReadOutcome MappedFdSource::read(uint64_t address, std::span<std::byte> out) {
   ReadOutcome outcome;
   const uint64_t n = readable_span(address, out.size(), outcome);
   if (n == 0) return outcome;
-  CopyJob job{out.data(), map_ + address, 0};
-  const uint64_t done = guarded_prefix(map_, map_len_, address, n, job);
+  const uint64_t done = view().load(address, out.first(static_cast<size_t>(n)));
   if (done < n) {
     outcome.unreadable.clear();
     outcome.unreadable.push_back({address + done, out.size() - done});
@@ -198,8 +117,7 @@ ReadOutcome MappedFdSource::diff(uint64_t address, std::span<std::byte> cache,
   ReadOutcome outcome;
   const uint64_t n = readable_span(address, cache.size(), outcome);
   if (n == 0) return outcome;
-  DiffJob job{cache.data(), map_ + address, 0, &sink, {}};
-  const uint64_t done = guarded_prefix(map_, map_len_, address, n, job);
+  const uint64_t done = view().diff(address, cache.first(static_cast<size_t>(n)), sink);
   if (done < n) {
     outcome.unreadable.clear();
     outcome.unreadable.push_back({address + done, cache.size() - done});
@@ -220,19 +138,11 @@ Status MappedFdSource::write(uint64_t address, std::span<const std::byte> data) 
                                   "not done (nothing written)",
                                   *size, data.size(), address));
   }
-  StoreJob job{map_ + address, data.data(), data.size()};
-  const std::optional<uintptr_t> fault = run_guarded(
-      map_, map_len_,
-      [](void* c) {
-        auto* j = static_cast<StoreJob*>(c);
-        store_bytes(j->dst, j->data, j->n);
-      },
-      &job);
-  if (fault) {
+  if (const std::optional<uint64_t> fault = view().store(address, data)) {
     return make_error(Errc::removed,
                       fmt::format("the object shrank during the write at 0x{:x}; bytes from "
                                   "0x{:x} on were not written",
-                                  address, *fault - reinterpret_cast<uintptr_t>(map_)));
+                                  address, *fault));
   }
   return {};
 }
@@ -256,16 +166,9 @@ Result<bool> MappedFdSource::compare_exchange(uint64_t address, unsigned width, 
     return make_error(Errc::out_of_range,
                       fmt::format("the object is now {} bytes; nothing written", *size));
   }
-  CasJob job{map_ + address, width, &expected, desired, false};
-  const std::optional<uintptr_t> fault = run_guarded(
-      map_, map_len_,
-      [](void* c) {
-        auto* j = static_cast<CasJob*>(c);
-        j->swapped = compare_exchange_bytes(j->dst, j->width, *j->expected, j->desired);
-      },
-      &job);
-  if (fault) return make_error(Errc::removed, "the object shrank during compare-and-swap");
-  return job.swapped;
+  const std::optional<bool> swapped = view().compare_exchange(address, width, expected, desired);
+  if (!swapped) return make_error(Errc::removed, "the object shrank during compare-and-swap");
+  return *swapped;
 }
 
 std::vector<SourceEvent> MappedFdSource::refresh() {

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "guarded_view.h"
 #include "memview/source.h"
 
 namespace memview::detail {
@@ -35,6 +36,7 @@ class MappedFdSource : public Source {
   // reported unreadable in `outcome`. Returns the readable length from address.
   uint64_t readable_span(uint64_t address, uint64_t length, ReadOutcome& outcome) const;
   Result<uint64_t> current_size() const;
+  GuardedView view() const { return {map_, map_len_}; }
 
   int fd_ = -1;
   std::byte* map_ = nullptr;

@@ -13,9 +13,6 @@
 
 #include <fmt/format.h>
 
-#include "fault_guard.h"
-#include "mem_ops.h"
-
 namespace memview::detail {
 
 namespace {
@@ -28,41 +25,6 @@ bool same_region(const ProcessSharedMaps::Entry& e, const MapRegion& r) {
   return e.start == r.start && e.end == r.end && e.offset == r.offset && e.inode == r.inode &&
          e.device == r.device && r.shared;
 }
-
-struct LoadJob {
-  std::byte* out;
-  const std::byte* src;
-  size_t n;
-};
-
-using Sink = std::function<void(size_t, size_t)>;
-
-void forward_run(void* context, size_t index, size_t length) {
-  const auto* sink = static_cast<const Sink*>(context);
-  if (*sink) (*sink)(index, length);
-}
-
-struct DiffJob {
-  std::byte* cache;
-  const std::byte* live;
-  size_t n;
-  const Sink* sink;
-  PendingRun pending;
-};
-
-struct StoreJob {
-  std::byte* dst;
-  const std::byte* data;
-  size_t n;
-};
-
-struct CasJob {
-  std::byte* dst;
-  unsigned width;
-  uint64_t* expected;
-  uint64_t desired;
-  bool swapped;
-};
 
 }  // namespace
 
@@ -144,66 +106,32 @@ uint64_t ProcessSharedMaps::next_start(uint64_t address) const {
 }
 
 bool ProcessSharedMaps::load(const Entry& e, uint64_t address, std::byte* out, size_t n) const {
-  LoadJob job{out, e.local + (address - e.start), n};
-  return !run_guarded(
-      e.local, e.end - e.start,
-      [](void* c) {
-        auto* j = static_cast<LoadJob*>(c);
-        load_bytes(j->out, j->src, j->n);
-      },
-      &job);
+  return view(e).load(address - e.start, {out, n}) == n;
 }
 
 bool ProcessSharedMaps::diff(const Entry& e, uint64_t address, std::byte* cache, size_t n,
                              const Sink& sink) const {
-  DiffJob job{cache, e.local + (address - e.start), n, &sink, {}};
-  const std::optional<uintptr_t> fault = run_guarded(
-      e.local, e.end - e.start,
-      [](void* c) {
-        auto* j = static_cast<DiffJob*>(c);
-        diff_into(j->cache, j->live, j->n, forward_run, const_cast<Sink*>(j->sink), j->pending);
-      },
-      &job);
-  if (!fault) return true;
-  // Committed to the cache but not yet reported: report it, so nothing is lost.
-  if (job.pending.length != 0) {
-    forward_run(const_cast<Sink*>(&sink), job.pending.start, job.pending.length);
-  }
-  return false;
+  return view(e).diff(address - e.start, {cache, n}, sink) == n;
 }
 
 Status ProcessSharedMaps::store(const Entry& e, uint64_t address, const std::byte* data,
                                 size_t n) const {
-  StoreJob job{e.local + (address - e.start), data, n};
-  const std::optional<uintptr_t> fault = run_guarded(
-      e.local, e.end - e.start,
-      [](void* c) {
-        auto* j = static_cast<StoreJob*>(c);
-        store_bytes(j->dst, j->data, j->n);
-      },
-      &job);
-  if (fault) {
-    return make_error(
-        Errc::removed,
-        fmt::format("the shared object behind 0x{:x} shrank during the write; "
-                    "bytes from 0x{:x} on were not written",
-                    address, e.start + (*fault - reinterpret_cast<uintptr_t>(e.local))));
+  if (const std::optional<uint64_t> fault = view(e).store(address - e.start, {data, n})) {
+    return make_error(Errc::removed,
+                      fmt::format("the shared object behind 0x{:x} shrank during the write; "
+                                  "bytes from 0x{:x} on were not written",
+                                  address, e.start + *fault));
   }
   return {};
 }
 
 Result<bool> ProcessSharedMaps::compare_exchange(const Entry& e, uint64_t address, unsigned width,
                                                  uint64_t& expected, uint64_t desired) const {
-  CasJob job{e.local + (address - e.start), width, &expected, desired, false};
-  const std::optional<uintptr_t> fault = run_guarded(
-      e.local, e.end - e.start,
-      [](void* c) {
-        auto* j = static_cast<CasJob*>(c);
-        j->swapped = compare_exchange_bytes(j->dst, j->width, *j->expected, j->desired);
-      },
-      &job);
-  if (fault) return make_error(Errc::removed, "the shared object shrank during compare-and-swap");
-  return job.swapped;
+  const std::optional<bool> swapped =
+      view(e).compare_exchange(address - e.start, width, expected, desired);
+  if (!swapped)
+    return make_error(Errc::removed, "the shared object shrank during compare-and-swap");
+  return *swapped;
 }
 
 }  // namespace memview::detail

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "guarded_view.h"
 #include "memview/process_maps.h"
 #include "memview/result.h"
 
@@ -70,6 +71,8 @@ class ProcessSharedMaps {
   size_t size() const { return entries_.size(); }
 
  private:
+  using Sink = std::function<void(size_t, size_t)>;
+  static GuardedView view(const Entry& e) { return {e.local, e.end - e.start}; }
   std::optional<Entry> map_region(const MapRegion& r);
   void unmap(Entry& e);
 

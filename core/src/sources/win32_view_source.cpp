@@ -7,75 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "fault_guard.h"
-#include "mem_ops.h"
-
 namespace memview::detail {
-
-namespace {
-
-uint64_t page_size() {
-  static const uint64_t size = [] {
-    SYSTEM_INFO si;
-    GetSystemInfo(&si);
-    return static_cast<uint64_t>(si.dwPageSize);
-  }();
-  return size;
-}
-
-void forward_run(void* context, size_t index, size_t length) {
-  const auto* sink = static_cast<const DiffSink*>(context);
-  if (*sink) (*sink)(index, length);
-}
-
-struct CopyJob {
-  std::byte* out;
-  const std::byte* live;
-  size_t n;
-  void on_fault() {}
-  static void run(void* c) {
-    auto* j = static_cast<CopyJob*>(c);
-    load_bytes(j->out, j->live, j->n);
-  }
-};
-
-struct DiffJob {
-  std::byte* cache;
-  const std::byte* live;
-  size_t n;
-  const DiffSink* sink;
-  PendingRun pending;
-  static void run(void* c) {
-    auto* j = static_cast<DiffJob*>(c);
-    diff_into(j->cache, j->live, j->n, forward_run, const_cast<DiffSink*>(j->sink), j->pending);
-  }
-  // After a fault: report what was committed to the cache but not yet reported.
-  void on_fault() {
-    if (pending.length != 0)
-      forward_run(const_cast<DiffSink*>(sink), pending.start, pending.length);
-    pending.length = 0;
-  }
-};
-
-// Runs Job::run over [address, address+n) of the view, shrinking the range to the part
-// before the faulting page. Returns how many leading bytes were processed completely.
-template <class Job>
-uint64_t guarded_prefix(std::byte* view, uint64_t view_len, uint64_t address, uint64_t n,
-                        Job& job) {
-  uint64_t len = n;
-  for (int attempt = 0; attempt < 4 && len > 0; ++attempt) {
-    job.n = static_cast<size_t>(len);
-    const std::optional<uintptr_t> fault = run_guarded(view, view_len, &Job::run, &job);
-    if (!fault) return len;
-    job.on_fault();
-    const uintptr_t start = reinterpret_cast<uintptr_t>(view + address);
-    const uintptr_t fault_page = *fault & ~static_cast<uintptr_t>(page_size() - 1);
-    len = fault_page > start ? std::min<uint64_t>(len, fault_page - start) : 0;
-  }
-  return len;
-}
-
-}  // namespace
 
 Result<MappedView> map_whole_view(HANDLE section, bool writable, const std::string& what) {
   void* p =
@@ -163,8 +95,7 @@ ReadOutcome Win32ViewSource::read(uint64_t address, std::span<std::byte> out) {
   ReadOutcome outcome;
   const uint64_t n = readable_span(address, out.size(), outcome);
   if (n == 0) return outcome;
-  CopyJob job{out.data(), view_ + address, 0};
-  const uint64_t done = guarded_prefix(view_, view_len_, address, n, job);
+  const uint64_t done = view().load(address, out.first(static_cast<size_t>(n)));
   if (done < n) {
     outcome.unreadable.clear();
     outcome.unreadable.push_back({address + done, out.size() - done});
@@ -178,8 +109,7 @@ ReadOutcome Win32ViewSource::diff(uint64_t address, std::span<std::byte> cache,
   ReadOutcome outcome;
   const uint64_t n = readable_span(address, cache.size(), outcome);
   if (n == 0) return outcome;
-  DiffJob job{cache.data(), view_ + address, 0, &sink, {}};
-  const uint64_t done = guarded_prefix(view_, view_len_, address, n, job);
+  const uint64_t done = view().diff(address, cache.first(static_cast<size_t>(n)), sink);
   if (done < n) {
     outcome.unreadable.clear();
     outcome.unreadable.push_back({address + done, cache.size() - done});
@@ -194,11 +124,6 @@ Status Win32ViewSource::write(uint64_t address, std::span<const std::byte> data)
   if (address + data.size() > view_len_) {
     return make_error(Errc::out_of_range, "write past the end of the view (nothing written)");
   }
-  struct StoreJob {
-    std::byte* dst;
-    const std::byte* data;
-    size_t n;
-  } job{view_ + address, data.data(), data.size()};
   // A guarded write that faults half-way may have stored a prefix; check the whole range
   // is readable first (a committed, readable page of a section stays so while mapped), so
   // a fault here means an I/O error on a file-backed view.
@@ -207,18 +132,12 @@ Status Win32ViewSource::write(uint64_t address, std::span<const std::byte> data)
     return make_error(Errc::io, fmt::format("write at 0x{:x} not done: {} (nothing written)",
                                             address, r.message));
   }
-  const std::optional<uintptr_t> fault = run_guarded(
-      view_, view_len_,
-      [](void* c) {
-        auto* j = static_cast<StoreJob*>(c);
-        store_bytes(j->dst, j->data, j->n);
-      },
-      &job);
+  const std::optional<uint64_t> fault = view().store(address, data);
   if (fault) {
     return make_error(Errc::io,
                       fmt::format("the view faulted during the write at 0x{:x}; bytes from "
                                   "0x{:x} on were not written",
-                                  address, *fault - reinterpret_cast<uintptr_t>(view_)));
+                                  address, *fault));
   }
   return {};
 }
@@ -235,22 +154,9 @@ Result<bool> Win32ViewSource::compare_exchange(uint64_t address, unsigned width,
         fmt::format("compare-and-swap at 0x{:x} is not {}-byte aligned", address, width));
   }
   if (Status s = check_write_range(info_, address, width); !s) return s.error();
-  struct CasJob {
-    std::byte* dst;
-    unsigned width;
-    uint64_t* expected;
-    uint64_t desired;
-    bool swapped;
-  } job{view_ + address, width, &expected, desired, false};
-  const std::optional<uintptr_t> fault = run_guarded(
-      view_, view_len_,
-      [](void* c) {
-        auto* j = static_cast<CasJob*>(c);
-        j->swapped = compare_exchange_bytes(j->dst, j->width, *j->expected, j->desired);
-      },
-      &job);
-  if (fault) return make_error(Errc::io, "the view faulted during compare-and-swap");
-  return job.swapped;
+  const std::optional<bool> swapped = view().compare_exchange(address, width, expected, desired);
+  if (!swapped) return make_error(Errc::io, "the view faulted during compare-and-swap");
+  return *swapped;
 }
 
 std::vector<SourceEvent> Win32ViewSource::refresh() {

@@ -14,6 +14,7 @@
 #include <functional>
 #include <string>
 
+#include "guarded_view.h"
 #include "memview/source.h"
 #include "sources/win32_util.h"
 
@@ -47,6 +48,7 @@ class Win32ViewSource : public Source {
   // For hooks.
   HANDLE file() const { return file_; }
   uint64_t view_size() const { return view_len_; }
+  GuardedView view() const { return {view_, view_len_}; }
   SourceInfo& mutable_info() { return info_; }
   // Replaces the section (file growth): maps the new one, keeps the old view on failure.
   Status remap(HANDLE section, uint64_t size);

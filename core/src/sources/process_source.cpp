@@ -38,6 +38,7 @@
 #include "memview/numbers.h"
 #include "memview/process_maps.h"
 #include "memview/source_spec.h"
+#include "sources/pid_spec.h"
 #include "sources/process_shared_maps.h"
 #include "sources/range_suffix.h"
 
@@ -58,74 +59,7 @@ int64_t mono_ns() {
       .count();
 }
 
-struct PidTarget {
-  pid_t pid = 0;
-  enum class Mode { whole, range, region } mode = Mode::whole;
-  ByteRange range;
-  std::string region;
-
-  std::string text() const {
-    switch (mode) {
-      case Mode::whole:
-        return std::to_string(pid);
-      case Mode::range:
-        return fmt::format("{}@{}", pid, detail::format_range_suffix(range));
-      case Mode::region:
-        return fmt::format("{}:{}", pid, region);
-    }
-    return {};
-  }
-};
-
-Result<PidTarget> parse_target(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("bad process spec '{}': expected PID, PID@ADDR+LEN, "
-                                  "PID@ADDR-END or PID:REGION",
-                                  text));
-  }
-  Result<uint64_t> pid = parse_u64(text.substr(0, digits), "process id");
-  if (!pid) return pid.error();
-  if (*pid == 0 || *pid > INT_MAX) {
-    return make_error(Errc::invalid_argument, fmt::format("bad process id {}", *pid));
-  }
-  PidTarget t;
-  t.pid = static_cast<pid_t>(*pid);
-  std::string_view rest = text.substr(digits);
-  if (rest.empty()) return t;
-  if (rest.front() == '@') {
-    Result<ByteRange> r = detail::parse_range_suffix(rest.substr(1));
-    if (!r) return r.error();
-    t.mode = PidTarget::Mode::range;
-    t.range = *r;
-    return t;
-  }
-  if (rest.front() == ':') {
-    rest.remove_prefix(1);
-    if (rest.empty()) {
-      return make_error(Errc::invalid_argument,
-                        "empty region name after 'pid:PID:' (e.g. [heap], [stack], libc)");
-    }
-    if (rest.find('\n') != std::string_view::npos || rest.find('\0') != std::string_view::npos) {
-      return make_error(Errc::invalid_argument, "region name contains a control character");
-    }
-    t.mode = PidTarget::Mode::region;
-    t.region = std::string(rest);
-    return t;
-  }
-  return make_error(Errc::invalid_argument,
-                    fmt::format("bad process spec '{}': after the process id comes nothing, "
-                                "'@ADDR+LEN', '@ADDR-END' or ':REGION'",
-                                text));
-}
-
-Result<std::string> parse_pid_spec(std::string_view text) {
-  Result<PidTarget> t = parse_target(text);
-  if (!t) return t.error();
-  return t->text();
-}
+using detail::PidTarget;
 
 std::string process_name(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/comm", pid));
@@ -545,7 +479,7 @@ int open_pidfd(pid_t pid) {
 }
 
 Result<SourcePtr> open_pid(const SourceSpec& spec, const OpenOptions& options) {
-  Result<PidTarget> parsed = parse_target(spec.target);
+  Result<PidTarget> parsed = detail::parse_pid_target(spec.target);
   if (!parsed) return parsed.error();
   PidTarget target = std::move(parsed.value());
   const pid_t pid = target.pid;
@@ -648,7 +582,7 @@ SourceBackend pid_backend() {
   b.description =
       "memory of a running process: whole address space, an address range, or one mapping "
       "([heap], [stack], a file name)";
-  b.parse = parse_pid_spec;
+  b.parse = detail::canonical_pid_target;
   b.open = open_pid;
   return b;
 }

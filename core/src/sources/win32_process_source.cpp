@@ -23,77 +23,14 @@
 #include "memview/numbers.h"
 #include "memview/process_maps.h"
 #include "memview/source_spec.h"
+#include "sources/pid_spec.h"
 #include "sources/range_suffix.h"
 #include "sources/win32_util.h"
 
 namespace memview {
 namespace {
 
-struct PidTarget {
-  DWORD pid = 0;
-  enum class Mode { whole, range, region } mode = Mode::whole;
-  ByteRange range;
-  std::string region;
-
-  std::string text() const {
-    switch (mode) {
-      case Mode::whole:
-        return std::to_string(pid);
-      case Mode::range:
-        return fmt::format("{}@{}", pid, detail::format_range_suffix(range));
-      case Mode::region:
-        return fmt::format("{}:{}", pid, region);
-    }
-    return {};
-  }
-};
-
-Result<PidTarget> parse_target(std::string_view text) {
-  size_t digits = 0;
-  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
-  if (digits == 0) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("bad process spec '{}': expected PID, PID@ADDR+LEN, "
-                                  "PID@ADDR-END or PID:REGION",
-                                  text));
-  }
-  Result<uint64_t> pid = parse_u64(text.substr(0, digits), "process id");
-  if (!pid) return pid.error();
-  if (*pid == 0 || *pid > UINT32_MAX) {
-    return make_error(Errc::invalid_argument, fmt::format("bad process id {}", *pid));
-  }
-  PidTarget t;
-  t.pid = static_cast<DWORD>(*pid);
-  std::string_view rest = text.substr(digits);
-  if (rest.empty()) return t;
-  if (rest.front() == '@') {
-    Result<ByteRange> r = detail::parse_range_suffix(rest.substr(1));
-    if (!r) return r.error();
-    t.mode = PidTarget::Mode::range;
-    t.range = *r;
-    return t;
-  }
-  if (rest.front() == ':' && rest.size() > 1) {
-    for (char c : rest) {
-      if (static_cast<unsigned char>(c) < 0x20) {
-        return make_error(Errc::invalid_argument, "region name contains a control character");
-      }
-    }
-    t.mode = PidTarget::Mode::region;
-    t.region = std::string(rest.substr(1));
-    return t;
-  }
-  return make_error(Errc::invalid_argument,
-                    fmt::format("bad process spec '{}': after the process id comes nothing, "
-                                "'@ADDR+LEN', '@ADDR-END' or ':REGION'",
-                                text));
-}
-
-Result<std::string> parse_pid_spec(std::string_view text) {
-  Result<PidTarget> t = parse_target(text);
-  if (!t) return t.error();
-  return t->text();
-}
+using detail::PidTarget;
 
 Result<ByteRange> resolve_region(const std::vector<MapRegion>& maps, const std::string& region,
                                  DWORD pid) {
@@ -237,7 +174,7 @@ class Win32ProcessSource final : public Source {
 };
 
 Result<SourcePtr> open_pid(const SourceSpec& spec, const OpenOptions& options) {
-  Result<PidTarget> target = parse_target(spec.target);
+  Result<PidTarget> target = detail::parse_pid_target(spec.target);
   if (!target) return target.error();
   const DWORD pid = target->pid;
   constexpr DWORD kRead = PROCESS_VM_READ | PROCESS_QUERY_INFORMATION | SYNCHRONIZE;
@@ -310,7 +247,7 @@ SourceBackend pid_backend() {
   b.description =
       "another process's memory (ReadProcessMemory/WriteProcessMemory); a range or one "
       "mapping by address or path";
-  b.parse = parse_pid_spec;
+  b.parse = detail::canonical_pid_target;
   b.open = open_pid;
   return b;
 }

@@ -4,6 +4,7 @@
 // Prints "FIGURE ..." and "RATIO ..." lines; a miss fails the program only when
 // MEMVIEW_BENCH_ENFORCE=1. Without gdbserver it says so and exits 0.
 #include <benchmark/benchmark.h>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -11,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bench_report.h"
 
 #include <chrono>
 #include <cstdio>
@@ -89,22 +91,6 @@ int start_gdbserver() {
   return -1;
 }
 
-class CollectingReporter : public benchmark::ConsoleReporter {
- public:
-  CollectingReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
-      const std::string name = r.run_name.function_name;
-      const double t = r.GetAdjustedRealTime();  // in the benchmark's time unit (ns)
-      auto it = best.find(name);
-      if (it == best.end() || t < it->second) best[name] = t;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::map<std::string, double> best;
-};
-
 void stop_children() {
   g_source.reset();
   if (g_server > 0) {
@@ -157,7 +143,7 @@ int main(int argc, char** argv) {
   benchmark::RegisterBenchmark("gdb_read_64k", [](benchmark::State& s) { read_bench(s, k64K); })
       ->Repetitions(kReps)
       ->UseRealTime();
-  CollectingReporter reporter;
+  memview::bench::BestTimeReporter reporter(memview::bench::BestTimeReporter::Clock::real);
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 

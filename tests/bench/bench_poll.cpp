@@ -13,9 +13,11 @@
 // A missed target fails the program only when MEMVIEW_BENCH_ENFORCE=1 (the machine running
 // ctest may be busy; the figures are for people to read).
 #include <benchmark/benchmark.h>
+
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "bench_report.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -141,25 +143,6 @@ void poller_4k(benchmark::State& state, Object& o, uint64_t at) {
   }
 }
 
-// Keeps the fastest per-iteration CPU time of each benchmark (over repetitions): the least
-// disturbed measurement on a shared machine.
-class CollectingReporter : public benchmark::ConsoleReporter {
- public:
-  // Colours only on a terminal, so the RATIO lines in a log are plain text.
-  CollectingReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
-      const std::string name = r.run_name.function_name;
-      const double t = r.GetAdjustedCPUTime();
-      auto it = best.find(name);
-      if (it == best.end() || t < it->second) best[name] = t;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::map<std::string, double> best;
-};
-
 struct Ratio {
   const char* name;
   bool enforced;            // an issue target; the others are printed for information
@@ -203,7 +186,7 @@ int main(int argc, char** argv) {
     poller_4k(s, *g_1g, kFarWindow);
   })->Repetitions(kReps);
 
-  CollectingReporter reporter;
+  memview::bench::BestTimeReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 

@@ -14,11 +14,13 @@
 // Prints "RATIO name = value (target) OK|MISSED"; a miss fails the program only when
 // MEMVIEW_BENCH_ENFORCE=1.
 #include <benchmark/benchmark.h>
+
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "bench_report.h"
 
 #include <cstdio>
 #include <cstdlib>
@@ -94,22 +96,6 @@ void BM_pid_read_64k_per_row(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * k64K));
 }
 
-class CollectingReporter : public benchmark::ConsoleReporter {
- public:
-  CollectingReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& r : runs) {
-      if (r.run_type != Run::RT_Iteration || r.error_occurred) continue;
-      const std::string name = r.run_name.function_name;
-      const double t = r.GetAdjustedCPUTime();
-      auto it = best.find(name);
-      if (it == best.end() || t < it->second) best[name] = t;
-    }
-    ConsoleReporter::ReportRuns(runs);
-  }
-  std::map<std::string, double> best;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -157,7 +143,7 @@ int main(int argc, char** argv) {
       ->Repetitions(kReps);
   benchmark::RegisterBenchmark("pid_read_64k_private_per_row", BM_pid_read_64k_per_row)
       ->Repetitions(kReps);
-  CollectingReporter reporter;
+  memview::bench::BestTimeReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
   benchmark::Shutdown();
 

@@ -14,6 +14,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from xvfb import start_xvfb  # noqa: E402
 
 from dbg_common import (CLI, EXTENSION, GUI, LISTENER, TARGET, Target, check, cli, finish,
                         mark, printed, require)
@@ -155,10 +159,7 @@ try:
 
     # One real window: the extension starts the GUI under Xvfb.
     if GUI and shutil.which("Xvfb"):
-        display = ":%d" % (100 + os.getpid() % 100)
-        xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", "1280x800x24", "-nolisten",
-                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(1.0)
+        xvfb, display = start_xvfb("1280x800x24")
         try:
             env["DISPLAY"] = display
             out = gdb(t.pid, ["set memview program " + GUI, "memview g_state"])

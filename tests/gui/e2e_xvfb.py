@@ -11,7 +11,6 @@ under $XDG_CONFIG_HOME/memview and nothing in the working directory.
 Environment: MEMVIEW_GUI (path of memview), MEMVIEW_ARTIFACT_DIR (where the screenshot goes).
 """
 import os
-import select
 import shutil
 import subprocess
 import sys
@@ -19,44 +18,15 @@ import tempfile
 import time
 from multiprocessing import shared_memory
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from xvfb import start_xvfb, xdotool  # noqa: E402  (re-exported for the other GUI scripts)
+
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
 ARTIFACTS = os.environ.get("MEMVIEW_ARTIFACT_DIR", os.getcwd())
 
 
 def log(msg):
     print(f"[e2e] {msg}", flush=True)
-
-
-def start_xvfb():
-    """Starts Xvfb on a free display (it picks one and tells us through -displayfd)."""
-    r, w = os.pipe()
-    proc = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(w), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-        pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    data = b""
-    deadline = time.time() + 30
-    while not data.endswith(b"\n"):
-        left = deadline - time.time()
-        if left <= 0 or proc.poll() is not None:
-            proc.kill()
-            raise RuntimeError("Xvfb did not start")
-        ready, _, _ = select.select([r], [], [], left)
-        if ready:
-            chunk = os.read(r, 64)
-            if not chunk:
-                break
-            data += chunk
-    os.close(r)
-    return proc, ":" + data.decode().strip()
-
-
-def xdotool(env, *args, timeout=30):
-    res = subprocess.run(["xdotool", *args], env=env, capture_output=True, text=True,
-                         timeout=timeout)
-    if res.returncode != 0:
-        raise RuntimeError(f"xdotool {' '.join(args)} failed: {res.stderr.strip()}")
-    return res.stdout.strip()
 
 
 def wait_for(predicate, timeout, what):

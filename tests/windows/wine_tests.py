@@ -15,7 +15,6 @@ import argparse
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -23,6 +22,9 @@ import sys
 import threading
 import time
 import traceback
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from xvfb import start_xvfb  # noqa: E402
 
 TESTS = []
 
@@ -85,25 +87,8 @@ class Env:
 
     # -- session ------------------------------------------------------------------------
     def start(self):
-        r, w = os.pipe()
-        self.xvfb = subprocess.Popen(
-            ["Xvfb", "-displayfd", str(w), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        os.close(w)
-        data = b""
-        deadline = time.time() + 30
-        while not data.endswith(b"\n") and time.time() < deadline:
-            ready, _, _ = select.select([r], [], [], max(0.0, deadline - time.time()))
-            if not ready:
-                break
-            chunk = os.read(r, 64)
-            if not chunk:
-                break
-            data += chunk
-        os.close(r)
-        if not data.strip():
-            raise RuntimeError("Xvfb did not start")
-        self.env["DISPLAY"] = ":" + data.decode().strip()
+        self.xvfb, display = start_xvfb()
+        self.env["DISPLAY"] = display
         self.env.pop("WAYLAND_DISPLAY", None)
         log(f"Xvfb on {self.env['DISPLAY']}, WINEPREFIX={self.prefix}")
         # One persistent wineserver for the whole session, started with the display set.

@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "fault_guard.h"
 #include "mem_ops.h"
 
@@ -94,6 +96,44 @@ uint64_t GuardedView::diff(uint64_t offset, std::span<std::byte> cache,
   if (cache.empty()) return 0;
   DiffJob job{cache.data(), base + offset, 0, &sink, {}};
   return guarded_prefix(*this, offset, cache.size(), job);
+}
+
+namespace {
+
+// Clamps [address, address + length) to the object's mapped bytes, runs `pass` on the part
+// inside, and reports what it could not cover: the tail past the end, or past a fault.
+template <class Pass>
+ReadOutcome object_pass(const GuardedView& view, uint64_t object_size, uint64_t address,
+                        uint64_t length, const char* fault_reason, Pass pass) {
+  ReadOutcome outcome;
+  const uint64_t limit = std::min(object_size, view.length);
+  const uint64_t n = address >= limit ? 0 : std::min(length, limit - address);
+  if (n < length) {
+    outcome.unreadable.push_back({address + n, length - n});
+    outcome.message = fmt::format("past the end of the object ({} bytes)", object_size);
+  }
+  if (n == 0) return outcome;
+  const uint64_t done = pass(static_cast<size_t>(n));
+  if (done < n) {
+    outcome.unreadable.assign(1, ByteRange{address + done, length - done});
+    outcome.message = fault_reason;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+ReadOutcome GuardedView::read_object(uint64_t object_size, uint64_t address,
+                                     std::span<std::byte> out, const char* fault_reason) const {
+  return object_pass(*this, object_size, address, out.size(), fault_reason,
+                     [&](size_t n) { return load(address, out.first(n)); });
+}
+
+ReadOutcome GuardedView::diff_object(uint64_t object_size, uint64_t address,
+                                     std::span<std::byte> cache, const DiffSink& sink,
+                                     const char* fault_reason) const {
+  return object_pass(*this, object_size, address, cache.size(), fault_reason,
+                     [&](size_t n) { return diff(address, cache.first(n), sink); });
 }
 
 std::optional<uint64_t> GuardedView::store(uint64_t offset, std::span<const std::byte> data) const {

@@ -36,6 +36,14 @@ struct GuardedView {
   // alignment). nullopt on a fault; otherwise whether it swapped.
   std::optional<bool> compare_exchange(uint64_t offset, unsigned width, uint64_t& expected,
                                        uint64_t desired) const;
+
+  // Source::read and Source::diff of a backend whose object starts at offset 0 of the view
+  // and is `object_size` bytes long: bytes past min(object_size, length) are reported as
+  // past the end, and a fault cuts the rest with `fault_reason`.
+  ReadOutcome read_object(uint64_t object_size, uint64_t address, std::span<std::byte> out,
+                          const char* fault_reason) const;
+  ReadOutcome diff_object(uint64_t object_size, uint64_t address, std::span<std::byte> cache,
+                          const DiffSink& sink, const char* fault_reason) const;
 };
 
 }  // namespace memview::detail

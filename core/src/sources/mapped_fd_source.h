@@ -32,9 +32,6 @@ class MappedFdSource : public Source {
  private:
   MappedFdSource() = default;
   Status map_to(uint64_t size);
-  // Bytes [address, address+length) that are mapped and inside the object; the rest is
-  // reported unreadable in `outcome`. Returns the readable length from address.
-  uint64_t readable_span(uint64_t address, uint64_t length, ReadOutcome& outcome) const;
   Result<uint64_t> current_size() const;
   GuardedView view() const { return {map_, map_len_}; }
 

@@ -80,42 +80,15 @@ Status Win32ViewSource::remap(HANDLE section, uint64_t size) {
   return {};
 }
 
-uint64_t Win32ViewSource::readable_span(uint64_t address, uint64_t length,
-                                        ReadOutcome& outcome) const {
-  const uint64_t limit = std::min(info_.size, view_len_);
-  const uint64_t n = address >= limit ? 0 : std::min(length, limit - address);
-  if (n < length) {
-    outcome.unreadable.push_back({address + n, length - n});
-    outcome.message = fmt::format("past the end of the object ({} bytes)", info_.size);
-  }
-  return n;
-}
-
 ReadOutcome Win32ViewSource::read(uint64_t address, std::span<std::byte> out) {
-  ReadOutcome outcome;
-  const uint64_t n = readable_span(address, out.size(), outcome);
-  if (n == 0) return outcome;
-  const uint64_t done = view().load(address, out.first(static_cast<size_t>(n)));
-  if (done < n) {
-    outcome.unreadable.clear();
-    outcome.unreadable.push_back({address + done, out.size() - done});
-    outcome.message = "a page of the view could not be read (uncommitted or I/O error)";
-  }
-  return outcome;
+  return view().read_object(info_.size, address, out,
+                            "a page of the view could not be read (uncommitted or I/O error)");
 }
 
 ReadOutcome Win32ViewSource::diff(uint64_t address, std::span<std::byte> cache,
                                   const DiffSink& sink) {
-  ReadOutcome outcome;
-  const uint64_t n = readable_span(address, cache.size(), outcome);
-  if (n == 0) return outcome;
-  const uint64_t done = view().diff(address, cache.first(static_cast<size_t>(n)), sink);
-  if (done < n) {
-    outcome.unreadable.clear();
-    outcome.unreadable.push_back({address + done, cache.size() - done});
-    outcome.message = "a page of the view could not be read (uncommitted or I/O error)";
-  }
-  return outcome;
+  return view().diff_object(info_.size, address, cache, sink,
+                            "a page of the view could not be read (uncommitted or I/O error)");
 }
 
 Status Win32ViewSource::write(uint64_t address, std::span<const std::byte> data) {

@@ -55,7 +55,6 @@ class Win32ViewSource : public Source {
 
  private:
   Win32ViewSource() = default;
-  uint64_t readable_span(uint64_t address, uint64_t length, ReadOutcome& outcome) const;
 
   HANDLE section_ = nullptr;
   HANDLE file_ = INVALID_HANDLE_VALUE;

@@ -25,6 +25,7 @@
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
+#include "views/regions_view.h"
 
 namespace memview::gui {
 
@@ -109,6 +110,8 @@ Status App::open(const std::string& spec, const OpenOptions& options) {
   open_view.error.clear();
   settings.remember(spec);
   mark_dirty();
+  // A whole process opens on its memory map: the place to pick a region from.
+  if (s->pid && s->info().base == 0) side_tab_request = static_cast<int>(SideTab::regions);
   sessions.push_back(std::move(s));
   serve_control_socket(*sessions.back());
   return {};
@@ -376,6 +379,7 @@ void App::draw_session(Session& s, int64_t now_ns) {
       std::max(50.0f, std::min(hex_view_preferred_width(s.hex.bytes_per_row, s.info()),
                                avail.x - min_side - spacing));
 
+  s.refresh_regions(now_ns);
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
   HexViewContext hctx{s.info(), s.poller->tracker(), s.editor.get(), palette, now_ns};
   hex_view_begin(s.hex, hctx, ImVec2(grid_w, avail.y));
@@ -409,7 +413,8 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
   s.overlays.visible_first = s.overlays.visible_last = 0;
   if (ImGui::BeginTabBar("##sidetabs")) {
     const int req = side_tab_request;
-    side_tab_request = -1;
+    // A request for Regions waits for a tab that has them (the new tab shows next frame).
+    if (req != static_cast<int>(SideTab::regions) || s.pid) side_tab_request = -1;
     auto tab_flags = [req](SideTab t) {
       return req == static_cast<int>(t) ? ImGuiTabItemFlags_SetSelected : 0;
     };
@@ -463,6 +468,22 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       side_tab = SideTab::bookmarks;
       draw_bookmarks(s.bookmarks, s.hex, s.info(), palette);
       ImGui::EndTabItem();
+    }
+    side_tab_rects[3] = WidgetRect{};
+    if (s.pid) {
+      const std::string rg_label =
+          s.regions.regions.empty()
+              ? std::string("Regions###regions")
+              : fmt::format("Regions ({})###regions", s.regions.regions.size());
+      const bool rg_open =
+          ImGui::BeginTabItem(rg_label.c_str(), nullptr, tab_flags(SideTab::regions));
+      side_tab_rects[3] = WidgetRect::last_item();
+      if (rg_open) {
+        side_tab = SideTab::regions;
+        RegionsAction act = draw_regions(s.regions, s.hex, s.info(), *s.pid, palette);
+        if (act.open_tab) open_requests_.push_back(act.spec);
+        ImGui::EndTabItem();
+      }
     }
     ImGui::EndTabBar();
   }
@@ -574,6 +595,10 @@ void App::frame(int64_t now_ns) {
     if (active_id == id) active_id = 0;
   }
   close_requests_.clear();
+  // Opened here, not while the tabs are drawn: open() adds to `sessions`.
+  std::vector<std::string> opens;
+  opens.swap(open_requests_);
+  for (const std::string& spec : opens) (void)open(spec, {});
   if (dirty_ && !ImGui::IsAnyItemActive()) save_settings_if_dirty();
 
   const double cpu = steady_ms() - t0;

@@ -35,7 +35,7 @@ struct AppOptions {
 };
 
 // Which side-panel tab a session shows below the inspector.
-enum class SideTab { overlays, add_overlay, bookmarks };
+enum class SideTab { overlays, add_overlay, bookmarks, regions };
 
 class App {
  public:
@@ -101,7 +101,7 @@ class App {
   OverlayFormState overlay_form;
   SideTab side_tab = SideTab::overlays;
   int side_tab_request = -1;  // SideTab to select next frame, -1 none
-  WidgetRect side_tab_rects[3];  // the side tabs' headers (last frame), in SideTab order
+  WidgetRect side_tab_rects[4];  // the side tabs' headers (last frame), in SideTab order
 
   // Control sockets by target pid, and the requests they brought (last first-error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
@@ -136,6 +136,7 @@ class App {
   int workspace_request_ = 0;  // 1: open the Save dialog, 2: the Open dialog
   bool workspace_saving_ = true;
   std::vector<int> close_requests_;
+  std::vector<std::string> open_requests_;  // opened after the tabs are drawn
   bool quit_ = false;
   bool dirty_ = false;
   bool help_request_ = false;

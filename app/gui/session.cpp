@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "memview/control_socket.h"
+#include "memview/process_maps.h"
+
 namespace memview::gui {
 
 Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const OpenOptions& options,
@@ -16,6 +19,7 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const Op
   s->poller = std::make_unique<Poller>(*s->source);
   s->editor = std::make_unique<Editor>(*s->source, &s->poller->tracker());
   s->hex.cursor = s->source->info().base;
+  s->pid = control_target_pid(s->source->info().spec);
   return s;
 }
 
@@ -41,6 +45,37 @@ void Session::poll(int64_t now_ns) {
   last_poll_ns = now_ns;
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);
   if (!r.events.empty()) hex.clamp_to(source->info());
+}
+
+void Session::refresh_regions(int64_t now_ns) {
+  const bool shown = regions.shown;
+  regions.shown = false;  // set again by the panel if it is drawn this frame
+  if (!pid) return;
+  const bool due =
+      shown && (regions.read_ns == 0 ||
+                static_cast<double>(now_ns - regions.read_ns) / 1e9 >= regions.interval_s);
+  if (!regions.refresh_request && !due) return;
+  regions.refresh_request = false;
+  regions.read_ns = now_ns;
+  Result<std::vector<MapRegion>> maps = read_process_maps(static_cast<pid_t>(*pid));
+  if (!maps) {
+    regions.error = maps.error().code == Errc::not_found
+                        ? fmt::format("process {} has exited: the map shown is its last", *pid)
+                        : maps.error().message;
+    return;
+  }
+  const bool first = regions.regions.empty();
+  regions.error.clear();
+  regions.regions = std::move(maps.value());
+  const SourceInfo& i = info();
+  if (first && hex.cursor == i.base && !region_containing(regions.regions, hex.cursor)) {
+    for (const MapRegion& r : regions.regions) {
+      if (r.read && r.start >= i.base && r.start < i.base + i.size) {
+        region_goto(r, hex, i);
+        break;
+      }
+    }
+  }
 }
 
 }  // namespace memview::gui

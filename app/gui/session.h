@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
+#include "views/regions_view.h"
 
 namespace memview::gui {
 
@@ -33,6 +35,8 @@ struct Session {
   BannerState banner;
   OverlayPanelState overlays;
   BookmarksState bookmarks;
+  RegionsState regions;        // the process's memory map (pid: sources only)
+  std::optional<int64_t> pid;  // the process behind a pid: source, else empty
   bool demo = false;  // the built-in demo's object (a workspace reopens it by starting the demo)
 
   // Per frame: whether poll() ran in this frame, and what it saw.
@@ -46,6 +50,12 @@ struct Session {
   // Opens the spec again (after removal/resize) and replaces source, poller and editor.
   // The undo journal is dropped: its addresses may mean other bytes now. View state stays.
   Status reopen();
+
+  // Reads the process's memory map into `regions` when asked (regions.refresh_request) or,
+  // while the Regions panel is shown, when the last read is older than its interval. A
+  // failed read keeps the last map and says why. The first map of a whole-address-space
+  // tab moves a cursor still at 0 (never mapped) to the first readable mapping.
+  void refresh_regions(int64_t now_ns);
 
   // One poll of the requested ranges (unless paused); turns source events into banners.
   void poll(int64_t now_ns);

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "memview/numbers.h"
+#include "text_match.h"
 
 namespace memview::gui {
 
@@ -38,15 +39,6 @@ std::string type_text(const Field& f) {
 std::string offset_text(const Field& f) {
   if (f.bit_width) return fmt::format("0x{:x}.{}", f.bit_offset / 8, f.bit_offset % 8);
   return fmt::format("0x{:x}", f.offset);
-}
-
-bool contains_ci(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
 }
 
 const OverlayRow* find_row(Overlay& o, const std::string& key) {

@@ -10,20 +10,12 @@
 #include <fmt/format.h>
 
 #include "memview/numbers.h"
+#include "text_match.h"
 #include "views/status_bar.h"
 
 namespace memview::gui {
 
 namespace {
-
-bool contains_nocase(std::string_view hay, std::string_view needle) {
-  if (needle.empty()) return true;
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
-}
 
 // The filter as an address: hex with or without 0x (maps list addresses in hex).
 bool filter_address(std::string_view f, uint64_t& out) {
@@ -52,8 +44,8 @@ bool region_matches(const MapRegion& r, std::string_view filter) {
   while (!filter.empty() && filter.front() == ' ') filter.remove_prefix(1);
   while (!filter.empty() && filter.back() == ' ') filter.remove_suffix(1);
   if (filter.empty()) return true;
-  if (contains_nocase(r.path, filter) || contains_nocase(r.kind(), filter) ||
-      contains_nocase(r.perms(), filter)) {
+  if (contains_ci(r.path, filter) || contains_ci(r.kind(), filter) ||
+      contains_ci(r.perms(), filter)) {
     return true;
   }
   uint64_t address = 0;

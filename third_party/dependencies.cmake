@@ -17,10 +17,28 @@ set(MEMVIEW_LLVM_ROOT "/usr/lib/llvm-14" CACHE PATH "LLVM installation that prov
 find_library(MEMVIEW_LIBCLANG NAMES clang clang-14 HINTS "${MEMVIEW_LLVM_ROOT}/lib" NO_DEFAULT_PATH)
 find_path(MEMVIEW_LIBCLANG_INCLUDE clang-c/Index.h HINTS "${MEMVIEW_LLVM_ROOT}/include" NO_DEFAULT_PATH)
 if(MEMVIEW_LIBCLANG AND MEMVIEW_LIBCLANG_INCLUDE)
-  add_library(memview::libclang UNKNOWN IMPORTED)
+  # Not linked: the layout engine dlopens libclang on the first parse (libLLVM's start-up cost
+  # is paid only by processes that parse C). This target carries the headers, libdl and the
+  # file to load: the SONAME in the real library's directory (survives a minor upgrade that
+  # renames the file), else the real file.
+  file(REAL_PATH "${MEMVIEW_LIBCLANG}" MEMVIEW_LIBCLANG_REAL)
+  set(MEMVIEW_LIBCLANG_RUNTIME "${MEMVIEW_LIBCLANG_REAL}")
+  if(CMAKE_OBJDUMP)
+    execute_process(COMMAND "${CMAKE_OBJDUMP}" -p "${MEMVIEW_LIBCLANG_REAL}"
+      OUTPUT_VARIABLE libclang_dump ERROR_QUIET RESULT_VARIABLE libclang_dump_rc)
+    if(libclang_dump_rc EQUAL 0 AND libclang_dump MATCHES "SONAME[ \t]+([^ \t\r\n]+)")
+      get_filename_component(libclang_dir "${MEMVIEW_LIBCLANG_REAL}" DIRECTORY)
+      if(EXISTS "${libclang_dir}/${CMAKE_MATCH_1}")
+        set(MEMVIEW_LIBCLANG_RUNTIME "${libclang_dir}/${CMAKE_MATCH_1}")
+      endif()
+    endif()
+  endif()
+  add_library(memview::libclang INTERFACE IMPORTED)
   set_target_properties(memview::libclang PROPERTIES
-    IMPORTED_LOCATION "${MEMVIEW_LIBCLANG}"
-    INTERFACE_INCLUDE_DIRECTORIES "${MEMVIEW_LIBCLANG_INCLUDE}")
+    INTERFACE_INCLUDE_DIRECTORIES "${MEMVIEW_LIBCLANG_INCLUDE}"
+    INTERFACE_COMPILE_DEFINITIONS "MEMVIEW_LIBCLANG_PATH=\"${MEMVIEW_LIBCLANG_RUNTIME}\""
+    INTERFACE_LINK_LIBRARIES "${CMAKE_DL_LIBS}")
+  message(STATUS "libclang (loaded at run time): ${MEMVIEW_LIBCLANG_RUNTIME}")
   # clang's builtin headers (<stddef.h>, <stdarg.h>) live in the resource directory.
   file(GLOB MEMVIEW_CLANG_RESOURCE_DIRS LIST_DIRECTORIES true "${MEMVIEW_LLVM_ROOT}/lib/clang/*")
   list(SORT MEMVIEW_CLANG_RESOURCE_DIRS)

@@ -18,7 +18,7 @@
 #include "memview/layout.h"
 
 #if MEMVIEW_HAVE_LIBCLANG
-#include <clang-c/Index.h>
+#include "layout/libclang_loader.h"
 #endif
 
 namespace memview {
@@ -39,10 +39,16 @@ namespace {
 constexpr size_t kMaxFields = 200000;  // per layout, element layouts included
 constexpr size_t kMaxReportedErrors = 10;
 
+// libclang, loaded at run time (libclang_loader.h). parse() loads it before anything else;
+// every other libclang call works on a Declarations, which only a successful parse makes.
+const layout_detail::LibClang& clang() {
+  return *layout_detail::load_libclang().value();
+}
+
 std::string take(CXString s) {
-  const char* c = clang_getCString(s);
+  const char* c = clang().getCString(s);
   std::string out = c ? c : "";
-  clang_disposeString(s);
+  clang().disposeString(s);
   return out;
 }
 
@@ -53,7 +59,7 @@ bool visit_children(CXCursor cursor, F&& f) {
     F* fn;
     bool failed = false;
   } ctx{&f};
-  clang_visitChildren(
+  clang().visitChildren(
       cursor,
       [](CXCursor c, CXCursor parent, CXClientData d) -> CXChildVisitResult {
         auto* ctx = static_cast<Ctx*>(d);
@@ -74,7 +80,7 @@ std::vector<CXCursor> record_fields(CXType record) {
     std::vector<CXCursor>* out;
     bool failed = false;
   } ctx{&out};
-  clang_Type_visitFields(
+  clang().Type_visitFields(
       record,
       [](CXCursor c, CXClientData d) -> CXVisitorResult {
         auto* ctx = static_cast<Ctx*>(d);
@@ -203,10 +209,10 @@ struct Declarations::Impl {
   std::unordered_map<std::string, std::string> bare;  // C: "foo" -> "struct foo"
 
   ~Impl() {
-    if (tu) clang_disposeTranslationUnit(tu);
+    if (tu) clang().disposeTranslationUnit(tu);
     if (index) {
       std::lock_guard<std::mutex> lock(index_mutex());
-      clang_disposeIndex(index);
+      clang().disposeIndex(index);
     }
   }
 };
@@ -221,7 +227,7 @@ namespace {
 
 Diagnostic to_diagnostic(CXDiagnostic d) {
   Diagnostic out;
-  switch (clang_getDiagnosticSeverity(d)) {
+  switch (clang().getDiagnosticSeverity(d)) {
     case CXDiagnostic_Fatal:
       out.severity = Diagnostic::Severity::fatal;
       break;
@@ -237,11 +243,11 @@ Diagnostic to_diagnostic(CXDiagnostic d) {
   }
   CXString file;
   unsigned line = 0, column = 0;
-  clang_getPresumedLocation(clang_getDiagnosticLocation(d), &file, &line, &column);
+  clang().getPresumedLocation(clang().getDiagnosticLocation(d), &file, &line, &column);
   out.file = take(file);
   out.line = line;
   out.column = column;
-  out.message = take(clang_getDiagnosticSpelling(d));
+  out.message = take(clang().getDiagnosticSpelling(d));
   return out;
 }
 
@@ -249,13 +255,13 @@ Diagnostic to_diagnostic(CXDiagnostic d) {
 void collect_types(Declarations::Impl& impl) {
   std::vector<TypeEntry> main_types, other_types;
   auto location_of = [](CXCursor c, TypeEntry& e) {
-    CXSourceLocation loc = clang_getCursorLocation(c);
+    CXSourceLocation loc = clang().getCursorLocation(c);
     CXString file;
     unsigned line = 0, column = 0;
-    clang_getPresumedLocation(loc, &file, &line, &column);
+    clang().getPresumedLocation(loc, &file, &line, &column);
     e.file = take(file);
     e.line = line;
-    e.in_main_file = clang_Location_isFromMainFile(loc) != 0;
+    e.in_main_file = clang().Location_isFromMainFile(loc) != 0;
   };
   auto add_entry = [&](TypeEntry e) {
     (e.in_main_file ? main_types : other_types).push_back(std::move(e));
@@ -270,16 +276,16 @@ void collect_types(Declarations::Impl& impl) {
         }))
       throw std::bad_alloc();
     for (CXCursor c : children) {
-      const CXCursorKind k = clang_getCursorKind(c);
+      const CXCursorKind k = clang().getCursorKind(c);
       if (k == CXCursor_Namespace) {
-        const std::string name = take(clang_getCursorSpelling(c));
+        const std::string name = take(clang().getCursorSpelling(c));
         walk(c, name.empty() ? scope : scope + name + "::");
       } else if (k == CXCursor_LinkageSpec) {
         walk(c, scope);
       } else if (is_record_decl_kind(k)) {
-        const std::string name = take(clang_getCursorSpelling(c));
-        const bool named = !name.empty() && !clang_Cursor_isAnonymous(c);
-        if (named && clang_isCursorDefinition(c) && !clang_isInvalidDeclaration(c)) {
+        const std::string name = take(clang().getCursorSpelling(c));
+        const bool named = !name.empty() && !clang().Cursor_isAnonymous(c);
+        if (named && clang().isCursorDefinition(c) && !clang().isInvalidDeclaration(c)) {
           const std::string key =
               impl.cxx ? scope + name : std::string(record_keyword(k)) + " " + name;
           if (impl.tags.emplace(key, c).second) {
@@ -287,7 +293,7 @@ void collect_types(Declarations::Impl& impl) {
             TypeEntry e;
             e.name = key;
             e.kind = record_keyword(k);
-            const long long size = clang_Type_getSizeOf(clang_getCursorType(c));
+            const long long size = clang().Type_getSizeOf(clang().getCursorType(c));
             e.size = size > 0 ? static_cast<uint64_t>(size) : 0;
             location_of(c, e);
             if (size >= 0) add_entry(std::move(e));
@@ -296,12 +302,12 @@ void collect_types(Declarations::Impl& impl) {
         // Nested definitions: C puts them in the enclosing scope, C++ in the class's.
         walk(c, impl.cxx && named ? scope + name + "::" : scope);
       } else if (k == CXCursor_TypedefDecl || k == CXCursor_TypeAliasDecl) {
-        const std::string name = scope + take(clang_getCursorSpelling(c));
-        const CXType underlying = clang_getTypedefDeclUnderlyingType(c);
+        const std::string name = scope + take(clang().getCursorSpelling(c));
+        const CXType underlying = clang().getTypedefDeclUnderlyingType(c);
         if (impl.typedefs.emplace(name, underlying).second) {
-          const CXType canonical = clang_getCanonicalType(underlying);
+          const CXType canonical = clang().getCanonicalType(underlying);
           if (canonical.kind == CXType_Record) {
-            const long long size = clang_Type_getSizeOf(canonical);
+            const long long size = clang().Type_getSizeOf(canonical);
             if (size >= 0) {
               TypeEntry e;
               e.name = name;
@@ -315,7 +321,7 @@ void collect_types(Declarations::Impl& impl) {
       }
     }
   };
-  walk(clang_getTranslationUnitCursor(impl.tu), "");
+  walk(clang().getTranslationUnitCursor(impl.tu), "");
   std::sort(other_types.begin(), other_types.end(),
             [](const TypeEntry& a, const TypeEntry& b) { return a.name < b.name; });
   impl.types = std::move(main_types);
@@ -325,6 +331,9 @@ void collect_types(Declarations::Impl& impl) {
 
 Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* unsaved,
                            const ParseOptions& options) {
+  // Only here is libclang loaded; without it, parsing fails and everything else still works.
+  if (const Result<const layout_detail::LibClang*>& lib = layout_detail::load_libclang(); !lib)
+    return lib.error();
   auto impl = std::make_unique<Declarations::Impl>();
   impl->source_name = main_file;
   const std::string standard = options.standard.empty() ? "c11" : options.standard;
@@ -361,21 +370,16 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
 
   {
     std::lock_guard<std::mutex> lock(index_mutex());
-    static const bool env_set = [] {
-      // LLVM's crash recovery would take over SIGBUS/SIGSEGV process-wide and, for a fault
-      // outside libclang, uninstall itself and re-raise without the fault address, which
-      // defeats the sources' guarded reads of shrinking mappings (core/src/fault_guard).
-      // Reading memory safely matters more here than surviving a libclang bug.
-      return ::setenv("LIBCLANG_DISABLE_CRASH_RECOVERY", "1", 1) == 0;
-    }();
-    (void)env_set;
-    impl->index = clang_createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
-    clang_toggleCrashRecovery(0);
+    // Crash recovery stays off (it defeats the sources' guarded reads of shrinking mappings):
+    // the loader set LIBCLANG_DISABLE_CRASH_RECOVERY before libclang was loaded (createIndex
+    // reads it) and the toggle turns recovery off explicitly as well.
+    impl->index = clang().createIndex(/*excludeDeclarationsFromPCH=*/0, /*displayDiagnostics=*/0);
+    clang().toggleCrashRecovery(0);
   }
   if (!impl->index) return make_error(Errc::io, "libclang could not create an index");
 
   const unsigned flags = CXTranslationUnit_SkipFunctionBodies;
-  const CXErrorCode rc = clang_parseTranslationUnit2(
+  const CXErrorCode rc = clang().parseTranslationUnit2(
       impl->index, main_file.c_str(), argv.data(), static_cast<int>(argv.size()),
       const_cast<CXUnsavedFile*>(unsaved), unsaved ? 1 : 0, flags, &impl->tu);
   if (rc != CXError_Success || !impl->tu) {
@@ -391,11 +395,11 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
   // A fatal error (e.g. a missing #include) still yields a "successful" translation unit
   // with empty records: any error makes the parse fail.
   std::vector<Diagnostic> errors;
-  const unsigned n = clang_getNumDiagnostics(impl->tu);
+  const unsigned n = clang().getNumDiagnostics(impl->tu);
   for (unsigned i = 0; i < n; ++i) {
-    CXDiagnostic d = clang_getDiagnostic(impl->tu, i);
+    CXDiagnostic d = clang().getDiagnostic(impl->tu, i);
     Diagnostic diag = to_diagnostic(d);
-    clang_disposeDiagnostic(d);
+    clang().disposeDiagnostic(d);
     if (diag.severity >= Diagnostic::Severity::error) {
       errors.push_back(std::move(diag));
     } else if (diag.severity == Diagnostic::Severity::warning) {
@@ -420,13 +424,14 @@ class LayoutBuilder {
   explicit LayoutBuilder(bool cxx) : cxx_(cxx) {}
 
   Status build(CXType record, Layout& out) {
-    const CXType canonical = clang_getCanonicalType(record);
+    const CXType canonical = clang().getCanonicalType(record);
     Status st = check_record(canonical, out.type);
     if (!st) return st;
-    out.size = static_cast<uint64_t>(clang_Type_getSizeOf(canonical));
-    const long long align = clang_Type_getAlignOf(canonical);
+    out.size = static_cast<uint64_t>(clang().Type_getSizeOf(canonical));
+    const long long align = clang().Type_getAlignOf(canonical);
     out.align = align > 0 ? static_cast<uint64_t>(align) : 1;
-    out.is_union = clang_getCursorKind(clang_getTypeDeclaration(canonical)) == CXCursor_UnionDecl;
+    out.is_union =
+        clang().getCursorKind(clang().getTypeDeclaration(canonical)) == CXCursor_UnionDecl;
     return add_members(canonical, 0, "", -1, 0, out);
   }
 
@@ -444,16 +449,16 @@ class LayoutBuilder {
   Status check_record(CXType canonical, const std::string& name) {
     if (canonical.kind != CXType_Record)
       return fail(fmt::format("'{}' is not a struct, union or class", name));
-    const long long size = clang_Type_getSizeOf(canonical);
-    if (size == CXTypeLayoutError_Incomplete && clang_Type_getNumTemplateArguments(canonical) > 0)
+    const long long size = clang().Type_getSizeOf(canonical);
+    if (size == CXTypeLayoutError_Incomplete && clang().Type_getNumTemplateArguments(canonical) > 0)
       return fail(
           fmt::format("'{}' is a class template specialization that the header never "
                       "instantiates (use it in a member or add 'template struct {};')",
-                      name, tidy_spelling(take(clang_getTypeSpelling(canonical)))));
+                      name, tidy_spelling(take(clang().getTypeSpelling(canonical)))));
     if (size < 0) return fail(fmt::format("'{}' {}", name, layout_error_name(size)));
-    CXCursor decl = clang_getCursorDefinition(clang_getTypeDeclaration(canonical));
-    if (clang_Cursor_isNull(decl)) return fail(fmt::format("'{}' is incomplete", name));
-    if (clang_isInvalidDeclaration(decl)) return fail(fmt::format("'{}' is invalid", name));
+    CXCursor decl = clang().getCursorDefinition(clang().getTypeDeclaration(canonical));
+    if (clang().Cursor_isNull(decl)) return fail(fmt::format("'{}' is incomplete", name));
+    if (clang().isInvalidDeclaration(decl)) return fail(fmt::format("'{}' is invalid", name));
     return {};
   }
 
@@ -462,19 +467,19 @@ class LayoutBuilder {
   Result<std::vector<CXType>> bases_of(CXType canonical, const std::string& name) {
     std::vector<CXType> bases;
     if (!cxx_) return bases;
-    CXCursor decl = clang_getCursorDefinition(clang_getTypeDeclaration(canonical));
+    CXCursor decl = clang().getCursorDefinition(clang().getTypeDeclaration(canonical));
     std::string problem;
     const bool ok = visit_children(decl, [&](CXCursor c, CXCursor) {
-      const CXCursorKind k = clang_getCursorKind(c);
+      const CXCursorKind k = clang().getCursorKind(c);
       if (k == CXCursor_CXXBaseSpecifier) {
-        if (clang_isVirtualBase(c)) {
+        if (clang().isVirtualBase(c)) {
           problem = "has a virtual base class";
           return CXChildVisit_Break;
         }
-        bases.push_back(clang_getCanonicalType(clang_getCursorType(c)));
+        bases.push_back(clang().getCanonicalType(clang().getCursorType(c)));
       } else if ((k == CXCursor_CXXMethod || k == CXCursor_Destructor ||
                   k == CXCursor_ConversionFunction) &&
-                 clang_CXXMethod_isVirtual(c)) {
+                 clang().CXXMethod_isVirtual(c)) {
         problem = "has virtual functions";
         return CXChildVisit_Break;
       }
@@ -491,13 +496,13 @@ class LayoutBuilder {
   Status add_members(CXType canonical, uint64_t base_bits, const std::string& prefix, int parent,
                      unsigned depth, Layout& out) {
     if (depth > 256) return fail("records nest too deeply");
-    const std::string name = tidy_spelling(take(clang_getTypeSpelling(canonical)));
+    const std::string name = tidy_spelling(take(clang().getTypeSpelling(canonical)));
     Result<std::vector<CXType>> bases = bases_of(canonical, name);
     if (!bases) return bases.error();
     const bool own_fields = has_data_members(canonical);
     int bases_with_fields = 0;
     for (CXType base : *bases) {
-      Status st = check_record(base, tidy_spelling(take(clang_getTypeSpelling(base))));
+      Status st = check_record(base, tidy_spelling(take(clang().getTypeSpelling(base))));
       if (!st) return st;
       Result<bool> has = base_has_fields(base);
       if (!has) return has.error();
@@ -512,15 +517,15 @@ class LayoutBuilder {
     }
 
     for (CXCursor fc : record_fields(canonical)) {
-      if (clang_isInvalidDeclaration(fc)) return fail("invalid field declaration");
-      const std::string field_name = take(clang_getCursorSpelling(fc));
-      const long long off = clang_Cursor_getOffsetOfField(fc);
+      if (clang().isInvalidDeclaration(fc)) return fail("invalid field declaration");
+      const std::string field_name = take(clang().getCursorSpelling(fc));
+      const long long off = clang().Cursor_getOffsetOfField(fc);
       if (off < 0)
         return fail(fmt::format("cannot compute the offset of '{}{}'", prefix, field_name));
       const uint64_t bits = base_bits + static_cast<uint64_t>(off);
-      const CXType ftype = clang_getCursorType(fc);
-      const CXType fcanon = clang_getCanonicalType(ftype);
-      const bool bitfield = clang_Cursor_isBitField(fc) != 0;
+      const CXType ftype = clang().getCursorType(fc);
+      const CXType fcanon = clang().getCanonicalType(ftype);
+      const bool bitfield = clang().Cursor_isBitField(fc) != 0;
 
       if (field_name.empty()) {
         if (bitfield) continue;  // unnamed bitfield: padding
@@ -546,11 +551,11 @@ class LayoutBuilder {
       st = describe(ftype, f);
       if (!st) return st;
       if (bitfield) {
-        const int width = clang_getFieldDeclBitWidth(fc);
+        const int width = clang().getFieldDeclBitWidth(fc);
         if (width <= 0) return fail(fmt::format("bad bit width for '{}'", f.path));
         f.bit_width = static_cast<unsigned>(width);
         // An __int128 bitfield of at most 64 bits holds an ordinary integer.
-        const CXTypeKind k = clang_getCanonicalType(ftype).kind;
+        const CXTypeKind k = clang().getCanonicalType(ftype).kind;
         if ((k == CXType_Int128 || k == CXType_UInt128) && f.bit_width <= 64) {
           f.kind = k == CXType_Int128 ? FieldKind::signed_int : FieldKind::unsigned_int;
           f.is_signed = k == CXType_Int128;
@@ -570,7 +575,7 @@ class LayoutBuilder {
   Result<bool> base_has_fields(CXType base) {
     if (has_data_members(base)) return true;
     Result<std::vector<CXType>> bases =
-        bases_of(base, tidy_spelling(take(clang_getTypeSpelling(base))));
+        bases_of(base, tidy_spelling(take(clang().getTypeSpelling(base))));
     if (!bases) return bases.error();
     for (CXType b : *bases) {
       Result<bool> has = base_has_fields(b);
@@ -581,22 +586,23 @@ class LayoutBuilder {
   }
 
   std::shared_ptr<const std::vector<EnumConstant>> enum_constants(CXType canonical) {
-    CXCursor decl = clang_getTypeDeclaration(canonical);
-    const std::string usr = take(clang_getCursorUSR(decl));
+    CXCursor decl = clang().getTypeDeclaration(canonical);
+    const std::string usr = take(clang().getCursorUSR(decl));
     auto it = enums_.find(usr);
     if (it != enums_.end()) return it->second;
-    const CXType itype = clang_getCanonicalType(clang_getEnumDeclIntegerType(decl));
+    const CXType itype = clang().getCanonicalType(clang().getEnumDeclIntegerType(decl));
     const bool is_unsigned = itype.kind == CXType_UInt || itype.kind == CXType_ULong ||
                              itype.kind == CXType_ULongLong || itype.kind == CXType_UChar ||
                              itype.kind == CXType_UShort || itype.kind == CXType_Char_U ||
                              itype.kind == CXType_Bool;
     auto list = std::make_shared<std::vector<EnumConstant>>();
     if (!visit_children(decl, [&](CXCursor c, CXCursor) {
-          if (clang_getCursorKind(c) == CXCursor_EnumConstantDecl) {
+          if (clang().getCursorKind(c) == CXCursor_EnumConstantDecl) {
             EnumConstant e;
-            e.name = take(clang_getCursorSpelling(c));
-            e.value = is_unsigned ? static_cast<int64_t>(clang_getEnumConstantDeclUnsignedValue(c))
-                                  : clang_getEnumConstantDeclValue(c);
+            e.name = take(clang().getCursorSpelling(c));
+            e.value = is_unsigned
+                          ? static_cast<int64_t>(clang().getEnumConstantDeclUnsignedValue(c))
+                          : clang().getEnumConstantDeclValue(c);
             list->push_back(std::move(e));
           }
           return CXChildVisit_Continue;
@@ -617,9 +623,9 @@ class LayoutBuilder {
 
   // Kind, size, sign, count, enumerators, element of a value of type t.
   Status describe(CXType t, Field& f) {
-    f.type = tidy_spelling(take(clang_getTypeSpelling(t)));
-    CXType c = clang_getCanonicalType(t);
-    const long long size = clang_Type_getSizeOf(c);
+    f.type = tidy_spelling(take(clang().getTypeSpelling(t)));
+    CXType c = clang().getCanonicalType(t);
+    const long long size = clang().Type_getSizeOf(c);
     if (c.kind == CXType_IncompleteArray) {
       f.size = 0;
     } else if (size < 0) {
@@ -629,8 +635,8 @@ class LayoutBuilder {
       f.size = static_cast<uint64_t>(size);
     }
     if (c.kind == CXType_Atomic) {
-      const CXType value = clang_getCanonicalType(clang_Type_getValueType(c));
-      if (clang_Type_getSizeOf(value) == size) c = value;
+      const CXType value = clang().getCanonicalType(clang().Type_getValueType(c));
+      if (clang().Type_getSizeOf(value) == size) c = value;
     }
     const CXTypeKind k = c.kind;
     if (k == CXType_Bool) {
@@ -646,8 +652,8 @@ class LayoutBuilder {
       f.is_signed = true;
     } else if (k == CXType_Enum) {
       f.kind = FieldKind::enumeration;
-      CXCursor decl = clang_getTypeDeclaration(c);
-      const CXType itype = clang_getCanonicalType(clang_getEnumDeclIntegerType(decl));
+      CXCursor decl = clang().getTypeDeclaration(c);
+      const CXType itype = clang().getCanonicalType(clang().getEnumDeclIntegerType(decl));
       f.is_signed = signed_int_kind(itype.kind);
       f.enumerators = enum_constants(c);
       fields_ += f.enumerators->size() / 16;  // bounded memory for huge enums
@@ -660,9 +666,9 @@ class LayoutBuilder {
       // Keep the element's sugar (uint32_t) when the array is spelled directly.
       const CXType arr =
           (t.kind == CXType_ConstantArray || t.kind == CXType_IncompleteArray) ? t : c;
-      const CXType elem_type = clang_getArrayElementType(arr);
-      const CXType elem_canon = clang_getCanonicalType(elem_type);
-      f.count = k == CXType_ConstantArray ? static_cast<uint64_t>(clang_getArraySize(c)) : 0;
+      const CXType elem_type = clang().getArrayElementType(arr);
+      const CXType elem_canon = clang().getCanonicalType(elem_type);
+      f.count = k == CXType_ConstantArray ? static_cast<uint64_t>(clang().getArraySize(c)) : 0;
       auto elem = std::make_shared<Field>();
       elem->name = "[]";
       Status st = describe(elem_type, *elem);
@@ -687,7 +693,7 @@ class LayoutBuilder {
   // Layout of a record used as an array element; computed once per type.
   Result<std::shared_ptr<const Layout>> element_layout(CXType canonical,
                                                        const std::string& spelling) {
-    const std::string usr = take(clang_getCursorUSR(clang_getTypeDeclaration(canonical)));
+    const std::string usr = take(clang().getCursorUSR(clang().getTypeDeclaration(canonical)));
     auto it = records_.find(usr);
     if (it != records_.end()) {
       if (!it->second) return Error{Errc::invalid_argument, "recursive record type"};
@@ -752,14 +758,15 @@ Result<Layout> Declarations::layout(std::string_view type_name) const {
     auto from_tag = [&](const std::string& key) {
       auto it = impl_->tags.find(key);
       if (it == impl_->tags.end()) return false;
-      type = clang_getCursorType(it->second);
+      type = clang().getCursorType(it->second);
       return true;
     };
     if (!keyword.empty()) {
       if (impl_->cxx) {
         found = from_tag(bare_name);
-        if (found && (keyword == "union") != (clang_getCursorKind(clang_getTypeDeclaration(type)) ==
-                                              CXCursor_UnionDecl))
+        if (found &&
+            (keyword == "union") !=
+                (clang().getCursorKind(clang().getTypeDeclaration(type)) == CXCursor_UnionDecl))
           found = false;
         if (!found) {  // also a typedef used with a keyword in C++ ("struct T" for T)
           auto it = impl_->typedefs.find(bare_name);

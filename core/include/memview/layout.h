@@ -5,7 +5,10 @@
 // Three layers, usable separately:
 //  1. Parsing (parse_header_file / parse_declarations) -> Declarations: needs libclang.
 //     In a build without libclang these return Errc::unsupported ("not available in this
-//     build"); layout_parser_available() tells in advance.
+//     build"); layout_parser_available() tells in advance. libclang is not linked: the
+//     first parse loads it (the library found at build time, or $MEMVIEW_LIBCLANG), and
+//     when it cannot be loaded parse_* return Errc::unsupported saying why ("struct
+//     layouts need libclang: cannot load ...") while everything else keeps working.
 //  2. The layout model (Layout, Field): plain values, copyable, no libclang inside.
 //     layout_to_json/layout_from_json move a layout computed on one machine to another
 //     (e.g. computed on Linux, used by a Windows build without libclang).
@@ -217,7 +220,8 @@ class Declarations {
   std::unique_ptr<Impl> impl_;
 };
 
-// True when this build can parse C/C++ (libclang was found at build time).
+// True when this build can parse C/C++ (libclang was found at build time). Does not load
+// libclang (cheap enough to call every frame); a parse may still fail to load it.
 bool layout_parser_available();
 
 // Parses a header from disk. Errc::not_found when it does not exist. When clang reports

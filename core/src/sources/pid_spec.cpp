@@ -1,10 +1,13 @@
 #include "sources/pid_spec.h"
 
+#include <algorithm>
 #include <climits>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "memview/numbers.h"
+#include "memview/process_maps.h"
 #include "sources/range_suffix.h"
 
 namespace memview::detail {
@@ -79,6 +82,57 @@ Result<std::string> canonical_pid_target(std::string_view text) {
   Result<PidTarget> t = parse_pid_target(text);
   if (!t) return t.error();
   return t->text();
+}
+
+Result<ByteRange> resolve_pid_region(const std::vector<MapRegion>& maps, const std::string& region,
+                                     uint64_t pid) {
+  if (Result<uint64_t> addr = parse_u64(region, "address"); addr) {
+    const MapRegion* r = region_at_or_after(maps, *addr);
+    if (!r || r->start > *addr) {
+      return make_error(Errc::not_found,
+                        fmt::format("address 0x{:x} is not mapped in process {}", *addr, pid));
+    }
+    return ByteRange{r->start, r->size()};
+  }
+  std::string path;
+  for (const MapRegion& r : maps) {
+    if (r.path == region) path = region;
+  }
+  if (path.empty()) {
+    std::set<std::string> candidates;
+    for (const MapRegion& r : maps) {
+      if (!r.path.empty() && r.path.find(region) != std::string::npos) candidates.insert(r.path);
+    }
+    if (candidates.empty()) {
+      return make_error(Errc::not_found, fmt::format("no mapping of process {} matches '{}' "
+                                                     "(`memview-cli regions pid:{}` lists them)",
+                                                     pid, region, pid));
+    }
+    if (candidates.size() > 1) {
+      std::string list;
+      size_t shown = 0;
+      for (const std::string& c : candidates) {
+        if (shown++ == 5) {
+          list += ", ...";
+          break;
+        }
+        list += (list.empty() ? "" : ", ") + c;
+      }
+      return make_error(Errc::invalid_argument,
+                        fmt::format("'{}' matches {} mappings of process {} ({}); give more of "
+                                    "the path",
+                                    region, candidates.size(), pid, list));
+    }
+    path = *candidates.begin();
+  }
+  uint64_t lo = ~uint64_t{0};
+  uint64_t hi = 0;
+  for (const MapRegion& r : maps) {
+    if (r.path != path) continue;
+    lo = std::min(lo, r.start);
+    hi = std::max(hi, r.end);
+  }
+  return ByteRange{lo, hi - lo};
 }
 
 }  // namespace memview::detail

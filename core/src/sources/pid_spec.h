@@ -5,9 +5,14 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "memview/result.h"
 #include "memview/source.h"
+
+namespace memview {
+struct MapRegion;
+}
 
 namespace memview::detail {
 
@@ -25,5 +30,11 @@ Result<PidTarget> parse_pid_target(std::string_view text);
 
 // parse_pid_target + text(): the backends' SourceBackend::parse.
 Result<std::string> canonical_pid_target(std::string_view text);
+
+// The span of a PID:REGION target in the process's maps (sorted by address): REGION is an
+// address (the mapping holding it), or a path or unique part of one (every mapping of that
+// path, e.g. all of a library's segments). Errors name the candidates when ambiguous.
+Result<ByteRange> resolve_pid_region(const std::vector<MapRegion>& maps, const std::string& region,
+                                     uint64_t pid);
 
 }  // namespace memview::detail

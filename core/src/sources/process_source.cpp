@@ -31,7 +31,6 @@
 #include <climits>
 #include <cstring>
 #include <fstream>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -60,6 +59,7 @@ int64_t mono_ns() {
 }
 
 using detail::PidTarget;
+using detail::resolve_pid_region;
 
 std::string process_name(pid_t pid) {
   std::ifstream in(fmt::format("/proc/{}/comm", pid));
@@ -85,58 +85,6 @@ uint64_t start_time(pid_t pid) {
   }
   if (pos == std::string_view::npos) return 0;
   return std::strtoull(std::string(rest.substr(pos + 1, 24)).c_str(), nullptr, 10);
-}
-
-// Resolves REGION against the maps: the span of every mapping of the one path it names.
-Result<ByteRange> resolve_region(const std::vector<MapRegion>& maps, const std::string& region,
-                                 pid_t pid) {
-  if (Result<uint64_t> addr = parse_u64(region, "address"); addr) {
-    const MapRegion* r = region_at_or_after(maps, *addr);
-    if (!r || r->start > *addr) {
-      return make_error(Errc::not_found,
-                        fmt::format("address 0x{:x} is not mapped in process {}", *addr, pid));
-    }
-    return ByteRange{r->start, r->size()};
-  }
-  std::string path;
-  for (const MapRegion& r : maps) {
-    if (r.path == region) path = region;
-  }
-  if (path.empty()) {
-    std::set<std::string> candidates;
-    for (const MapRegion& r : maps) {
-      if (!r.path.empty() && r.path.find(region) != std::string::npos) candidates.insert(r.path);
-    }
-    if (candidates.empty()) {
-      return make_error(Errc::not_found, fmt::format("no mapping of process {} matches '{}' "
-                                                     "(`memview-cli regions pid:{}` lists them)",
-                                                     pid, region, pid));
-    }
-    if (candidates.size() > 1) {
-      std::string list;
-      size_t shown = 0;
-      for (const std::string& c : candidates) {
-        if (shown++ == 5) {
-          list += ", ...";
-          break;
-        }
-        list += (list.empty() ? "" : ", ") + c;
-      }
-      return make_error(Errc::invalid_argument,
-                        fmt::format("'{}' matches {} mappings of process {} ({}); give more of "
-                                    "the path",
-                                    region, candidates.size(), pid, list));
-    }
-    path = *candidates.begin();
-  }
-  uint64_t lo = ~uint64_t{0};
-  uint64_t hi = 0;
-  for (const MapRegion& r : maps) {
-    if (r.path != path) continue;
-    lo = std::min(lo, r.start);
-    hi = std::max(hi, r.end);
-  }
-  return ByteRange{lo, hi - lo};
 }
 
 class ProcessSource final : public Source {
@@ -296,7 +244,7 @@ class ProcessSource final : public Source {
       reload_maps();
     }
     if (target_.mode == PidTarget::Mode::region && recheck) {
-      Result<ByteRange> span = resolve_region(maps_, target_.region, target_.pid);
+      Result<ByteRange> span = resolve_pid_region(maps_, target_.region, target_.pid);
       if (span && (span->address != info_.base || span->length != info_.size)) {
         SourceEvent e;
         e.kind = SourceEvent::Kind::resized;
@@ -557,7 +505,7 @@ Result<SourcePtr> open_pid(const SourceSpec& spec, const OpenOptions& options) {
       info.name = fmt::format("{} 0x{:x}..0x{:x}", who, target.range.address, target.range.end());
       break;
     case PidTarget::Mode::region: {
-      Result<ByteRange> span = resolve_region(*maps, target.region, pid);
+      Result<ByteRange> span = resolve_pid_region(*maps, target.region, pid);
       if (!span) {
         close(mem_fd);
         close_pidfd();

@@ -16,7 +16,6 @@
 
 #include <algorithm>
 #include <climits>
-#include <set>
 
 #include <fmt/format.h>
 
@@ -31,41 +30,7 @@ namespace memview {
 namespace {
 
 using detail::PidTarget;
-
-Result<ByteRange> resolve_region(const std::vector<MapRegion>& maps, const std::string& region,
-                                 DWORD pid) {
-  if (Result<uint64_t> addr = parse_u64(region, "address"); addr) {
-    const MapRegion* r = region_at_or_after(maps, *addr);
-    if (!r || r->start > *addr) {
-      return make_error(Errc::not_found,
-                        fmt::format("address 0x{:x} is not mapped in process {}", *addr, pid));
-    }
-    return ByteRange{r->start, r->size()};
-  }
-  std::set<std::string> candidates;
-  for (const MapRegion& r : maps) {
-    if (!r.path.empty() && r.path.find(region) != std::string::npos) candidates.insert(r.path);
-  }
-  if (candidates.empty()) {
-    return make_error(Errc::not_found, fmt::format("no mapping of process {} matches '{}' "
-                                                   "(`memview-cli regions pid:{}` lists them)",
-                                                   pid, region, pid));
-  }
-  if (candidates.size() > 1 && !candidates.count(region)) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("'{}' matches {} mappings of process {}; give more of the path",
-                                  region, candidates.size(), pid));
-  }
-  const std::string path = candidates.count(region) ? region : *candidates.begin();
-  uint64_t lo = ~uint64_t{0};
-  uint64_t hi = 0;
-  for (const MapRegion& r : maps) {
-    if (r.path != path) continue;
-    lo = std::min(lo, r.start);
-    hi = std::max(hi, r.end);
-  }
-  return ByteRange{lo, hi - lo};
-}
+using detail::resolve_pid_region;
 
 bool readable(const MEMORY_BASIC_INFORMATION& m) {
   return m.State == MEM_COMMIT && !(m.Protect & (PAGE_NOACCESS | PAGE_GUARD)) && m.Protect != 0;
@@ -226,7 +191,7 @@ Result<SourcePtr> open_pid(const SourceSpec& spec, const OpenOptions& options) {
         CloseHandle(process);
         return maps.error();
       }
-      Result<ByteRange> r = resolve_region(*maps, target->region, pid);
+      Result<ByteRange> r = resolve_pid_region(*maps, target->region, pid);
       if (!r) {
         CloseHandle(process);
         return r.error();

@@ -57,11 +57,16 @@ void Session::refresh_regions(int64_t now_ns) {
   if (!regions.refresh_request && !due) return;
   regions.refresh_request = false;
   regions.read_ns = now_ns;
+  const std::string exited = fmt::format("process {} has exited: the map shown is its last", *pid);
+  // Once the source has seen the exit, the pid may already name another process: its map
+  // must not replace this one.
+  if (poller->removed()) {
+    regions.error = exited;
+    return;
+  }
   Result<std::vector<MapRegion>> maps = read_process_maps(static_cast<pid_t>(*pid));
   if (!maps) {
-    regions.error = maps.error().code == Errc::not_found
-                        ? fmt::format("process {} has exited: the map shown is its last", *pid)
-                        : maps.error().message;
+    regions.error = maps.error().code == Errc::not_found ? exited : maps.error().message;
     return;
   }
   const bool first = regions.regions.empty();

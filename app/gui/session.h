@@ -53,7 +53,8 @@ struct Session {
 
   // Reads the process's memory map into `regions` when asked (regions.refresh_request) or,
   // while the Regions panel is shown, when the last read is older than its interval. A
-  // failed read keeps the last map and says why. The first map of a whole-address-space
+  // failed read keeps the last map and says why; so does a process the poller saw exit
+  // (its pid may already name another process). The first map of a whole-address-space
   // tab moves a cursor still at 0 (never mapped) to the first readable mapping.
   void refresh_regions(int64_t now_ns);
 

@@ -69,12 +69,12 @@ int run_regions(const RegionsOptions& opts) {
     }
     out = array.dump(2) + "\n";
   } else {
-    out += fmt::format("{:<16}  {:<16}  {:<5} {:>10}  {:>12}  {:<8}  {}\n", "START", "END",
-                       "PERMS", "OFFSET", "SIZE", "KIND", "PATH");
+    out += fmt::format("{:<16}  {:<16}  {:<5} {:>10}  {:>12}  {:<8}  {}\n", "START", "END", "PERMS",
+                       "OFFSET", "SIZE", "KIND", "PATH");
     for (const MapRegion* r : shown) {
       const std::string object = r->object_spec();
-      out += fmt::format("{:016x}  {:016x}  {:<5} {:>10x}  {:>12}  {:<8}  {}{}\n", r->start,
-                         r->end, r->perms(), r->offset, r->size(), r->kind(), r->path,
+      out += fmt::format("{:016x}  {:016x}  {:<5} {:>10x}  {:>12}  {:<8}  {}{}\n", r->start, r->end,
+                         r->perms(), r->offset, r->size(), r->kind(), r->path,
                          object.empty() || r->kind() != "shm" ? "" : "  -> " + object);
     }
   }
@@ -88,8 +88,7 @@ void setup_regions(CLI::App& app, int& exit_code) {
       "regions",
       "List a process's memory regions (/proc/PID/maps): range, permissions, offset, path; "
       "heap, stack and shared memory marked");
-  sub->add_option("SPEC", opts->spec, "pid:PID (or pid:PID@ADDR+LEN, pid:PID:REGION)")
-      ->required();
+  sub->add_option("SPEC", opts->spec, "pid:PID (or pid:PID@ADDR+LEN, pid:PID:REGION)")->required();
   sub->add_flag("--json", opts->json, "Print a JSON array instead of a table");
   sub->callback([opts, &exit_code] { exit_code = run_regions(*opts); });
 }

@@ -100,7 +100,7 @@ class App {
   DeclLibrary decls;  // parses of headers and pasted declarations, shared by all tabs
   OverlayFormState overlay_form;
   SideTab side_tab = SideTab::overlays;
-  int side_tab_request = -1;  // SideTab to select next frame, -1 none
+  int side_tab_request = -1;     // SideTab to select next frame, -1 none
   WidgetRect side_tab_rects[4];  // the side tabs' headers (last frame), in SideTab order
 
   // Control sockets by target pid, and the requests they brought (last first-error).

@@ -30,15 +30,15 @@ struct log_record {
 };
 
 struct telemetry {
-  char magic[8];          /* "MEMVIEW" */
+  char magic[8]; /* "MEMVIEW" */
   uint32_t version;
   uint32_t producer_pid;
-  uint64_t frame;         /* increments on every update */
+  uint64_t frame; /* increments on every update */
   uint64_t uptime_ns;
   double sim_time_s;
 
-  struct vec3 position;   /* metres */
-  struct vec3 velocity;   /* metres per second */
+  struct vec3 position; /* metres */
+  struct vec3 velocity; /* metres per second */
   float speed_kmh;
   float battery_pct;
   float motor_temp_c;
@@ -59,14 +59,14 @@ struct telemetry {
     uint32_t wheel_slip : 4;
   } flags;
 
-  uint32_t counters[8];   /* counters[i] advances every 2^i updates */
+  uint32_t counters[8]; /* counters[i] advances every 2^i updates */
 
-  uint32_t log_head;      /* index of the next record to write */
-  uint32_t log_count;     /* records written so far */
+  uint32_t log_head;  /* index of the next record to write */
+  uint32_t log_count; /* records written so far */
   struct log_record log[TELEMETRY_LOG_RECORDS];
 
   int16_t wave[TELEMETRY_WAVE_SAMPLES]; /* a scrolling sine, for lots of live bytes */
-  uint8_t scratch[256];   /* left alone by the producer: free space to edit */
+  uint8_t scratch[256];                 /* left alone by the producer: free space to edit */
 };
 
 #endif

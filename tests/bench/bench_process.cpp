@@ -206,13 +206,15 @@ int main(int argc, char** argv) {
   const double raw8 = best("raw_process_vm_readv_8b");
   const double poll_private = best("pid_poll_64k_private");
   if (memcpy_ns > 0 && raw64 > 0 && raw8 > 0 && poll_private > 0) {
-    std::printf("RATIO kernel_floor_private64k_vs_memcpy = %.2f (info: the ceiling for private "
-                "memory; process_vm_readv %.2f us per call of 64 KiB, %.2f us of 8 bytes, "
-                "memcpy %.2f us)\n",
-                memcpy_ns / raw64, raw64 / 1e3, raw8 / 1e3, memcpy_ns / 1e3);
-    std::printf("RATIO pid_poll64k_private_vs_kernel_floor = %.2f (info: 1.00 = no cost beyond "
-                "the syscall)\n",
-                raw64 / poll_private);
+    std::printf(
+        "RATIO kernel_floor_private64k_vs_memcpy = %.2f (info: the ceiling for private "
+        "memory; process_vm_readv %.2f us per call of 64 KiB, %.2f us of 8 bytes, "
+        "memcpy %.2f us)\n",
+        memcpy_ns / raw64, raw64 / 1e3, raw8 / 1e3, memcpy_ns / 1e3);
+    std::printf(
+        "RATIO pid_poll64k_private_vs_kernel_floor = %.2f (info: 1.00 = no cost beyond "
+        "the syscall)\n",
+        raw64 / poll_private);
   }
   std::printf(
       "NOTE private memory can only be read through the kernel (process_vm_readv): a fixed "

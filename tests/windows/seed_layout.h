@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 struct seed {
-  char magic[16];    /* "memview seed" */
-  uint32_t counter;  /* +1 every 10 ms */
+  char magic[16];   /* "memview seed" */
+  uint32_t counter; /* +1 every 10 ms */
   uint32_t pid;
   uint8_t reserved[40];
   uint32_t inbox; /* printed by the creator when it changes */

@@ -29,13 +29,13 @@ struct ByteRange {
 };
 
 struct SourceInfo {
-  std::string spec;          // canonical spec, e.g. "shm:/name", "file:/tmp/x", "sysv:42"
-  std::string kind;          // scheme of the backend: "shm", "file", "sysv", "pid", ...
-  std::string name;          // short display name
-  uint64_t base = 0;         // address of the first byte
-  uint64_t size = 0;         // current size in bytes (as of the last refresh())
-  bool size_exact = true;    // false where the OS only reports a page-rounded size
-  bool writable = false;     // false: read-only, see read_only_reason
+  std::string spec;              // canonical spec, e.g. "shm:/name", "file:/tmp/x", "sysv:42"
+  std::string kind;              // scheme of the backend: "shm", "file", "sysv", "pid", ...
+  std::string name;              // short display name
+  uint64_t base = 0;             // address of the first byte
+  uint64_t size = 0;             // current size in bytes (as of the last refresh())
+  bool size_exact = true;        // false where the OS only reports a page-rounded size
+  bool writable = false;         // false: read-only, see read_only_reason
   std::string read_only_reason;  // why writing is not possible (empty when writable)
 };
 

@@ -69,8 +69,8 @@ Status remove_source(std::string_view spec);
 #define MEMVIEW_CONCAT(a, b) MEMVIEW_CONCAT_INNER(a, b)
 // Registers a backend from its own .cpp file. memview_core is linked whole-archive so the
 // registration is never dropped by the linker.
-#define MEMVIEW_REGISTER_SOURCE(backend_expr)                                  \
-  namespace {                                                                  \
+#define MEMVIEW_REGISTER_SOURCE(backend_expr)                                 \
+  namespace {                                                                 \
   [[maybe_unused]] const bool MEMVIEW_CONCAT(memview_registered_, __LINE__) = \
-      ::memview::register_source_backend(backend_expr);                        \
+      ::memview::register_source_backend(backend_expr);                       \
   }

@@ -18,7 +18,8 @@ enum class Endian { little, big };
 
 size_t scalar_size(ScalarType t);
 const char* scalar_name(ScalarType t);  // "u8", "i32", "f64", ...
-std::optional<ScalarType> scalar_from_name(std::string_view name);  // also "uint32", "int8", "float", "double"
+std::optional<ScalarType> scalar_from_name(
+    std::string_view name);  // also "uint32", "int8", "float", "double"
 
 // Text -> bytes in the given byte order. Integers accept decimal and 0x hex (and a leading
 // '-' for signed types); a value that does not fit its type is an error, never truncated.

@@ -11,6 +11,15 @@ find_package(Threads REQUIRED)
 find_package(fmt REQUIRED)                 # libfmt-dev
 find_package(nlohmann_json 3 REQUIRED)     # nlohmann-json3-dev
 find_package(CLI11 REQUIRED)               # libcli11-dev
+find_package(PkgConfig REQUIRED)
+# zstd (libzstd-dev): compression of recordings and snapshots.
+pkg_check_modules(ZSTD REQUIRED IMPORTED_TARGET libzstd)
+add_library(memview::zstd INTERFACE IMPORTED)
+target_link_libraries(memview::zstd INTERFACE PkgConfig::ZSTD)
+# xxHash (libxxhash-dev): XXH3 hashes of memory chunks.
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+add_library(memview::xxhash INTERFACE IMPORTED)
+target_link_libraries(memview::xxhash INTERFACE PkgConfig::XXHASH)
 
 # libclang (libclang-14-dev): used by the struct layout engine.
 set(MEMVIEW_LLVM_ROOT "/usr/lib/llvm-14" CACHE PATH "LLVM installation that provides libclang")
@@ -53,7 +62,6 @@ endif()
 if(MEMVIEW_BUILD_GUI)
   find_package(glfw3 3.3 REQUIRED)         # libglfw3-dev
   find_package(OpenGL REQUIRED)            # libgl-dev
-  find_package(PkgConfig REQUIRED)
   # Debian's libimgui-dev: a PIC static library with the GLFW and OpenGL3 backends inside.
   pkg_check_modules(IMGUI REQUIRED IMPORTED_TARGET imgui)
   add_library(memview::imgui INTERFACE IMPORTED)

@@ -6,6 +6,9 @@
 #  - Dear ImGui 1.86 and GLFW 3.3.8: Debian's *source* packages, fetched by
 #    scripts/build-windows with `apt-get source` into the build tree and passed in as
 #    MEMVIEW_WIN_IMGUI_SRC / MEMVIEW_WIN_GLFW_SRC; compiled here with the cross compiler.
+#  - xxHash: Debian's header (libxxhash-dev) in XXH_INLINE_ALL mode (no library to link).
+#  - zstd 1.5.4: Debian's source package, fetched like ImGui and GLFW (MEMVIEW_WIN_ZSTD_SRC),
+#    its lib/ compiled here with the cross compiler (no assembly: ZSTD_DISABLE_ASM).
 #  - libclang: none for Windows; the layout engine reports "not available in this build"
 #    and layouts come in as JSON (see docs/windows.md).
 
@@ -31,6 +34,32 @@ add_library(fmt::fmt ALIAS memview_win_fmt)
 add_library(memview_win_json INTERFACE)
 target_include_directories(memview_win_json SYSTEM INTERFACE "${_memview_hdrs}")
 add_library(nlohmann_json::nlohmann_json ALIAS memview_win_json)
+
+if(NOT EXISTS "${MEMVIEW_WIN_HOST_INCLUDE}/xxhash.h")
+  message(FATAL_ERROR "${MEMVIEW_WIN_HOST_INCLUDE}/xxhash.h missing: run scripts/install-deps-windows")
+endif()
+set(_memview_xxh "${CMAKE_BINARY_DIR}/host-headers-xxhash")
+file(MAKE_DIRECTORY "${_memview_xxh}")
+if(NOT EXISTS "${_memview_xxh}/xxhash.h")
+  file(CREATE_LINK "${MEMVIEW_WIN_HOST_INCLUDE}/xxhash.h" "${_memview_xxh}/xxhash.h" SYMBOLIC)
+endif()
+add_library(memview_win_xxhash INTERFACE)
+target_include_directories(memview_win_xxhash SYSTEM INTERFACE "${_memview_xxh}")
+target_compile_definitions(memview_win_xxhash INTERFACE XXH_INLINE_ALL=1)
+add_library(memview::xxhash ALIAS memview_win_xxhash)
+
+set(MEMVIEW_WIN_ZSTD_SRC "" CACHE PATH "unpacked Debian source of libzstd 1.5.4 (apt-get source libzstd)")
+if(NOT EXISTS "${MEMVIEW_WIN_ZSTD_SRC}/lib/zstd.h")
+  message(FATAL_ERROR "MEMVIEW_WIN_ZSTD_SRC does not point at the unpacked Debian source of "
+                      "libzstd: use scripts/build-windows, which fetches it")
+endif()
+file(GLOB _zstd_c "${MEMVIEW_WIN_ZSTD_SRC}/lib/common/*.c" "${MEMVIEW_WIN_ZSTD_SRC}/lib/compress/*.c"
+     "${MEMVIEW_WIN_ZSTD_SRC}/lib/decompress/*.c")
+add_library(memview_win_zstd STATIC ${_zstd_c})
+target_include_directories(memview_win_zstd SYSTEM PUBLIC "${MEMVIEW_WIN_ZSTD_SRC}/lib")
+target_compile_definitions(memview_win_zstd PRIVATE ZSTD_DISABLE_ASM=1 ZSTD_MULTITHREAD=0)
+target_compile_options(memview_win_zstd PRIVATE -w -O2)
+add_library(memview::zstd ALIAS memview_win_zstd)
 
 add_library(memview_win_cli11 INTERFACE)
 target_include_directories(memview_win_cli11 SYSTEM INTERFACE "${_memview_hdrs}")

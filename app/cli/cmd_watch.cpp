@@ -86,7 +86,7 @@ int run_watch(const WatchOptions& opts) {
     }
     poller.request(range);
     const int64_t t = now_ns();
-    Poller::Result result = poller.poll(t);
+    Poller::PollResult result = poller.poll(t);
     const double since = static_cast<double>(t - start_ns) / 1e9;
 
     out.clear();
@@ -123,7 +123,7 @@ int run_watch(const WatchOptions& opts) {
     if (!write_stdout(out) || std::fflush(stdout) != 0) return kExitFailure;
 
     ++polls;
-    if (removed || poller.removed()) break;
+    if (removed || poller.source_gone()) break;
     if (count.value() != 0 && polls >= count.value()) break;
     sleep_ms(interval.value());
   }

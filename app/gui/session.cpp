@@ -18,7 +18,7 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const Op
   s->source = std::move(source.value());
   s->poller = std::make_unique<Poller>(*s->source);
   s->editor = std::make_unique<Editor>(*s->source, &s->poller->tracker());
-  s->hex.cursor = s->source->info().base;
+  hex_view_move_cursor(s->hex, s->source->info(), {.address = s->source->info().base});
   s->pid = control_target_pid(s->source->info().spec);
   return s;
 }
@@ -32,19 +32,22 @@ Status Session::reopen() {
   source = std::move(fresh.value());
   poller = std::make_unique<Poller>(*source);
   editor = std::make_unique<Editor>(*source, &poller->tracker());
-  hex.clamp_to(source->info());
+  hex_view_fit_source(hex, source->info());
   banner = BannerState{};
   return {};
 }
 
 void Session::poll(int64_t now_ns) {
   polled_this_frame = true;
-  if (hex.paused) return;
-  Poller::Result r = poller->poll(now_ns);
-  last_changed_bytes = r.changed_bytes;
-  last_poll_ns = now_ns;
+  if (paused) return;
+  const Poller::PollResult r = poller->poll(now_ns);
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);
-  if (!r.events.empty()) hex.clamp_to(source->info());
+  if (!r.events.empty()) hex_view_fit_source(hex, source->info());
+}
+
+void Session::end_frame() {
+  overlays.apply_requests();
+  bookmarks.apply_requests();
 }
 
 void Session::refresh_regions(int64_t now_ns) {
@@ -60,7 +63,7 @@ void Session::refresh_regions(int64_t now_ns) {
   const std::string exited = fmt::format("process {} has exited: the map shown is its last", *pid);
   // Once the source has seen the exit, the pid may already name another process: its map
   // must not replace this one.
-  if (poller->removed()) {
+  if (poller->source_gone()) {
     regions.error = exited;
     return;
   }

@@ -138,7 +138,7 @@ void poller_4k(benchmark::State& state, Object& o, uint64_t at) {
   (void)poller.poll(now);
   for (auto _ : state) {
     poller.request({at, k4K});
-    memview::Poller::Result r = poller.poll(++now);
+    memview::Poller::PollResult r = poller.poll(++now);
     benchmark::DoNotOptimize(r.changed_bytes);
   }
 }

@@ -170,7 +170,7 @@ TEST(RegionsPanel, WholeProcessOpensOnItsMapAndARowGoesToOrOpensTheRegion) {
   EXPECT_EQ(cached_text(tab.poller->tracker(), shm_start, 8), "REGIONS!");
 
   // The process ends: the panel keeps the last map and says so.
-  h.app.side_tab_request = static_cast<int>(SideTab::regions);
+  h.app.side_tab_request = SideTab::regions;
   h.frames(2);
   const size_t listed = tab.regions.regions.size();
   ASSERT_GT(listed, 0u);

@@ -481,7 +481,7 @@ class GdbRemoteSource final : public Source {
       SourceEvent e;
       e.kind = SourceEvent::Kind::disconnected;
       e.old_size = e.new_size = info_.size;
-      e.message = conn_->disconnect_reason() + "; showing what was read last";
+      e.message = conn_->disconnect_reason();
       events.push_back(std::move(e));
     }
     return events;

@@ -1,4 +1,4 @@
-// gdb: source benchmark for issue 5: against Debian's real gdbserver on 127.0.0.1 attached
+// gdb: source benchmark: against Debian's real gdbserver on 127.0.0.1 attached
 // to a child process, a 4 KiB window is refreshed (read through m packets) at least 20
 // times a second. Wall-clock time: the work happens in gdbserver and on the socket.
 // Prints "FIGURE ..." and "RATIO ..." lines; a miss fails the program only when

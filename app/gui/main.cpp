@@ -346,9 +346,7 @@ void run_frames(memview::gui::App& app, GLFWwindow* window, float ui_scale,
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   CommandLine cl;
   if (const int rc = parse_command_line(argc, argv, cl); rc != kRun) return rc;
 
@@ -389,4 +387,18 @@ int main(int argc, char** argv) {
   glfwDestroyWindow(window);
   glfwTerminate();
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing may end the viewer with an uncaught exception: say what went wrong instead.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "error: unexpected failure\n");
+  }
+  return 1;
 }

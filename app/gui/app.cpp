@@ -302,12 +302,18 @@ void App::end_frame(int64_t now_ns) {
 void App::apply_requests() {
   FrameRequests r;
   std::swap(r, requests_);  // what applying them asks for waits for the next frame
+  for (int id : r.reopen) {
+    if (Session* s = session_by_id(id)) {
+      if (Status st = s->reopen(); !st.ok()) s->banner.reopen_error = st.error().message;
+    }
+  }
   for (int id : r.close) {
     sessions.erase(std::remove_if(sessions.begin(), sessions.end(),
                                   [id](const auto& s) { return s->id == id; }),
                    sessions.end());
     if (active_id == id) active_id = 0;
   }
+  for (const DeclOrigin& origin : r.load) overlay_form.set = decls.load(origin);
   for (const FrameRequests::Place& p : r.place) {
     if (Session* s = session_by_id(p.session_id)) {
       add_overlay(*s, p.origin, p.type_name, p.address, p.count);

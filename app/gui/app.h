@@ -11,8 +11,9 @@
 //      structural changes asked for during the frame are applied.
 //
 // When state may change during a frame (the one rule):
-//   Structural changes (opening or closing a tab, starting the demo, opening a workspace,
-//   placing or removing an overlay, adding or removing a bookmark) asked for while the
+//   Structural changes (opening, reopening or closing a tab, starting the demo, opening a
+//   workspace, parsing declarations, placing or removing an overlay, adding or removing a
+//   bookmark) asked for while the
 //   frame draws are only recorded (App::requests_, OverlayPanelState::remove_requests,
 //   BookmarksState::*_requests) and applied by end_frame(), after everything is drawn. No
 //   view ever sees a tab, overlay or bookmark appear or vanish in the middle of a frame.
@@ -82,7 +83,9 @@ struct FrameRequests {
     uint64_t count = 1;
   };
   std::vector<Open> open;
-  std::vector<int> close;  // session ids
+  std::vector<int> reopen;       // session ids (the banner's Reopen)
+  std::vector<int> close;        // session ids
+  std::vector<DeclOrigin> load;  // declarations to parse for the Add overlay form
   std::vector<Place> place;
   bool demo = false;
   std::string open_workspace;  // a workspace file to open, empty: none

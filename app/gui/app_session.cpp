@@ -88,11 +88,9 @@ void App::draw_toolbar(Session& s) {
 
 void App::draw_session(Session& s, int64_t now_ns) {
   switch (draw_banner(s.banner, palette)) {
-    case BannerAction::reopen: {
-      Status st = s.reopen();
-      if (!st.ok()) s.banner.reopen_error = st.error().message;
+    case BannerAction::reopen:
+      requests_.reopen.push_back(s.id);
       break;
-    }
     case BannerAction::close_tab:
       close_session(s.id);
       break;
@@ -149,7 +147,7 @@ void App::draw_add_overlay_tab(Session& s) {
       const auto abs = std::filesystem::absolute(act.origin.path, ec);
       if (!ec) act.origin.path = abs.lexically_normal().string();
     }
-    overlay_form.set = decls.load(act.origin);
+    requests_.load.push_back(std::move(act.origin));
   }
   if (act.place && overlay_form.set) {
     requests_.place.push_back(

@@ -87,8 +87,9 @@ struct CursorMove {
 };
 
 struct HexViewState {
-  // Cursor and selection (absolute addresses). Changed only by hex_view_move_cursor() and
-  // hex_view_fit_source().
+  // Cursor and selection (absolute addresses). The cursor moves only through
+  // hex_view_move_cursor() and hex_view_fit_source(); Escape, or a click without a drag,
+  // drops the selection.
   uint64_t cursor = 0;
   HexColumn column = HexColumn::hex;
   int pending_nibble = -1;  // first typed hex digit of the cursor byte, -1 when none

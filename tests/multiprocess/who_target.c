@@ -6,7 +6,8 @@
 //   who_target shm NAME     creates /NAME (4 KiB, 0666 before the umask), the counter at
 //                           offset 0x40; unlinks it at exit
 //   who_target global       the counter is the global g_counter
-//   who_target reader NAME  maps /NAME read-only and reads the counter every 100 us
+//   who_target reader NAME  maps /NAME read-only and reads the counter every 100 us until
+//                           a line (or EOF) arrives on stdin
 //
 // On start it prints "ready ADDR" (the counter's address in this process) and flushes.
 // Then it reads commands from stdin, one per line, answering each:
@@ -14,6 +15,7 @@
 //                     counter (a short pause every 1000 writes); prints "started" at once
 //                     and "alpha-done N" / "beta-done N" (its own count) when it finishes
 //   hold alpha N      start the thread but keep it waiting for "release" ("held")
+//   nest alpha N      start a thread that starts the writing thread and ends ("nested")
 //   release           let held threads write ("released")
 //   spin MS           write the counter from writer_spin in this thread as fast as possible
 //                     for MS milliseconds; prints "spin WRITES" (the writes it made)
@@ -43,7 +45,10 @@ struct job {
   char name[16];
   long writes;
   int hold;
+  int nest;
 };
+
+static void start(const char* name, long writes, int hold, int nest);
 
 static void say(const char* text) {
   pthread_mutex_lock(&lock);
@@ -98,6 +103,11 @@ __attribute__((noinline)) long writer_spin(long ms) {
 
 static void* run_job(void* arg) {
   struct job* j = arg;
+  if (j->nest) {  // a thread created by a thread
+    start(j->name, j->writes, 0, 0);
+    free(j);
+    return NULL;
+  }
   if (j->hold) {
     pthread_mutex_lock(&lock);
     while (!released) pthread_cond_wait(&released_cv, &lock);
@@ -112,11 +122,12 @@ static void* run_job(void* arg) {
   return NULL;
 }
 
-static void start(const char* name, long writes, int hold) {
+static void start(const char* name, long writes, int hold, int nest) {
   struct job* j = calloc(1, sizeof *j);
   snprintf(j->name, sizeof j->name, "%s", name);
   j->writes = writes;
   j->hold = hold;
+  j->nest = nest;
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -124,7 +135,7 @@ static void start(const char* name, long writes, int hold) {
   pthread_create(&t, &attr, run_job, j);
   pthread_attr_destroy(&attr);
   pthread_setname_np(t, name);
-  say(hold ? "held\n" : "started\n");
+  say(nest ? "nested\n" : hold ? "held\n" : "started\n");
 }
 
 int main(int argc, char** argv) {
@@ -149,7 +160,7 @@ int main(int argc, char** argv) {
       printf("ready %p\n", (void*)counter);
       fflush(stdout);
       uint64_t sum = 0;
-      // Reads until stdin closes (the test ends it), never writes.
+      // Reads until anything arrives on stdin (or it closes), never writes.
       for (;;) {
         struct timespec ts = {0, 100000};
         sum += *counter;
@@ -159,8 +170,7 @@ int main(int argc, char** argv) {
         FD_SET(0, &in);
         struct timeval tv = {0, 0};
         if (select(1, &in, NULL, NULL, &tv) > 0) {
-          char buf[64];
-          if (read(0, buf, sizeof buf) <= 0) break;
+          break;
         }
       }
       printf("reader-sum %llu\n", (unsigned long long)sum);
@@ -178,7 +188,9 @@ int main(int argc, char** argv) {
     char what[32] = "";
     long n = 0;
     if (sscanf(line, "hold %31s %ld", what, &n) == 2) {
-      start(what, n, 1);
+      start(what, n, 1, 0);
+    } else if (sscanf(line, "nest %31s %ld", what, &n) == 2) {
+      start(what, n, 0, 1);
     } else if (strncmp(line, "release", 7) == 0) {
       pthread_mutex_lock(&lock);
       released = 1;
@@ -192,7 +204,7 @@ int main(int argc, char** argv) {
       fflush(stdout);
       pthread_mutex_unlock(&lock);
     } else if (sscanf(line, "%31s %ld", what, &n) == 2 && (!strcmp(what, "alpha") || !strcmp(what, "beta"))) {
-      start(what, n, 0);
+      start(what, n, 0, 0);
     } else if (strncmp(line, "exit", 4) == 0) {
       break;
     } else {

@@ -81,7 +81,9 @@ std::string explain_open(const PerfFacts& f) {
       return fmt::format(
           "{}: all hardware debug registers of that thread are in use ({} asked for; x86-64 has "
           "4): a debugger's hardware watchpoints (gdb `watch`, `info watchpoints`) or another "
-          "watch hold them; delete those watchpoints or watch fewer bytes",
+          "watch hold them; a debugger that set them keeps them reserved even after it detached, "
+          "until the thread exits (the kernel's rule): delete those watchpoints before detaching, "
+          "or watch fewer bytes",
           what(f), f.watches);
     case ENOENT:
     case EOPNOTSUPP:

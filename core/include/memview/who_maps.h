@@ -18,12 +18,14 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "memview/result.h"
+#include "memview/worker.h"
 
 namespace memview {
 
@@ -94,5 +96,18 @@ struct WhoMaps {
 // an object that does not exist (not_found), a kind of spec that has no mappings (gdb:),
 // unsupported on Windows.
 Result<WhoMaps> who_maps(std::string_view spec);
+
+// who_maps() repeated on a worker, for a viewer's status bar and Attached panel: the first
+// scan at once, then one every interval_ns; each result (or the scan's error) is published.
+// The frame reads `latest` and never waits on /proc.
+struct WhoMapsScan {
+  Result<WhoMaps> result = make_error(Errc::io, "not scanned yet");
+  int64_t scanned_ns = 0;  // memview::now_ns() when the scan finished
+};
+struct WhoMapsJob {
+  std::unique_ptr<Worker> worker;
+  std::shared_ptr<Published<WhoMapsScan>> latest;
+};
+WhoMapsJob start_who_maps_scans(std::string spec, int64_t interval_ns = 2'000'000'000);
 
 }  // namespace memview

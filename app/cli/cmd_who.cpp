@@ -25,8 +25,10 @@ struct WhoOptions {
 };
 
 std::string who_size_text(uint64_t n) {
-  if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0) return fmt::format("{} GiB", n >> 30);
-  if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0) return fmt::format("{} MiB", n >> 20);
+  if (n >= (uint64_t{1} << 30) && n % (uint64_t{1} << 30) == 0)
+    return fmt::format("{} GiB", n >> 30);
+  if (n >= (uint64_t{1} << 20) && n % (uint64_t{1} << 20) == 0)
+    return fmt::format("{} MiB", n >> 20);
   if (n >= 1024 && n % 1024 == 0) return fmt::format("{} KiB", n >> 10);
   return fmt::format("{} B", n);
 }
@@ -40,7 +42,8 @@ nlohmann::json who_to_json(const WhoMaps& w) {
   o["inode"] = w.object.inode;
   o["sysv"] = w.object.sysv;
   o["private"] = w.object.anonymous;
-  o["attach_count"] = w.object.attach_count ? nlohmann::json(*w.object.attach_count) : nlohmann::json();
+  o["attach_count"] =
+      w.object.attach_count ? nlohmann::json(*w.object.attach_count) : nlohmann::json();
   j["object"] = o;
   j["pid_offset"] = w.pid_offset ? nlohmann::json(*w.pid_offset) : nlohmann::json();
   nlohmann::json procs = nlohmann::json::array();
@@ -91,11 +94,15 @@ std::string who_to_text(const WhoMaps& w, bool all) {
   const size_t n = w.processes.size();
   if (o.anonymous) {
     out += fmt::format("{}: private memory of process {}{}\n", who_format::printable(o.spec),
-                       n ? w.processes.front().pid : 0, o.path.empty() ? "" : " (" + who_format::printable(o.path) + ")");
+                       n ? w.processes.front().pid : 0,
+                       o.path.empty() ? "" : " (" + who_format::printable(o.path) + ")");
   } else {
-    out += fmt::format("{} ({}, {} {}): {} process{} map{} it\n", who_format::printable(o.spec), who_format::printable(o.path),
-                       o.sysv ? "segment id" : fmt::format("device {:02x}:{:02x}, inode", o.dev_major, o.dev_minor),
-                       o.inode, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
+    out +=
+        fmt::format("{} ({}, {} {}): {} process{} map{} it\n", who_format::printable(o.spec),
+                    who_format::printable(o.path),
+                    o.sysv ? "segment id"
+                           : fmt::format("device {:02x}:{:02x}, inode", o.dev_major, o.dev_minor),
+                    o.inode, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
   }
   if (o.attach_count && *o.attach_count > 0) {
     size_t found = 0;
@@ -110,9 +117,11 @@ std::string who_to_text(const WhoMaps& w, bool all) {
   }
   for (const MappingProcess& p : w.processes) {
     for (const ObjectMapping& m : p.mappings) {
-      const std::string range = fmt::format("0x{:x}-0x{:x} ({})", m.start, m.end, who_size_text(m.size()));
-      out += fmt::format("{:<8} {:<10} {:<5} {:<35} {:>12}  {:<4}  {}{}\n", p.pid, who_format::printable(p.user),
-                         m.perms, range, fmt::format("0x{:x}", m.object_offset), p.can_open ? "yes" : "no",
+      const std::string range =
+          fmt::format("0x{:x}-0x{:x} ({})", m.start, m.end, who_size_text(m.size()));
+      out += fmt::format("{:<8} {:<10} {:<5} {:<35} {:>12}  {:<4}  {}{}\n", p.pid,
+                         who_format::printable(p.user), m.perms, range,
+                         fmt::format("0x{:x}", m.object_offset), p.can_open ? "yes" : "no",
                          who_format::printable(p.command), p.self ? "  (this memview)" : "");
     }
   }
@@ -128,7 +137,8 @@ std::string who_to_text(const WhoMaps& w, bool all) {
     out += w.uninspected_summary() + "\n";
     if (all) {
       for (const UninspectedProcess& u : w.uninspected) {
-        out += fmt::format("  {:<8} {:<10} {}\n", u.pid, who_format::printable(u.user), who_format::printable(u.command));
+        out += fmt::format("  {:<8} {:<10} {}\n", u.pid, who_format::printable(u.user),
+                           who_format::printable(u.command));
       }
     } else {
       out += "(--all lists them)\n";
@@ -144,9 +154,8 @@ int run_who(const WhoOptions& opts) {
 #else
   Result<WhoMaps> who = who_maps(opts.spec);
   if (!who) return fail(with_context("look up who maps", opts.spec, who.error()));
-  const std::string out = opts.json
-                              ? who_format::dump(who_to_json(*who))
-                              : who_to_text(*who, opts.all);
+  const std::string out =
+      opts.json ? who_format::dump(who_to_json(*who)) : who_to_text(*who, opts.all);
   if (!write_stdout(out)) return kExitFailure;
   return 0;
 #endif

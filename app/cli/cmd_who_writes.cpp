@@ -45,7 +45,8 @@ std::string ww_value_text(const std::vector<std::byte>& v) {
 std::string ww_location(const CodeLocation& c) {
   if (c.function.empty() && c.module.empty()) return "?";
   std::string module = c.module;
-  if (const size_t slash = module.rfind('/'); slash != std::string::npos) module = module.substr(slash + 1);
+  if (const size_t slash = module.rfind('/'); slash != std::string::npos)
+    module = module.substr(slash + 1);
   if (c.function.empty()) return who_format::printable(module);
   return who_format::printable(fmt::format("{}+0x{:x}", c.function, c.function_offset));
 }
@@ -53,7 +54,8 @@ std::string ww_location(const CodeLocation& c) {
 std::string ww_source(const CodeLocation& c) {
   if (c.file.empty()) return "";
   std::string file = c.file;
-  if (const size_t slash = file.rfind('/'); slash != std::string::npos) file = file.substr(slash + 1);
+  if (const size_t slash = file.rfind('/'); slash != std::string::npos)
+    file = file.substr(slash + 1);
   return who_format::printable(fmt::format("{}:{}", file, c.line));
 }
 
@@ -70,8 +72,9 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
                      t.attached_count(), t.attached_count() == 1 ? "" : "es");
   const bool many = t.watches.size() > 1;
   if (!t.rows.empty()) {
-    out += fmt::format("{}{:<24} {:<24} {:>10}  {:>9}  {:<18}  {:<32} {}\n", many ? "WATCH     " : "",
-                       "PROCESS", "THREAD", "WRITES", "LAST", "VALUE", "FUNCTION", "SOURCE");
+    out +=
+        fmt::format("{}{:<24} {:<24} {:>10}  {:>9}  {:<18}  {:<32} {}\n", many ? "WATCH     " : "",
+                    "PROCESS", "THREAD", "WRITES", "LAST", "VALUE", "FUNCTION", "SOURCE");
   }
   for (const WriterRow& r : t.rows) {
     const double ago = static_cast<double>(now - r.last_ns) / 1e9;
@@ -83,16 +86,19 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
   }
   for (const AttachedProcess& p : t.processes) {
     std::string where;
-    for (const WatchAddress& a : p.addresses) where += fmt::format("{}0x{:x}", where.empty() ? "" : ", ", a.address);
+    for (const WatchAddress& a : p.addresses)
+      where += fmt::format("{}0x{:x}", where.empty() ? "" : ", ", a.address);
     const char* state = p.exited ? "exited" : p.detached ? "detached" : "attached";
-    out += fmt::format("{} {} ({}): {} thread{}, {} write{} at {}{}\n", state, p.pid,
-                       who_format::printable(p.command), p.threads, p.threads == 1 ? "" : "s", p.hits,
-                       p.hits == 1 ? "" : "s", where, p.error.empty() ? "" : " — " + p.error);
+    out +=
+        fmt::format("{} {} ({}): {} thread{}, {} write{} at {}{}\n", state, p.pid,
+                    who_format::printable(p.command), p.threads, p.threads == 1 ? "" : "s", p.hits,
+                    p.hits == 1 ? "" : "s", where, p.error.empty() ? "" : " — " + p.error);
   }
   if (t.lost > 0) {
-    out += fmt::format("{} write{} counted but not sampled (the ring buffer was full): the rows add "
-                       "up to {} of {}\n",
-                       t.lost, t.lost == 1 ? " was" : "s were", t.samples, t.hits);
+    out += fmt::format(
+        "{} write{} counted but not sampled (the ring buffer was full): the rows add "
+        "up to {} of {}\n",
+        t.lost, t.lost == 1 ? " was" : "s were", t.samples, t.hits);
   }
   for (const std::string& n : t.notes) out += "note: " + n + "\n";
   if (!t.values_note.empty()) out += "note: " + t.values_note + "\n";
@@ -103,7 +109,8 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
   nlohmann::json j;
   j["spec"] = who_format::json_bytes(t.spec);
   nlohmann::json watches = nlohmann::json::array();
-  for (const WriteWatch& w : t.watches) watches.push_back({{"address", w.address}, {"length", w.length}});
+  for (const WriteWatch& w : t.watches)
+    watches.push_back({{"address", w.address}, {"length", w.length}});
   j["watches"] = std::move(watches);
   j["seconds"] = static_cast<double>(t.updated_ns - t.started_ns) / 1e9;
   j["hits"] = t.hits;
@@ -115,7 +122,8 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
     pj["pid"] = p.pid;
     pj["command"] = who_format::json_bytes(p.command);
     nlohmann::json addrs = nlohmann::json::array();
-    for (const WatchAddress& a : p.addresses) addrs.push_back({{"watch", a.watch}, {"address", a.address}});
+    for (const WatchAddress& a : p.addresses)
+      addrs.push_back({{"watch", a.watch}, {"address", a.address}});
     pj["addresses"] = std::move(addrs);
     pj["threads"] = p.threads;
     pj["hits"] = p.hits;
@@ -192,7 +200,7 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
   if (opts.duration && !(*opts.duration >= 0 && *opts.duration < 1e7)) {
     return fail("--duration must be a number of seconds (0 or more)");
   }
-  Result<std::vector<WriteWatch>> watches = plan_write_watches(*address, length);
+  Result<std::vector<WriteWatch> > watches = plan_write_watches(*address, length);
   if (!watches) return fail(watches.error());
   if (Status s = ww_check_range(opts.spec, *address, length); !s) return fail(s.error());
 
@@ -205,14 +213,16 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
   if (const std::shared_ptr<const WhoWritesTable> t = job.table->latest()) {
     size_t threads = 0;
     for (const AttachedProcess& p : t->processes) threads += p.threads;
-    fmt::print(stderr, "watching {}: {} process{}, {} thread{}; {}\n", who_format::printable(t->spec),
-               t->attached_count(), t->attached_count() == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
-               opts.duration ? fmt::format("for {} s", *opts.duration) : std::string("Ctrl-C stops"));
+    fmt::print(
+        stderr, "watching {}: {} process{}, {} thread{}; {}\n", who_format::printable(t->spec),
+        t->attached_count(), t->attached_count() == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
+        opts.duration ? fmt::format("for {} s", *opts.duration) : std::string("Ctrl-C stops"));
     std::fflush(stderr);
   }
 
   const bool live = !opts.json && isatty(STDOUT_FILENO) != 0;
-  const int64_t end = opts.duration ? now_ns() + static_cast<int64_t>(*opts.duration * 1e9) : INT64_MAX;
+  const int64_t end =
+      opts.duration ? now_ns() + static_cast<int64_t>(*opts.duration * 1e9) : INT64_MAX;
   int64_t next_draw = 0;
   while (!stop_requested() && !job.worker->done() && now_ns() < end) {
     if (live && now_ns() >= next_draw) {
@@ -228,8 +238,9 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
   if (const std::optional<Error> e = job.worker->error()) return fail(*e);
   const std::shared_ptr<const WhoWritesTable> t = job.table->latest();
   if (!t) return fail("the watch ended without a result");
-  const std::string out = opts.json ? who_format::dump(ww_table_json(*t))
-                                    : (live ? "\x1b[H\x1b[2J" : "") + ww_table_text(*t, t->updated_ns);
+  const std::string out = opts.json
+                              ? who_format::dump(ww_table_json(*t))
+                              : (live ? "\x1b[H\x1b[2J" : "") + ww_table_text(*t, t->updated_ns);
   if (!write_stdout(out)) return kExitFailure;
   return 0;
 #endif
@@ -242,15 +253,18 @@ void setup_who_writes(CLI::App& app, int& exit_code) {
       "Which code writes these bytes: hardware write breakpoints in every thread of every "
       "process that maps them (pid: that process), without stopping anyone; exact counts, "
       "function and file:line of each writer");
-  sub->add_option("SPEC", opts->spec, "what to watch: a shared memory object, mapped file, System V segment or pid:...")
+  sub->add_option("SPEC", opts->spec,
+                  "what to watch: a shared memory object, mapped file, System V segment or pid:...")
       ->required();
   sub->add_option("ADDR", opts->address,
                   "offset of the bytes in the object (pid: sources: the virtual address)")
       ->required();
-  sub->add_option("--len", opts->length,
-                  "bytes to watch: 1, 2, 4 or 8, aligned (default: the widest ADDR is aligned for); a "
-                  "wider range is split into up to 4 aligned watches");
-  sub->add_option("--duration", opts->duration, "stop after this many seconds (default: at Ctrl-C)");
+  sub->add_option(
+      "--len", opts->length,
+      "bytes to watch: 1, 2, 4 or 8, aligned (default: the widest ADDR is aligned for); a "
+      "wider range is split into up to 4 aligned watches");
+  sub->add_option("--duration", opts->duration,
+                  "stop after this many seconds (default: at Ctrl-C)");
   sub->add_flag("--json", opts->json, "Print the final table as JSON");
   sub->callback([opts, &exit_code] { exit_code = run_who_writes(*opts); });
 }

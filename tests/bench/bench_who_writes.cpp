@@ -159,7 +159,8 @@ void run_resolve_100k(const char* self, double seconds) {
     close(from_child[0]);
     const std::string rate = "100000";
     const std::string secs = fmt::format("{}", seconds);
-    execl(self, self, "--writer", name.c_str(), rate.c_str(), secs.c_str(), static_cast<char*>(nullptr));
+    execl(self, self, "--writer", name.c_str(), rate.c_str(), secs.c_str(),
+          static_cast<char*>(nullptr));
     _exit(127);
   }
   close(to_child[0]);
@@ -185,7 +186,8 @@ void run_resolve_100k(const char* self, double seconds) {
   const double cpu0 = process_cpu_s();
   const int64_t t0 = memview::now_ns();
   if (write(to_child[1], "go\n", 3) != 3) return;
-  if (std::fgets(line, sizeof line, in) != nullptr) g_resolve.writer_count = std::strtoull(line, nullptr, 10);
+  if (std::fgets(line, sizeof line, in) != nullptr)
+    g_resolve.writer_count = std::strtoull(line, nullptr, 10);
   const int64_t t1 = memview::now_ns();
   // Until the table holds every hit the writer made (or 5 s).
   int64_t caught = -1;
@@ -241,32 +243,37 @@ int main(int argc, char** argv) {
   const double plain = best("store_unwatched");
   const double watched = best("store_watched");
   if (plain > 0 && watched > 0) {
-    std::printf("RATIO who_writes_cost_per_hit_us = %.2f (info: a watched store %.3f us against "
-                "the same store unwatched %.4f us, same run: the trap and the sample)\n",
-                (watched - plain) / 1e3, watched / 1e3, plain / 1e3);
+    std::printf(
+        "RATIO who_writes_cost_per_hit_us = %.2f (info: a watched store %.3f us against "
+        "the same store unwatched %.4f us, same run: the trap and the sample)\n",
+        (watched - plain) / 1e3, watched / 1e3, plain / 1e3);
     std::printf("RATIO who_writes_watched_vs_unwatched = %.0f (info: times slower per store)\n",
                 watched / plain);
   } else {
     std::printf("RATIO who_writes_cost_per_hit_us = n/a (not run: no hardware breakpoints?)\n");
   }
   if (g_resolve.ran) {
-    const double rate = g_resolve.seconds > 0 ? static_cast<double>(g_resolve.hits) / g_resolve.seconds : 0;
+    const double rate =
+        g_resolve.seconds > 0 ? static_cast<double>(g_resolve.hits) / g_resolve.seconds : 0;
     const bool ok = g_resolve.lost == 0 && g_resolve.samples == g_resolve.hits &&
                     g_resolve.hits == g_resolve.writer_count;
     all_ok = all_ok && ok;
-    std::printf("RATIO who_writes_resolve_100k_lost = %llu (target 0; %llu hits at %.0f hits/s "
-                "over %.1f s, %llu written, %llu sampled and resolved) %s\n",
-                static_cast<unsigned long long>(g_resolve.lost),
-                static_cast<unsigned long long>(g_resolve.hits), rate, g_resolve.seconds,
-                static_cast<unsigned long long>(g_resolve.writer_count),
-                static_cast<unsigned long long>(g_resolve.samples), ok ? "OK" : "MISSED");
-    std::printf("RATIO who_writes_cpu_us_per_hit = %.3f (info: memview's CPU per hit draining, "
-                "attributing and resolving: one core keeps up with %.0f hits/s)\n",
-                g_resolve.cpu_us_per_hit,
-                g_resolve.cpu_us_per_hit > 0 ? 1e6 / g_resolve.cpu_us_per_hit : 0.0);
-    std::printf("RATIO who_writes_catch_up_ms = %.1f (info: from the writer's last write to a "
-                "table holding every hit)\n",
-                g_resolve.catch_up_ms);
+    std::printf(
+        "RATIO who_writes_resolve_100k_lost = %llu (target 0; %llu hits at %.0f hits/s "
+        "over %.1f s, %llu written, %llu sampled and resolved) %s\n",
+        static_cast<unsigned long long>(g_resolve.lost),
+        static_cast<unsigned long long>(g_resolve.hits), rate, g_resolve.seconds,
+        static_cast<unsigned long long>(g_resolve.writer_count),
+        static_cast<unsigned long long>(g_resolve.samples), ok ? "OK" : "MISSED");
+    std::printf(
+        "RATIO who_writes_cpu_us_per_hit = %.3f (info: memview's CPU per hit draining, "
+        "attributing and resolving: one core keeps up with %.0f hits/s)\n",
+        g_resolve.cpu_us_per_hit,
+        g_resolve.cpu_us_per_hit > 0 ? 1e6 / g_resolve.cpu_us_per_hit : 0.0);
+    std::printf(
+        "RATIO who_writes_catch_up_ms = %.1f (info: from the writer's last write to a "
+        "table holding every hit)\n",
+        g_resolve.catch_up_ms);
   } else {
     std::printf("RATIO who_writes_resolve_100k_lost = n/a (%s)\n", g_resolve.error.c_str());
   }

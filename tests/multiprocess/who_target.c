@@ -146,13 +146,15 @@ int main(int argc, char** argv) {
   } else if ((strcmp(mode, "shm") == 0 || strcmp(mode, "reader") == 0) && argc > 2) {
     snprintf(shm_name, sizeof shm_name, "/%s", argv[2][0] == '/' ? argv[2] + 1 : argv[2]);
     const int reader = strcmp(mode, "reader") == 0;
-    const int fd = reader ? shm_open(shm_name, O_RDONLY, 0) : shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0666);
+    const int fd = reader ? shm_open(shm_name, O_RDONLY, 0)
+                          : shm_open(shm_name, O_RDWR | O_CREAT | O_EXCL, 0666);
     // 0644 whatever the umask: the permission tests open it as another user.
     if (fd < 0 || (!reader && (fchmod(fd, 0644) != 0 || ftruncate(fd, 4096) != 0))) {
       perror("shm");
       return 1;
     }
-    unsigned char* base = mmap(NULL, 4096, reader ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    unsigned char* base =
+        mmap(NULL, 4096, reader ? PROT_READ : PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     close(fd);
     if (base == MAP_FAILED) return 1;
     counter = (volatile uint64_t*)(base + 0x40);
@@ -203,7 +205,8 @@ int main(int argc, char** argv) {
       printf("spin %ld\n", done);
       fflush(stdout);
       pthread_mutex_unlock(&lock);
-    } else if (sscanf(line, "%31s %ld", what, &n) == 2 && (!strcmp(what, "alpha") || !strcmp(what, "beta"))) {
+    } else if (sscanf(line, "%31s %ld", what, &n) == 2 &&
+               (!strcmp(what, "alpha") || !strcmp(what, "beta"))) {
       start(what, n, 0, 0);
     } else if (strncmp(line, "exit", 4) == 0) {
       break;

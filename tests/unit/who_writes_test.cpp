@@ -97,7 +97,9 @@ detail::PerfFacts facts(int err) {
 }
 
 TEST(ExplainPerfError, EachCauseSaysItsFix) {
-  auto has = [](const std::string& s, const char* what) { return s.find(what) != std::string::npos; };
+  auto has = [](const std::string& s, const char* what) {
+    return s.find(what) != std::string::npos;
+  };
   detail::PerfFacts f = facts(EACCES);
   f.paranoid = 3;
   std::string m = detail::explain_perf_error(f);

@@ -31,13 +31,13 @@ namespace memview {
 
 // The object as /proc/PID/maps identifies it.
 struct MappedObject {
-  std::string spec;         // canonical spec asked about ("shm:/name", "file:/p", "sysv:7")
-  std::string path;         // what maps lines show: "/dev/shm/name", "/p", "/SYSV0000abcd"
-  uint32_t dev_major = 0;   // device of the inode (as maps prints it)
+  std::string spec;        // canonical spec asked about ("shm:/name", "file:/p", "sysv:7")
+  std::string path;        // what maps lines show: "/dev/shm/name", "/p", "/SYSV0000abcd"
+  uint32_t dev_major = 0;  // device of the inode (as maps prints it)
   uint32_t dev_minor = 0;
-  uint64_t inode = 0;       // the inode; for System V the segment id
-  bool sysv = false;        // a System V segment (matched by path prefix + id)
-  bool anonymous = false;   // private memory of one process (pid: outside shared mappings)
+  uint64_t inode = 0;      // the inode; for System V the segment id
+  bool sysv = false;       // a System V segment (matched by path prefix + id)
+  bool anonymous = false;  // private memory of one process (pid: outside shared mappings)
   // System V only: attaches the kernel counts (shm_nattch); more than the mappings found
   // means some attaching processes could not be inspected.
   std::optional<uint64_t> attach_count;
@@ -45,7 +45,7 @@ struct MappedObject {
 
 // One mapping of the object in a process.
 struct ObjectMapping {
-  uint64_t start = 0;          // the process's virtual addresses [start, end)
+  uint64_t start = 0;  // the process's virtual addresses [start, end)
   uint64_t end = 0;
   uint64_t object_offset = 0;  // offset into the object of `start`
   std::string perms;           // "rw-s"
@@ -85,7 +85,7 @@ struct WhoMaps {
   // pid: specs only: the offset into the object of the range's first byte (the same byte
   // in every other process is at mapping.address_of(offset)).
   std::optional<uint64_t> pid_offset;
-  std::vector<MappingProcess> processes;      // by pid
+  std::vector<MappingProcess> processes;        // by pid
   std::vector<UninspectedProcess> uninspected;  // by pid
   // One line on the uninspected processes for people ("12 processes of other users (root:
   // 11, messagebus: 1) could not be inspected: ..."), empty when there are none.

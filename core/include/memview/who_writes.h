@@ -55,8 +55,8 @@ Result<std::vector<WriteWatch>> plan_write_watches(uint64_t address, uint64_t le
                                                    unsigned max_watches = kMaxWriteWatches);
 
 struct WhoWritesOptions {
-  std::string spec;                  // what to watch: shm:, file:, sysv:, sysvkey:, pid:
-  std::vector<WriteWatch> watches;   // from plan_write_watches (1..kMaxWriteWatches)
+  std::string spec;                           // what to watch: shm:, file:, sysv:, sysvkey:, pid:
+  std::vector<WriteWatch> watches;            // from plan_write_watches (1..kMaxWriteWatches)
   int64_t thread_rescan_ns = 100'000'000;     // /proc/PID/task safety net
   int64_t process_rescan_ns = 1'000'000'000;  // processes that map the object later
   int64_t publish_interval_ns = 50'000'000;   // how often the table is republished
@@ -69,8 +69,8 @@ struct CodeLocation {
   std::string module;    // the ELF file ("/usr/lib/x86_64-linux-gnu/libc.so.6"); empty: none
   std::string function;  // demangled symbol; empty when the module has none there
   uint64_t function_offset = 0;  // of the store instruction's last byte from the symbol
-  std::string file;      // source file as DWARF names it; empty without debug information
-  int line = 0;          // 0: no line information
+  std::string file;              // source file as DWARF names it; empty without debug information
+  int line = 0;                  // 0: no line information
   int column = 0;
 };
 
@@ -79,11 +79,11 @@ struct WriterRow {
   unsigned watch = 0;  // index into WhoWritesTable::watches
   int64_t pid = 0;
   int64_t tid = 0;
-  std::string process;  // the process's command name (comm)
-  std::string thread;   // the thread's name
-  uint64_t ip = 0;      // sampled instruction pointer: the instruction after the store
-  CodeLocation where;   // of the store itself
-  uint64_t count = 0;   // writes sampled from here (exact unless the table reports lost)
+  std::string process;   // the process's command name (comm)
+  std::string thread;    // the thread's name
+  uint64_t ip = 0;       // sampled instruction pointer: the instruction after the store
+  CodeLocation where;    // of the store itself
+  uint64_t count = 0;    // writes sampled from here (exact unless the table reports lost)
   int64_t first_ns = 0;  // memview::now_ns() time base
   int64_t last_ns = 0;
   // The watched bytes as read right after this row's last hit was processed (a writer
@@ -101,8 +101,8 @@ struct AttachedProcess {
   int64_t pid = 0;
   std::string command;
   std::vector<WatchAddress> addresses;
-  size_t threads = 0;   // live threads carrying the breakpoints
-  uint64_t hits = 0;    // writes the kernel counted in this process (exact, all watches)
+  size_t threads = 0;  // live threads carrying the breakpoints
+  uint64_t hits = 0;   // writes the kernel counted in this process (exact, all watches)
   bool exited = false;
   bool detached = false;  // unmapped the object (or exited): its breakpoints are closed
   std::string error;      // why it is not (fully) watched

@@ -20,7 +20,8 @@
 namespace memview::detail {
 namespace {
 
-long sys_perf_event_open(perf_event_attr* attr, pid_t pid, int cpu, int group, unsigned long flags) {
+long sys_perf_event_open(perf_event_attr* attr, pid_t pid, int cpu, int group,
+                         unsigned long flags) {
   return syscall(SYS_perf_event_open, attr, pid, cpu, group, flags);
 }
 
@@ -91,7 +92,8 @@ Result<PerfRing> PerfRing::open(int cpu, unsigned data_pages, int& err, bool& mm
   if (base == MAP_FAILED) {
     err = errno;
     mmap_failed = true;
-    return make_error(Errc::io, fmt::format("cannot map the ring on CPU {}: {}", cpu, std::strerror(err)));
+    return make_error(Errc::io,
+                      fmt::format("cannot map the ring on CPU {}: {}", cpu, std::strerror(err)));
   }
   ring.base_ = base;
   const auto* meta = static_cast<const perf_event_mmap_page*>(base);

@@ -44,9 +44,9 @@ class EventFd {
 // A record read from a ring.
 struct PerfRecord {
   enum class Kind { sample, lost, fork, exit, throttle } kind = Kind::sample;
-  uint64_t id = 0;    // sample/lost/throttle: the event's id (the original event's when inherited)
-  uint64_t ip = 0;    // sample
-  uint32_t pid = 0;   // sample/fork/exit
+  uint64_t id = 0;   // sample/lost/throttle: the event's id (the original event's when inherited)
+  uint64_t ip = 0;   // sample
+  uint32_t pid = 0;  // sample/fork/exit
   uint32_t tid = 0;
   uint32_t ppid = 0;  // fork/exit: the parent
   uint32_t ptid = 0;

@@ -19,18 +19,18 @@ enum class PerfStep {
 
 struct PerfFacts {
   PerfStep step = PerfStep::open;
-  int err = 0;                      // errno
-  std::optional<int> paranoid;      // /proc/sys/kernel/perf_event_paranoid
-  bool cap_perfmon = false;         // CAP_PERFMON (or CAP_SYS_ADMIN, which implies it)
+  int err = 0;                  // errno
+  std::optional<int> paranoid;  // /proc/sys/kernel/perf_event_paranoid
+  bool cap_perfmon = false;     // CAP_PERFMON (or CAP_SYS_ADMIN, which implies it)
   bool cap_sys_ptrace = false;
   uint32_t my_uid = 0;
   std::string my_user;
-  int64_t pid = 0;                  // the watched process
-  int64_t tid = 0;                  // the thread
+  int64_t pid = 0;  // the watched process
+  int64_t tid = 0;  // the thread
   std::optional<uint32_t> target_uid;
   std::string target_user;
-  unsigned watches = 0;             // breakpoints asked for in that thread
-  unsigned ring_kib = 0;            // mmap: the ring buffer's size
+  unsigned watches = 0;              // breakpoints asked for in that thread
+  unsigned ring_kib = 0;             // mmap: the ring buffer's size
   std::optional<uint64_t> mlock_kb;  // /proc/sys/kernel/perf_event_mlock_kb
 };
 

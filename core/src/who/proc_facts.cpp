@@ -61,15 +61,16 @@ std::vector<pid_t> list_tasks(pid_t pid) {
 }
 
 std::string task_comm(pid_t pid, pid_t tid) {
-  std::string comm = read_small(tid == pid || tid <= 0 ? fmt::format("/proc/{}/comm", pid)
-                                                       : fmt::format("/proc/{}/task/{}/comm", pid, tid),
-                                4096);
+  std::string comm =
+      read_small(tid == pid || tid <= 0 ? fmt::format("/proc/{}/comm", pid)
+                                        : fmt::format("/proc/{}/task/{}/comm", pid, tid),
+                 4096);
   while (!comm.empty() && (comm.back() == '\n' || comm.back() == '\0')) comm.pop_back();
   return comm;
 }
 
 std::string process_command(pid_t pid) {
-  std::string cmd = read_small(fmt::format("/proc/{}/cmdline", pid), 64 * 1024);
+  std::string cmd = read_small(fmt::format("/proc/{}/cmdline", pid), size_t{64} * 1024);
   while (!cmd.empty() && cmd.back() == '\0') cmd.pop_back();
   if (cmd.empty()) {
     const std::string comm = task_comm(pid, pid);
@@ -80,7 +81,7 @@ std::string process_command(pid_t pid) {
 }
 
 std::optional<uid_t> process_euid(pid_t pid) {
-  const std::string status = read_small(fmt::format("/proc/{}/status", pid), 64 * 1024);
+  const std::string status = read_small(fmt::format("/proc/{}/status", pid), size_t{64} * 1024);
   const size_t at = status.find("\nUid:");
   if (at == std::string::npos) return std::nullopt;
   std::istringstream row(status.substr(at + 5, 64));
@@ -125,14 +126,15 @@ std::vector<int> online_cpus() {
 }
 
 bool have_capability(unsigned cap) {
-  const std::string status = read_small("/proc/self/status", 64 * 1024);
+  const std::string status = read_small("/proc/self/status", size_t{64} * 1024);
   const size_t at = status.find("\nCapEff:");
   if (at == std::string::npos) return false;
   std::string_view hex = std::string_view(status).substr(at + 8);
   while (!hex.empty() && (hex.front() == ' ' || hex.front() == '\t')) hex.remove_prefix(1);
   hex = hex.substr(0, hex.find('\n'));
   uint64_t caps = 0;
-  if (std::from_chars(hex.data(), hex.data() + hex.size(), caps, 16).ec != std::errc()) return false;
+  if (std::from_chars(hex.data(), hex.data() + hex.size(), caps, 16).ec != std::errc())
+    return false;
   return cap < 64 && ((caps >> cap) & 1u) != 0;
 }
 

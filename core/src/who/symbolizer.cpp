@@ -74,8 +74,8 @@ struct Symbolizer::Process {
     }
     if (mod == nullptr) return loc;
     const char* mainfile = nullptr;
-    const char* name = dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr,
-                                        &mainfile, nullptr);
+    const char* name =
+        dwfl_module_info(mod, nullptr, nullptr, nullptr, nullptr, nullptr, &mainfile, nullptr);
     loc.module = name != nullptr ? name : (mainfile != nullptr ? mainfile : "");
     GElf_Off offset = 0;
     GElf_Sym sym{};

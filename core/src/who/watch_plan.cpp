@@ -42,8 +42,8 @@ Result<std::vector<WriteWatch>> plan_write_watches(uint64_t address, uint64_t le
                     "bytes) but a thread has only {} debug registers; select at most {} aligned "
                     "bytes (e.g. {} at 0x{:x})",
                     length, length == 1 ? "" : "s", address, length == 1 ? "s" : "",
-                    needed ? fmt::format("{}", needed) : std::string("more than ") +
-                                                             std::to_string(max_watches),
+                    needed ? fmt::format("{}", needed)
+                           : std::string("more than ") + std::to_string(max_watches),
                     max_watches, max_watches * 8, max_watches * 8, address & ~uint64_t{7}));
   }
   return out;

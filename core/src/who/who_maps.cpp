@@ -81,7 +81,9 @@ Status identify_file(const std::string& path, MappedObject& object) {
   struct stat st {};
   if (stat(path.c_str(), &st) != 0) {
     const int err = errno;
-    return make_error(err == ENOENT ? Errc::not_found : err == EACCES ? Errc::permission : Errc::io,
+    return make_error(err == ENOENT   ? Errc::not_found
+                      : err == EACCES ? Errc::permission
+                                      : Errc::io,
                       fmt::format("cannot find {}: {}", path, std::strerror(err)));
   }
   if (!S_ISREG(st.st_mode)) {
@@ -152,7 +154,8 @@ Status identify_pid(const SourceSpec& spec, MappedObject& object, std::optional<
     offset = address - r->start + r->offset;
     if (object.sysv) {
       shmid_ds ds{};
-      if (shmctl(static_cast<int>(r->inode), IPC_STAT, &ds) == 0) object.attach_count = ds.shm_nattch;
+      if (shmctl(static_cast<int>(r->inode), IPC_STAT, &ds) == 0)
+        object.attach_count = ds.shm_nattch;
     }
     return {};
   }
@@ -197,11 +200,12 @@ Status identify(const SourceSpec& spec, MappedObject& object, std::optional<uint
     if (id < 0) {
       const int err = errno;
       if (err == ENOENT) {
-        return make_error(Errc::not_found, fmt::format("no System V segment with key {}", spec.target));
+        return make_error(Errc::not_found,
+                          fmt::format("no System V segment with key {}", spec.target));
       }
-      return make_error(err == EACCES ? Errc::permission : Errc::io,
-                        fmt::format("cannot look up System V key {}: {}", spec.target,
-                                    std::strerror(err)));
+      return make_error(
+          err == EACCES ? Errc::permission : Errc::io,
+          fmt::format("cannot look up System V key {}: {}", spec.target, std::strerror(err)));
     }
     return identify_sysv(id, object);
   }
@@ -226,7 +230,8 @@ void probe_open(MappingProcess& p) {
   const int err = errno;
   p.can_open = n == 1 || (n < 0 && err == EFAULT);  // EFAULT: allowed, page not readable
   if (!p.can_open) {
-    p.cannot_open = err == ESRCH ? "the process exited" : explain_access_denied(static_cast<pid_t>(p.pid));
+    p.cannot_open =
+        err == ESRCH ? "the process exited" : explain_access_denied(static_cast<pid_t>(p.pid));
   }
 }
 
@@ -243,9 +248,10 @@ void describe(MappingProcess& p) {
 std::string uninspected_reason(pid_t pid, std::optional<uid_t> uid) {
   const uid_t me = geteuid();
   if (uid && *uid != me) {
-    return fmt::format("owned by {} (uid {}): its memory map is readable only by that user, root, "
-                       "or with CAP_SYS_PTRACE",
-                       detail::owner_name(*uid), *uid);
+    return fmt::format(
+        "owned by {} (uid {}): its memory map is readable only by that user, root, "
+        "or with CAP_SYS_PTRACE",
+        detail::owner_name(*uid), *uid);
   }
   return explain_access_denied(pid);
 }

@@ -40,9 +40,9 @@ const char* who_writes_phase_name(WhoWritesPhase p) {
 }
 
 size_t WhoWritesTable::attached_count() const {
-  return static_cast<size_t>(std::count_if(processes.begin(), processes.end(), [](const AttachedProcess& p) {
-    return !p.detached && !p.exited && p.threads > 0;
-  }));
+  return static_cast<size_t>(std::count_if(
+      processes.begin(), processes.end(),
+      [](const AttachedProcess& p) { return !p.detached && !p.exited && p.threads > 0; }));
 }
 
 #if defined(__linux__)
@@ -64,7 +64,7 @@ struct ProcState {
   std::string comm;
   std::vector<WatchAddress> addrs;
   std::vector<DirectThread> direct;
-  std::unordered_set<pid_t> covered;      // threads with breakpoints: direct or inherited
+  std::unordered_set<pid_t> covered;       // threads with breakpoints: direct or inherited
   std::unordered_map<pid_t, int> unknown;  // in /proc/PID/task but not covered: scans seen
   size_t threads = 0;
   uint64_t closed_hits = 0;  // counts of breakpoints already closed
@@ -84,8 +84,9 @@ struct RowKey {
 struct RowKeyHash {
   size_t operator()(const RowKey& k) const {
     uint64_t h = k.ip * 0x9e3779b97f4a7c15ULL;
-    h ^= (static_cast<uint64_t>(static_cast<uint32_t>(k.tid)) << 32 | static_cast<uint32_t>(k.pid)) +
-         0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
+    h ^=
+        (static_cast<uint64_t>(static_cast<uint32_t>(k.tid)) << 32 | static_cast<uint32_t>(k.pid)) +
+        0x632be59bd9b4e019ULL + (h << 6) + (h >> 2);
     return static_cast<size_t>(h ^ k.watch);
   }
 };
@@ -152,21 +153,24 @@ class Session {
 
 Status Session::check_options() {
   if (opts_.watches.empty() || opts_.watches.size() > kMaxWriteWatches) {
-    return make_error(Errc::invalid_argument,
-                      fmt::format("watch 1 to {} ranges (got {})", kMaxWriteWatches, opts_.watches.size()));
+    return make_error(Errc::invalid_argument, fmt::format("watch 1 to {} ranges (got {})",
+                                                          kMaxWriteWatches, opts_.watches.size()));
   }
   for (const WriteWatch& w : opts_.watches) {
-    if ((w.length != 1 && w.length != 2 && w.length != 4 && w.length != 8) || w.address % w.length != 0) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("a hardware watch is an aligned 1, 2, 4 or 8 bytes (got {} at 0x{:x})",
-                                    w.length, w.address));
+    if ((w.length != 1 && w.length != 2 && w.length != 4 && w.length != 8) ||
+        w.address % w.length != 0) {
+      return make_error(
+          Errc::invalid_argument,
+          fmt::format("a hardware watch is an aligned 1, 2, 4 or 8 bytes (got {} at 0x{:x})",
+                      w.length, w.address));
     }
   }
   Result<SourceSpec> spec = parse_source_spec(opts_.spec);
   if (!spec) return spec.error();
   opts_.spec = spec->text();
   pid_spec_ = spec->scheme == "pid";
-  if (opts_.ring_pages == 0 || (opts_.ring_pages & (opts_.ring_pages - 1)) != 0) opts_.ring_pages = 64;
+  if (opts_.ring_pages == 0 || (opts_.ring_pages & (opts_.ring_pages - 1)) != 0)
+    opts_.ring_pages = 64;
   return {};
 }
 
@@ -188,7 +192,8 @@ Status Session::open_rings() {
       }
       detail::PerfFacts f = detail::gather_perf_facts(
           mmap_failed ? detail::PerfStep::mmap : detail::PerfStep::open, err, 0, 0, 0);
-      f.ring_kib = static_cast<unsigned>(pages * static_cast<unsigned>(sysconf(_SC_PAGESIZE)) / 1024);
+      f.ring_kib =
+          static_cast<unsigned>(pages * static_cast<unsigned>(sysconf(_SC_PAGESIZE)) / 1024);
       return make_error(err == EACCES || err == EPERM ? Errc::permission : Errc::unsupported,
                         detail::explain_perf_error(f));
     }
@@ -199,7 +204,8 @@ Status Session::open_rings() {
           cpu, rings_.back().bytes() / 1024, opts_.ring_pages * sysconf(_SC_PAGESIZE) / 1024));
     }
   }
-  if (rings_.empty()) return make_error(Errc::unsupported, "no online CPU could take a sample ring");
+  if (rings_.empty())
+    return make_error(Errc::unsupported, "no online CPU could take a sample ring");
   return {};
 }
 
@@ -227,7 +233,8 @@ Result<std::vector<Target>> Session::find_targets(std::string* uninspected) {
     Target target;
     target.pid = pid;
     target.command = detail::process_command(pid);
-    for (unsigned i = 0; i < opts_.watches.size(); ++i) target.addrs.push_back({i, opts_.watches[i].address});
+    for (unsigned i = 0; i < opts_.watches.size(); ++i)
+      target.addrs.push_back({i, opts_.watches[i].address});
     out.push_back(std::move(target));
     return out;
   }
@@ -253,16 +260,18 @@ Result<std::vector<Target>> Session::find_targets(std::string* uninspected) {
     }
     if (t.addrs.empty()) {
       if (private_only) {
-        notes_.push_back(fmt::format("process {} maps the object privately (copy-on-write): its "
-                                     "writes do not reach the object and are not watched",
-                                     t.pid));
+        notes_.push_back(
+            fmt::format("process {} maps the object privately (copy-on-write): its "
+                        "writes do not reach the object and are not watched",
+                        t.pid));
       }
       continue;
     }
     if (t.addrs.size() > kMaxWriteWatches) {
-      notes_.push_back(fmt::format("process {} maps the watched bytes {} times: only {} breakpoints "
-                                   "fit in a thread's debug registers",
-                                   t.pid, t.addrs.size(), kMaxWriteWatches));
+      notes_.push_back(
+          fmt::format("process {} maps the watched bytes {} times: only {} breakpoints "
+                      "fit in a thread's debug registers",
+                      t.pid, t.addrs.size(), kMaxWriteWatches));
       t.addrs.resize(kMaxWriteWatches);
     }
     out.push_back(std::move(t));
@@ -435,7 +444,8 @@ void Session::drain() {
         case PerfRecord::Kind::fork:
           if (r.pid != r.ppid) break;  // a new process: threads only inherit
           for (auto& p : procs_) {
-            if (p->pid == static_cast<pid_t>(r.pid) && !p->detached) p->covered.insert(static_cast<pid_t>(r.tid));
+            if (p->pid == static_cast<pid_t>(r.pid) && !p->detached)
+              p->covered.insert(static_cast<pid_t>(r.tid));
           }
           break;
         case PerfRecord::Kind::exit:
@@ -489,9 +499,10 @@ void Session::publish(WhoWritesPhase phase) {
   t.lost = lost_;
   t.notes = notes_;
   if (throttled_ != 0) {
-    t.notes.push_back(fmt::format("the kernel throttled sampling {} time{}: some writes were counted "
-                                  "but not sampled",
-                                  throttled_, throttled_ == 1 ? "" : "s"));
+    t.notes.push_back(
+        fmt::format("the kernel throttled sampling {} time{}: some writes were counted "
+                    "but not sampled",
+                    throttled_, throttled_ == 1 ? "" : "s"));
   }
   t.values_note = values_note_;
   t.started_ns = started_ns_;
@@ -511,7 +522,7 @@ void Session::finish() {
     if (!p->detached) {
       const size_t threads = p->threads;
       detach(*p, nullptr);
-      p->detached = false;  // shown as stopped, not as unmapped
+      p->detached = false;   // shown as stopped, not as unmapped
       p->threads = threads;  // what it had when the watch stopped
     }
   }
@@ -555,9 +566,10 @@ Status Session::run(WorkerContext& ctx) {
     return s;
   }
   if (targets->empty()) {
-    notes_.push_back(fmt::format("no process maps {} yet: processes that map it later are attached "
-                                 "within a second",
-                                 opts_.spec));
+    notes_.push_back(
+        fmt::format("no process maps {} yet: processes that map it later are attached "
+                    "within a second",
+                    opts_.spec));
   }
   ctx.set_stage("watching");
   publish(WhoWritesPhase::watching);
@@ -599,7 +611,8 @@ WhoWritesJob start_who_writes(WhoWritesOptions options) {
   WhoWritesJob job;
   job.table = std::make_shared<Published<WhoWritesTable>>();
   auto session = std::make_shared<Session>(std::move(options), job.table);
-  job.worker = Worker::start("who-writes", [session](WorkerContext& ctx) { return session->run(ctx); });
+  job.worker =
+      Worker::start("who-writes", [session](WorkerContext& ctx) { return session->run(ctx); });
   return job;
 }
 

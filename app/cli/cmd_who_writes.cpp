@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#if !defined(_WIN32)
+#if defined(_WIN32)
+#include <io.h>
+#else
 #include <unistd.h>
 #endif
 
@@ -172,6 +174,14 @@ Status ww_check_range(const std::string& spec, uint64_t address, uint64_t length
   return check_inside(source.value()->info(), address, length, "watched range");
 }
 
+bool ww_stdout_is_terminal() {
+#if defined(_WIN32)
+  return _isatty(1) != 0;
+#else
+  return isatty(STDOUT_FILENO) != 0;
+#endif
+}
+
 int ww_wait_attached(const WhoWritesJob& job) {
   for (;;) {
     const std::shared_ptr<const WhoWritesTable> t = job.table->latest();
@@ -187,9 +197,9 @@ int ww_wait_attached(const WhoWritesJob& job) {
 
 int run_who_writes(const WhoWritesCliOptions& opts) {
 #if defined(_WIN32)
-  (void)opts;
-  return fail("who-writes is not available on Windows (it needs Linux perf events)");
-#else
+  if (!opts.spec.empty())
+    return fail("who-writes is not available on Windows (it needs Linux perf events)");
+#endif
   Result<uint64_t> address = parse_u64(opts.address, "address");
   if (!address) return fail(address.error());
   uint64_t length = opts.length.value_or(0);
@@ -220,7 +230,7 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
     std::fflush(stderr);
   }
 
-  const bool live = !opts.json && isatty(STDOUT_FILENO) != 0;
+  const bool live = !opts.json && ww_stdout_is_terminal();
   const int64_t end =
       opts.duration ? now_ns() + static_cast<int64_t>(*opts.duration * 1e9) : INT64_MAX;
   int64_t next_draw = 0;
@@ -243,7 +253,6 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
                               : (live ? "\x1b[H\x1b[2J" : "") + ww_table_text(*t, t->updated_ns);
   if (!write_stdout(out)) return kExitFailure;
   return 0;
-#endif
 }
 
 void setup_who_writes(CLI::App& app, int& exit_code) {

@@ -109,6 +109,20 @@ class WhoWritesShm(unittest.TestCase):
                          (self.writer.pid, self.writer.pid, during))
         self.assertGreater(after, before * 0.6, "full speed again: no breakpoint remains")
 
+    def test_no_breakpoint_left_after_sigkill(self):
+        """Breakpoints are file descriptors of memview's: even SIGKILL leaves none behind."""
+        spin = 300
+        before = max(self.writer.spin(spin) for _ in range(3))
+        w = WhoWrites(self.name, "0x40")
+        self.assertTrue(w.attached, w.err_lines)
+        during = self.writer.spin(spin)
+        w.proc.kill()
+        w.proc.wait(timeout=30)
+        after = max(self.writer.spin(spin) for _ in range(3))
+        print("writes per %d ms: unwatched %d, watched %d, after SIGKILL %d" % (spin, before, during, after))
+        self.assertLess(during, before / 4)
+        self.assertGreater(after, before * 0.6)
+
     def test_bad_input(self):
         cases = [
             (["0x40", "--len", "64"], "need 8 hardware watches"),

@@ -578,6 +578,7 @@ void App::frame(int64_t now_ns) {
     sb.hex = &s->hex;
     sb.changes_per_second = s->poller->changes_per_second(now_ns);
     sb.removed = s->poller->removed();
+    sb.pending_edits = s->editor->pending();
   }
   draw_status_bar(sb, palette);
   draw_help_popup();

@@ -44,6 +44,8 @@ struct Session {
   uint64_t last_changed_bytes = 0;
   int64_t last_poll_ns = 0;
 
+  // Returns at once: a source whose backend may block (gdb:) opens on a worker and shows
+  // "connecting..." until it is ready (open_source_nonblocking).
   static Result<std::unique_ptr<Session>> open(const std::string& spec, const OpenOptions& options,
                                                int id);
 
@@ -59,6 +61,7 @@ struct Session {
   void refresh_regions(int64_t now_ns);
 
   // One poll of the requested ranges (unless paused); turns source events into banners.
+  // Edits that ran on the source's worker report their outcome in hex.message.
   void poll(int64_t now_ns);
 
   const SourceInfo& info() const { return source->info(); }

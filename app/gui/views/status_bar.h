@@ -21,6 +21,7 @@ struct StatusBarInput {
   const HexViewState* hex = nullptr;
   double changes_per_second = 0;
   bool removed = false;
+  size_t pending_edits = 0;  // edits a source's worker has not finished yet
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
 };

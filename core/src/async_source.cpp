@@ -277,6 +277,12 @@ ReadOutcome AsyncSource::read(uint64_t address, std::span<std::byte> out) {
   }
   asked_.push_back({address, length});
   if (asked_.size() > kMaxAsked) asked_ = merge_ranges(asked_, 0, kMax);
+  // Until the source is open (or once its worker is gone) nothing can be read.
+  if (ended_ || !opened_ || !snapshot_ || !snapshot_->ranges) {
+    add_unreadable(outcome, address, address + length,
+                   ended_ ? end_reason_ : "connecting to " + spec_text_);
+    return outcome;
+  }
   outcome = outside_range(info_, address, length);
   const uint64_t lo = std::max(address, info_.base);
   const uint64_t hi = std::min(address + length, end_of(info_));
@@ -288,14 +294,6 @@ ReadOutcome AsyncSource::read(uint64_t address, std::span<std::byte> out) {
 
 void AsyncSource::serve(uint64_t address, std::span<std::byte> out, uint64_t lo, uint64_t hi,
                         ReadOutcome& outcome) const {
-  if (ended_) {
-    add_unreadable(outcome, lo, hi, end_reason_);
-    return;
-  }
-  if (!opened_ || !snapshot_ || !snapshot_->ranges) {
-    add_unreadable(outcome, lo, hi, "connecting to " + spec_text_);
-    return;
-  }
   const std::string& waiting = waiting_reason_;
   auto copy = [&](const Range& f, uint64_t from, uint64_t to) {
     std::memcpy(out.data() + (from - address), f.bytes.data() + (from - f.range.address),

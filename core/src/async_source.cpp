@@ -57,7 +57,7 @@ constexpr int64_t kSlowNs = 250'000'000;
 constexpr int64_t kIdleNs = 250'000'000;
 // One fetch round reads at most this much, in chunks so that a cancel is seen in between.
 constexpr uint64_t kMaxRoundBytes = uint64_t{4} << 20;
-constexpr uint64_t kChunk = 64 * 1024;
+constexpr uint64_t kChunk = uint64_t{64} * 1024;
 constexpr size_t kMaxQueuedEvents = 64;
 constexpr size_t kMaxAsked = 256;
 

@@ -41,11 +41,10 @@ class SilentStub {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+          getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && listen(fd_, 4) == 0;
     port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
     thread_ = std::thread([this] {
       for (;;) {
         const int c = accept(fd_, nullptr, nullptr);
@@ -60,9 +59,11 @@ class SilentStub {
     close(fd_);
     for (int c : accepted_) close(c);
   }
+  bool ok() const { return ok_; }
   std::string spec() const { return fmt::format("gdb:127.0.0.1:{}", port_); }
 
  private:
+  bool ok_ = false;
   int fd_ = -1;
   int port_ = 0;
   std::vector<int> accepted_;
@@ -128,6 +129,7 @@ TEST(RemoteTab, AStubThatNeverAnswersLeavesTheFrameAtFullSpeed) {
   // frames are slower, so never less than 3x the same harness's local frame.
   const double limit_ms = std::max(5.0, 3 * floor_ms);
   SilentStub stub;
+  ASSERT_TRUE(stub.ok());
   AppHarness h;
   const auto t0 = Clock::now();
   Status st = h.app.open(stub.spec());
@@ -258,7 +260,8 @@ TEST(RemoteTab, ARealGdbserverTargetIsReadAndEditedWithoutWaiting) {
   ASSERT_TRUE(frames_until(h, [&] { return s.editor->pending() == 0; }));
   EXPECT_TRUE(tab(h).hex.message_is_error);
   EXPECT_NE(tab(h).hex.message.find("undo refused"), std::string::npos) << tab(h).hex.message;
-  EXPECT_NE(tab(h).hex.message.find("changed by someone else"), std::string::npos) << tab(h).hex.message;
+  EXPECT_NE(tab(h).hex.message.find("changed by someone else"), std::string::npos)
+      << tab(h).hex.message;
   EXPECT_EQ(d.byte_at(command), 0x77);
   EXPECT_TRUE(s.editor->can_undo()) << "the refused entry stays";
   // The grid shows their byte once fetched.

@@ -68,11 +68,10 @@ class SilentPeer {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
     socklen_t len = sizeof addr;
-    getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    ok_ = bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+          getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0 && listen(fd_, 4) == 0;
     port_ = ntohs(addr.sin_port);
-    listen(fd_, 4);
     thread_ = std::thread([this] {
       for (;;) {
         const int c = accept(fd_, nullptr, nullptr);
@@ -87,9 +86,11 @@ class SilentPeer {
     close(fd_);
     for (int c : accepted_) close(c);
   }
+  bool ok() const { return ok_; }
   std::string spec() const { return fmt::format("gdb:127.0.0.1:{}", port_); }
 
  private:
+  bool ok_ = false;
   int fd_ = -1;
   int port_ = 0;
   std::vector<int> accepted_;
@@ -255,6 +256,7 @@ TEST(AsyncSource, LocalSourcesOpenDirectly) {
 
 TEST(AsyncSource, ASilentStubNeverBlocksTheCaller) {
   SilentPeer stub;
+  ASSERT_TRUE(stub.ok());
   int64_t t0 = now_ns();
   Result<SourcePtr> opened = open_source_nonblocking(stub.spec());
   ASSERT_TRUE(opened.ok()) << opened.error().message;

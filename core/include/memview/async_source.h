@@ -19,7 +19,11 @@
 // viewer selecting a tab already open) never touches the link. It fetches when the frame
 // has asked since its last round and the link has rested as long as that round took (a slow
 // link is busy at most half the time), and runs edits as soon as they arrive, followed by
-// a fetch, so the bytes published with an edit's outcome include it.
+// a fetch, so the bytes published with an edit's outcome include it. One round reads at
+// most 4 MiB (in 64 KiB pieces, so a cancel is seen in between); asked bytes beyond that
+// stay "waiting". When the real source shrinks or goes away its refresh() events come
+// through refresh() here, with the info that shows them; bytes past a new end are
+// reported outside the source, as by any backend.
 //
 // Destruction never waits: the worker is cancelled and let go (Worker::detach_on_destroy);
 // it closes the real source when the I/O it is in returns (a connect or reply timeout).

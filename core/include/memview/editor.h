@@ -8,7 +8,9 @@
 // same reads, checks and writes against the real source in the order submitted, and
 // returns ok: the edit is pending. Until collect() brings the outcomes in, the journal
 // shown is the one expected if the pending edits succeed; collect() replaces it with the
-// worker's exact journal and sets the own-edit marks of the edits that succeeded.
+// worker's exact journal and sets the own-edit marks of the edits that succeeded (the
+// bytes shown stay what the source held until then: nothing is shown as written before
+// the source has it).
 //
 // Thread-safety: none; use from the thread that owns the source.
 #pragma once

@@ -74,7 +74,7 @@ class WorkerContext {
   // whichever comes first. Returns false when cancelled. Absolute deadlines, so periodic
   // jobs do not accumulate drift.
   bool sleep_until(int64_t deadline_ns);
-  // Wakes a job sleeping in wait_for_wake()/sleep_until() (the owner has new input).
+  // Wakes a job waiting in wait_for_wake() (the owner has new input).
   void wake();
   // Sleeps until wake(), cancel() or the deadline; returns false when cancelled.
   bool wait_for_wake(int64_t deadline_ns);

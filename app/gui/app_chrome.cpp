@@ -108,6 +108,7 @@ void App::draw_status(int64_t now_ns) {
     sb.paused = s->paused;
     sb.gone = s->poller->source_gone();
     sb.gone_kind = s->banner.kind;
+    sb.pending_edits = s->editor->pending();
   }
   draw_status_bar(sb, palette);
 }

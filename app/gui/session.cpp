@@ -2,14 +2,46 @@
 
 #include <fmt/format.h>
 
+#include "memview/async_source.h"
 #include "memview/control_socket.h"
 #include "memview/process_maps.h"
 
 namespace memview::gui {
 
+namespace {
+
+// What the user reads once an edit that ran on a source's worker has ended.
+std::string edit_outcome_text(const EditOutcome& o) {
+  const EditRequest& r = o.request;
+  const Edit& e = o.edit;
+  switch (r.kind) {
+    case EditRequest::Kind::write:
+      return o.status.ok() ? fmt::format("wrote {} byte(s) at 0x{:x}", r.bytes.size(), r.address)
+                           : fmt::format("write of {} byte(s) at 0x{:x} refused: {}",
+                                         r.bytes.size(), r.address, o.status.error().message);
+    case EditRequest::Kind::write_bits:
+      return o.status.ok() ? fmt::format("wrote bits 0x{:x} at 0x{:x}", r.mask, r.address)
+                           : fmt::format("bit write at 0x{:x} refused: {}", r.address,
+                                         o.status.error().message);
+    case EditRequest::Kind::undo:
+      return o.status.ok()
+                 ? fmt::format("undid the edit of {} bytes at 0x{:x}", e.before.size(), e.address)
+                 : "undo refused: " + o.status.error().message;
+    case EditRequest::Kind::redo:
+      return o.status.ok()
+                 ? fmt::format("redid the edit of {} bytes at 0x{:x}", e.after.size(), e.address)
+                 : "redo refused: " + o.status.error().message;
+    case EditRequest::Kind::clear_history:
+      return o.status.ok() ? "" : o.status.error().message;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const OpenOptions& options,
                                                int id) {
-  auto source = open_source(spec, options);
+  auto source = open_source_nonblocking(spec, options);
   if (!source.ok()) return source.error();
   auto s = std::make_unique<Session>();
   s->id = id;
@@ -24,7 +56,7 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const Op
 }
 
 Status Session::reopen() {
-  auto fresh = open_source(spec, options);
+  auto fresh = open_source_nonblocking(spec, options);
   if (!fresh.ok()) return fresh.error();
   // Editor and poller refer to the source: drop them first.
   editor.reset();
@@ -39,6 +71,14 @@ Status Session::reopen() {
 
 void Session::poll(int64_t now_ns) {
   polled_this_frame = true;
+  // Edits a source's worker ran (remote sources) end here, before the poll, so that the
+  // bytes they wrote count as ours and not as someone else's change.
+  for (const EditOutcome& o : editor->collect()) {
+    std::string text = edit_outcome_text(o);
+    if (text.empty()) continue;
+    hex.message = std::move(text);
+    hex.message_is_error = !o.status.ok();
+  }
   if (paused) return;
   const Poller::PollResult r = poller->poll(now_ns);
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);

@@ -42,6 +42,8 @@ struct Session {
 
   bool polled_this_frame = false;  // poll() ran in this frame
 
+  // Returns at once: a source whose backend may block (gdb:) opens on a worker and shows
+  // "connecting..." until it is ready (open_source_nonblocking).
   static Result<std::unique_ptr<Session>> open(const std::string& spec, const OpenOptions& options,
                                                int id);
 
@@ -57,7 +59,8 @@ struct Session {
   void refresh_regions(int64_t now_ns);
 
   // One poll of the requested ranges (unless paused); turns source events into banners
-  // and keeps the grid's cursor inside a source that changed.
+  // and keeps the grid's cursor inside a source that changed. Edits that ran on the
+  // source's worker report their outcome in hex.message.
   void poll(int64_t now_ns);
 
   // End of the frame: applies what the tab's panels asked for while they drew (overlays

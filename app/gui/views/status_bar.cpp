@@ -31,6 +31,11 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
     } else {
       f.push_back(i.read_only_reason.empty() ? "read-only" : "read-only: " + i.read_only_reason);
     }
+    if (!i.status.empty()) f.push_back(i.status);
+    if (in.pending_edits != 0) {
+      f.push_back(fmt::format("writing: {} edit{} pending", in.pending_edits,
+                              in.pending_edits == 1 ? "" : "s"));
+    }
     if (in.hex) {
       const HexViewState& h = *in.hex;
       const uint64_t off = h.cursor - i.base;

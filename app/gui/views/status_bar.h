@@ -24,6 +24,7 @@ struct StatusBarInput {
   // The source is gone: its name removed, its process exited or its link dropped.
   bool gone = false;
   SourceEvent::Kind gone_kind = SourceEvent::Kind::removed;
+  size_t pending_edits = 0;  // edits a source's worker has not finished yet
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
 };

@@ -59,7 +59,12 @@ def main():
                                stdout=app_log, stderr=subprocess.STDOUT)
         wid = xdotool(env, "search", "--sync", "--onlyvisible", "--name", "^memview",
                       timeout=30).splitlines()[0]
+        # The title names the active tab once the first frames have drawn it.
+        deadline = time.monotonic() + 15
         title = xdotool(env, "getwindowname", wid)
+        while f"shm:/{name}" not in title and time.monotonic() < deadline:
+            time.sleep(0.1)
+            title = xdotool(env, "getwindowname", wid)
         log(f"window {wid}: {title}")
         if f"shm:/{name}" not in title:
             failures.append(f"window title {title!r} does not name the source")

@@ -107,7 +107,10 @@ class WhoWritesShm(unittest.TestCase):
         self.assertLess(during, before / 4, "the watch traps every write")
         self.assertRegex(out, r"(?m)^%d \S*who_ta\S*\s+%d \S*who_ta\S*\s+%d\s" %
                          (self.writer.pid, self.writer.pid, during))
-        self.assertGreater(after, before * 0.6, "full speed again: no breakpoint remains")
+        # A breakpoint left behind would keep the rate near `during` (thousands of times
+        # lower); the loose bound on `before` absorbs the load of a busy 2-core machine.
+        self.assertGreater(after, max(before * 0.2, during * 100),
+                           "full speed again: no breakpoint remains")
 
     def test_no_breakpoint_left_after_sigkill(self):
         """Breakpoints are file descriptors of memview's: even SIGKILL leaves none behind."""
@@ -121,7 +124,7 @@ class WhoWritesShm(unittest.TestCase):
         after = max(self.writer.spin(spin) for _ in range(3))
         print("writes per %d ms: unwatched %d, watched %d, after SIGKILL %d" % (spin, before, during, after))
         self.assertLess(during, before / 4)
-        self.assertGreater(after, before * 0.6)
+        self.assertGreater(after, max(before * 0.2, during * 100))
 
     def test_bad_input(self):
         cases = [

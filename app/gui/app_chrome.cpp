@@ -12,6 +12,10 @@ namespace memview::gui {
 void App::handle_shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (glfw_key_pressed(GLFW_KEY_F1)) help_request_ = true;
+  if (glfw_key_pressed(GLFW_KEY_F6) && active_session()) {  // as in Cheat Engine
+    who_writes_request_selection(active_session()->who_writes, active_session()->hex);
+    side_tab_request = SideTab::who_writes;
+  }
   if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
   if (glfw_key_pressed(GLFW_KEY_O)) select_request_ = 0;
   if (glfw_key_pressed(GLFW_KEY_Q)) quit_ = true;
@@ -109,6 +113,7 @@ void App::draw_status(int64_t now_ns) {
     sb.gone = s->poller->source_gone();
     sb.gone_kind = s->banner.kind;
     sb.pending_edits = s->editor->pending();
+    sb.attached = attached_status(s->attached);
   }
   draw_status_bar(sb, palette);
 }
@@ -129,6 +134,7 @@ void App::draw_help_popup() {
       {"Enter", "type at the cursor after its byte went away (the object shrank)"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
       {"Ctrl+B", "bookmark the cursor"},
+      {"F6", "who writes the selection: hardware write watch (Who writes panel)"},
       {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},
       {"Ctrl+Z / Ctrl+Y", "undo / redo (refused if someone changed the bytes since)"},

@@ -9,12 +9,14 @@
 #include <fmt/format.h>
 
 #include "app.h"
+#include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/who_writes_view.h"
 
 namespace memview::gui {
 
@@ -108,6 +110,7 @@ void App::draw_session(Session& s, int64_t now_ns) {
       std::max(50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()),
                                avail.x - min_side - spacing));
   s.refresh_regions(now_ns);
+  s.refresh_who();
   draw_grid_column(s, ImVec2(grid_w, avail.y), now_ns);
   ImGui::SameLine();
   draw_side_panel(s, now_ns);
@@ -133,6 +136,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
                       settings.fade_seconds);
     };
   }
+  who_writes_mark_grid(s.who_writes, hctx);
   hex_view_end(s.hex, hctx);
   ImGui::EndGroup();
 }
@@ -194,6 +198,17 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                           draw_regions(s.regions, s.hex, s.info(), *s.pid, palette);
                       if (act.open_tab) requests_.open.push_back({act.spec, {}});
                     });
+    }
+    for (SideTab t : {SideTab::attached, SideTab::who_writes}) {
+      side_tab_rects[static_cast<size_t>(t)] = WidgetRect{};
+    }
+    if (s.attached.unsupported.empty()) {  // set by refresh_who() this frame
+      draw_side_tab(bar, SideTab::attached, attached_tab_label(s.attached), [&] {
+        const AttachedAction act = draw_attached(s.attached, palette, now_ns);
+        if (act.open_tab) requests_.open.push_back({act.spec, {}});
+      });
+      draw_side_tab(bar, SideTab::who_writes, who_writes_tab_label(s.who_writes),
+                    [&] { draw_who_writes(s.who_writes, s.hex, palette, now_ns); });
     }
     ImGui::EndTabBar();
   }

@@ -88,6 +88,7 @@ void Session::poll(int64_t now_ns) {
 void Session::end_frame() {
   overlays.apply_requests();
   bookmarks.apply_requests();
+  who_end_frame();
 }
 
 void Session::refresh_regions(int64_t now_ns) {

@@ -13,12 +13,16 @@
 #include "memview/result.h"
 #include "memview/source.h"
 #include "memview/source_spec.h"
+#include "memview/who_maps.h"
+#include "memview/who_writes.h"
+#include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/who_writes_view.h"
 
 namespace memview::gui {
 
@@ -37,6 +41,12 @@ struct Session {
   BookmarksState bookmarks;
   RegionsState regions;        // the process's memory map (pid: sources only)
   std::optional<int64_t> pid;  // the process behind a pid: source, else empty
+  AttachedState attached;      // who maps this tab's bytes
+  WhoWritesState who_writes;   // who writes the grid's selection
+  // The workers of those two panels (session_who.cpp): the scan runs while the tab is
+  // shown, the watch from its start until it is stopped or the tab closes.
+  WhoMapsJob who_maps_job;
+  WhoWritesJob who_writes_job;
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
   bool paused = false;  // no polling: every view shows what was read before the pause
 
@@ -64,8 +74,19 @@ struct Session {
   void poll(int64_t now_ns);
 
   // End of the frame: applies what the tab's panels asked for while they drew (overlays
-  // and bookmarks to remove or add).
+  // and bookmarks to remove or add, a write watch to start or stop).
   void end_frame();
+
+  // Who maps and who writes (session_who.cpp). Why this tab's kind has no processes
+  // mapping it (a gdb: link, or not Linux); empty when it has.
+  std::string who_unsupported() const;
+  bool who_supported() const { return who_unsupported().empty(); }
+  // The shown tab, each frame before its panels draw: keeps the who-maps scan running and
+  // takes the latest scan and write table the workers published (never waits on them).
+  void refresh_who();
+  // End of the frame: stops the scan of a tab that was not shown; starts or stops the
+  // write watch the panel or F6 asked for.
+  void who_end_frame();
 
   const SourceInfo& info() const { return source->info(); }
 };

@@ -62,7 +62,7 @@ struct RowCells {
 };
 
 struct RowCounts {
-  int highlighted = 0, own = 0, unreadable = 0, stale = 0, tinted = 0;
+  int highlighted = 0, own = 0, unreadable = 0, stale = 0, tinted = 0, marked = 0;
 };
 
 // Everything that is the same for every row of a frame.
@@ -282,6 +282,26 @@ void draw_text(const Frame& f, RowPainter& p, const RowCells& r) {
   }
 }
 
+// A thin line under the marked bytes of the row, in both columns, above the text.
+void draw_marks(const Frame& f, const RowCells& r, float y, RowCounts& n) {
+  const HexViewContext& ctx = f.ctx;
+  const HexLayout& l = f.l;
+  const float cw = l.char_w;
+  const float y1 = y + l.row_h - 1.0f;
+  const float y0 = y1 - std::max(1.0f, std::round(l.row_h * 0.08f));
+  for (size_t k = 0; k < ctx.mark_count; ++k) {
+    const ByteRange& m = ctx.marks[k];
+    if (m.length == 0 || m.address >= r.row_end || m.end() <= r.addr) continue;
+    const int i0 = static_cast<int>(std::max(m.address, r.addr) - r.addr);
+    const int i1 = static_cast<int>(std::min(m.end(), r.row_end) - r.addr);
+    f.dl->AddRectFilled(ImVec2(l.hex_x + hex_char_pos(i0) * cw, y0),
+                        ImVec2(l.hex_x + (hex_char_pos(i1 - 1) + 2) * cw, y1), ctx.mark_colour);
+    f.dl->AddRectFilled(ImVec2(l.ascii_x + i0 * cw, y0), ImVec2(l.ascii_x + i1 * cw, y1),
+                        ctx.mark_colour);
+    n.marked += i1 - i0;
+  }
+}
+
 // The cursor's frame in both columns (the active column's brighter), on top of the text.
 void draw_cursor_frame(const Frame& f, const RowCells& r, float y) {
   const HexViewState& s = f.s;
@@ -340,6 +360,7 @@ void draw_rows(HexViewState& s, const HexViewContext& ctx) {
       draw_backgrounds(f, p, r);
       draw_text(f, p, r);
     }
+    if (ctx.mark_count != 0) draw_marks(f, r, y, n);
     draw_cursor_frame(f, r, y);
   }
   s.highlighted_bytes = n.highlighted;
@@ -347,6 +368,7 @@ void draw_rows(HexViewState& s, const HexViewContext& ctx) {
   s.unreadable_bytes = n.unreadable;
   s.stale_bytes = n.stale;
   s.tinted_bytes = n.tinted;
+  s.marked_bytes = n.marked;
   if (ctx.info.size == 0) {
     dl->AddText(ImVec2(l.addr_x, l.rows_y), pal.dim_text, "(the object is empty)");
   }

@@ -144,6 +144,7 @@ struct HexViewState {
   int unreadable_bytes = 0;  // never read: drawn as "??"
   int stale_bytes = 0;       // not readable now: drawn dimmed with the last value read
   int tinted_bytes = 0;      // bytes drawn with an overlay field colour
+  int marked_bytes = 0;      // bytes drawn underlined (HexViewContext::marks)
   bool tooltip_shown = false;
   HexLayout layout;
 
@@ -167,6 +168,10 @@ struct HexViewContext {
   const ImU32* tint = nullptr;
   uint64_t tint_begin = 0;
   uint64_t tint_end = 0;
+  // Optional: byte ranges underlined in both columns (the bytes of a running write watch).
+  const ByteRange* marks = nullptr;
+  size_t mark_count = 0;
+  ImU32 mark_colour = 0;
   // Optional: adds lines to the hover tooltip of a byte (e.g. the overlay field there).
   std::function<void(uint64_t address)> tooltip_extra = nullptr;
 };

@@ -32,6 +32,7 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
       f.push_back(i.read_only_reason.empty() ? "read-only" : "read-only: " + i.read_only_reason);
     }
     if (!i.status.empty()) f.push_back(i.status);
+    if (!in.attached.empty()) f.push_back(in.attached);
     if (in.pending_edits != 0) {
       f.push_back(fmt::format("writing: {} edit{} pending", in.pending_edits,
                               in.pending_edits == 1 ? "" : "s"));

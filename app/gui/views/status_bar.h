@@ -25,6 +25,7 @@ struct StatusBarInput {
   bool gone = false;
   SourceEvent::Kind gone_kind = SourceEvent::Kind::removed;
   size_t pending_edits = 0;  // edits a source's worker has not finished yet
+  std::string attached;      // how many processes map it (attached_status), empty: not known
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
 };

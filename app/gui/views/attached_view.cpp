@@ -122,7 +122,7 @@ void draw_row(AttachedState& s, const MappingProcess& p, size_t k, const Palette
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.cannot_open.c_str());
   }
   ImGui::TableSetColumnIndex(6);
-  const std::string command = one_line(p.command) + (p.self ? "  (this viewer)" : "");
+  const std::string command = (p.self ? "(this viewer) " : "") + one_line(p.command);
   ImGui::TextUnformatted(command.c_str());
   if (ImGui::IsItemHovered() && p.command.size() > kCommandChars) {
     ImGui::SetTooltip("%s", one_line(p.command, 4096).c_str());

@@ -68,7 +68,7 @@ void draw_controls(WhoWritesState& s, const HexViewState& hex, const Palette& pa
     if (ImGui::Button("Stop")) s.stop_request = true;
     s.stop_button = WidgetRect::last_item();
   }
-  wrapped(s.plan, s.plan_ok ? pal.dim_text : pal.error_text);
+  wrapped("selection: " + s.plan, s.plan_ok ? pal.dim_text : pal.error_text);
 }
 
 // Phase, totals, lost samples.

@@ -243,6 +243,18 @@ ByFunction by_function(const WhoWritesTable& t) {
   return f;
 }
 
+// This process's perf event file descriptors: the breakpoints a watch holds.
+int perf_event_fds() {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code link_ec;
+    const std::string target = std::filesystem::read_symlink(e.path(), link_ec).string();
+    if (target.find("perf_event") != std::string::npos) ++n;
+  }
+  return n;
+}
+
 bool watching(const Session& s) {
   return s.who_writes.active && s.who_writes.table &&
          s.who_writes.table->phase == WhoWritesPhase::watching;
@@ -428,6 +440,7 @@ TEST(WhoWritesPanel, SelectionWatchReportsEachFunctionsExactCountAndClosingTheTa
   EXPECT_EQ(who_writes_tab_label(s.who_writes), fmt::format("Who writes ({})###who_writes", total));
 
   const long during = pr.writer.spin(kSpinMs);
+  EXPECT_GT(perf_event_fds(), 0) << "the breakpoints are this viewer's file descriptors";
   // Closing the tab closes every breakpoint: the writer runs at full speed again.
   h.ctrl(GLFW_KEY_W);
   h.frames(2);
@@ -436,8 +449,13 @@ TEST(WhoWritesPanel, SelectionWatchReportsEachFunctionsExactCountAndClosingTheTa
   for (int i = 0; i < 3; ++i) after = std::max(after, pr.writer.spin(kSpinMs));
   std::printf("writes per %d ms: unwatched %ld, watched %ld, after the tab closed %ld\n", kSpinMs,
               unwatched, during, after);
+  EXPECT_EQ(perf_event_fds(), 0) << "every breakpoint of this viewer is closed";
   EXPECT_LT(during, unwatched / 4) << "the watch traps every write";
-  EXPECT_GT(after, unwatched * 6 / 10) << "no breakpoint stays behind";
+  // A breakpoint left behind would hold the writer near the watched rate (each write traps,
+  // ~10 us): thousands of times slower. The machine is shared, so the unwatched rate
+  // itself varies by a few times between runs; a tenth of it is far above the trapped rate.
+  EXPECT_GT(after, unwatched / 10) << "no breakpoint stays behind";
+  EXPECT_GT(after, during * 100) << "no breakpoint stays behind";
 }
 
 TEST(WhoWritesPanel, StopButtonEndsTheWatchWithItsFinalCounts) {
@@ -464,6 +482,7 @@ TEST(WhoWritesPanel, StopButtonEndsTheWatchWithItsFinalCounts) {
   EXPECT_EQ(s.who_writes.table->phase, WhoWritesPhase::stopped);
   EXPECT_EQ(s.who_writes.table->hits, static_cast<uint64_t>(alpha));
   EXPECT_EQ(s.who_writes_job.worker, nullptr) << "the worker and its breakpoints are gone";
+  EXPECT_EQ(perf_event_fds(), 0) << "every breakpoint is closed";
   EXPECT_TRUE(s.who_writes.error.empty()) << s.who_writes.error;
   h.frames(1);
   EXPECT_EQ(s.hex.marked_bytes, 0) << "no mark once stopped";
@@ -500,6 +519,7 @@ TEST(WhoWritesPanel, SixteenUnalignedBytesAreRefusedWithTheReason) {
   EXPECT_EQ(s.who_writes.error, "cannot watch 16 bytes at 0x41: " + core.error().message);
   EXPECT_FALSE(s.who_writes.active);
   EXPECT_EQ(s.who_writes_job.worker, nullptr) << "nothing attached";
+  EXPECT_EQ(perf_event_fds(), 0) << "nothing attached";
   EXPECT_EQ(s.hex.marked_bytes, 0);
 }
 

@@ -99,8 +99,8 @@ void draw_row(AttachedState& s, const MappingProcess& p, size_t k, const Palette
                         static_cast<long long>(p.pid),
                         static_cast<unsigned long long>(m->object_offset));
     }
-  } else {
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.dim_text), "(nothing mapped)");
+  } else {  // a pid: tab of the whole process: no one mapping holds it
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.dim_text), "-");
   }
   ImGui::TableSetColumnIndex(3);
   if (m) ImGui::TextUnformatted(m->perms.c_str());
@@ -117,7 +117,7 @@ void draw_row(AttachedState& s, const MappingProcess& p, size_t k, const Palette
       ImGui::SetTooltip("open the same bytes in a new tab, through process %lld:\n%s",
                         static_cast<long long>(p.pid), row.spec.c_str());
     }
-  } else {
+  } else if (m) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "no");
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.cannot_open.c_str());
   }

@@ -59,7 +59,9 @@ void setup_create(CLI::App& app, int& exit_code) {
   sub->add_option("NAME", opts->name, "Name (NAME or shm:NAME; file:PATH where supported)")
       ->required();
   sub->add_option("SIZE", opts->size, "Size in bytes (decimal or 0x hex)")->required();
-  sub->add_option("--mode", opts->mode, "Permission bits in octal (default 0600)")
+  sub->add_option("--mode", opts->mode,
+                  "Permission bits in octal, 0 to 0777 (default 0600); set exactly as given: "
+                  "the umask is not applied")
       ->type_name("OCTAL");
   sub->callback([opts, &exit_code] { exit_code = run_create(*opts); });
 }

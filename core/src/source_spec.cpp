@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "memview/text_bytes.h"
+
 namespace memview {
 
 namespace {
@@ -30,13 +32,20 @@ const SourceBackend* bare_backend() {
   return best;
 }
 
-std::string known_schemes() {
+// The syntaxes of the backends that `filter` accepts ("shm:NAME, sysv:ID").
+template <class Filter>
+std::string syntaxes(Filter filter) {
   std::string out;
   for (const SourceBackend& b : registry()) {
+    if (!filter(b)) continue;
     if (!out.empty()) out += ", ";
     out += b.syntax;
   }
   return out;
+}
+
+std::string known_schemes() {
+  return syntaxes([](const SourceBackend&) { return true; });
 }
 }  // namespace
 
@@ -96,6 +105,13 @@ Result<SourcePtr> open_source(std::string_view spec, const OpenOptions& options)
 Result<SourcePtr> create_source(std::string_view text, const CreateOptions& options) {
   Result<SourceSpec> parsed = parse_source_spec(text);
   if (!parsed) return parsed.error();
+  if (options.mode > 0777) {
+    // Only permission bits: a setuid/setgid file in a world-writable tmpfs is a way to root.
+    return make_error(Errc::invalid_argument,
+                      fmt::format("mode {:04o} is not permission bits: give 0 to 0777 (setuid, "
+                                  "setgid and sticky bits are refused)",
+                                  options.mode));
+  }
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->create) {
     return make_error(Errc::unsupported, fmt::format("cannot create '{}' sources", parsed->scheme));
@@ -108,7 +124,13 @@ Status remove_source(std::string_view text) {
   if (!parsed) return parsed.error();
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->remove) {
-    return make_error(Errc::unsupported, fmt::format("cannot remove '{}' sources", parsed->scheme));
+    // Files, processes and remote targets are never deleted: only named shared memory.
+    return make_error(
+        Errc::unsupported,
+        fmt::format("cannot remove '{}': it is not named shared memory; remove only removes {} "
+                    "(never a file, a process or a remote target)",
+                    printable_text(parsed->text()),
+                    syntaxes([](const SourceBackend& b) { return b.remove != nullptr; })));
   }
   return backend->remove(parsed.value());
 }

@@ -69,35 +69,22 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
 Result<SourcePtr> create_file(const SourceSpec& spec, const CreateOptions& options) {
   if (options.size == 0) return make_error(Errc::invalid_argument, "size must be greater than 0");
   const std::string& path = spec.target;
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | (options.exclusive ? O_EXCL : 0),
-                      options.mode);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
   if (fd < 0) {
     const int err = errno;
     if (err == EEXIST) {
+      // Not exclusive: the existing file as it is (never resized: it is someone's).
+      if (!options.exclusive) return open_file(spec, {});
       return make_error(Errc::exists, fmt::format("file '{}' already exists", path));
     }
     return detail::errno_error(err, "cannot create '" + path + "'");
-  }
-  fchmod(fd, options.mode);
-  if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
-    const int err = errno;
-    close(fd);
-    unlink(path.c_str());
-    return detail::errno_error(err,
-                               fmt::format("cannot size '{}' to {} bytes", path, options.size));
   }
   SourceInfo info;
   info.spec = spec.text();
   info.kind = "file";
   info.name = path;
-  return detail::MappedFdSource::create(fd, true, "", path, std::move(info));
-}
-
-Status remove_file(const SourceSpec& spec) {
-  if (unlink(spec.target.c_str()) != 0) {
-    return detail::errno_error(errno, "cannot remove '" + spec.target + "'");
-  }
-  return {};
+  return detail::finish_create(fd, options, path, "'" + path + "'", std::move(info),
+                               [](const std::string& p) { unlink(p.c_str()); });
 }
 
 SourceBackend file_backend() {
@@ -108,7 +95,7 @@ SourceBackend file_backend() {
   b.parse = parse_file_path;
   b.open = open_file;
   b.create = create_file;
-  b.remove = remove_file;
+  // No remove: a file is the user's data, never deleted by memview.
   return b;
 }
 

@@ -87,14 +87,12 @@ Result<SourcePtr> create_shm(const SourceSpec& spec, const CreateOptions& option
   if (options.size == 0) {
     return make_error(Errc::invalid_argument, "size must be greater than 0");
   }
-  if (options.mode > 07777) {
-    return make_error(Errc::invalid_argument, fmt::format("bad mode {:o}", options.mode));
-  }
-  const int flags = O_RDWR | O_CREAT | (options.exclusive ? O_EXCL : 0);
-  const int fd = shm_open(name.c_str(), flags, options.mode);
+  const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, options.mode);
   if (fd < 0) {
     const int err = errno;
     if (err == EEXIST) {
+      // Not exclusive: the existing object as it is (never resized: it is someone's).
+      if (!options.exclusive) return open_shm(spec, {});
       return make_error(Errc::exists,
                         fmt::format("shared memory '{}' already exists (remove it first or "
                                     "open it)",
@@ -102,20 +100,16 @@ Result<SourcePtr> create_shm(const SourceSpec& spec, const CreateOptions& option
     }
     return detail::errno_error(err, "cannot create shared memory '" + name + "'");
   }
-  // The process umask narrows the mode given to shm_open; the user asked for this one.
-  fchmod(fd, options.mode);
-  if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
-    const int err = errno;
-    close(fd);
-    shm_unlink(name.c_str());
-    return detail::errno_error(
-        err, fmt::format("cannot size shared memory '{}' to {} bytes", name, options.size));
-  }
   SourceInfo info;
   info.spec = spec.text();
   info.kind = "shm";
   info.name = name;
-  return detail::MappedFdSource::create(fd, true, "", kShmDir + name.substr(1), std::move(info));
+  return detail::finish_create(fd, options, kShmDir + name.substr(1),
+                               "shared memory '" + name + "'", std::move(info),
+                               [](const std::string& path) {
+                                 // path is /dev/shm/NAME; shm_unlink takes "/NAME".
+                                 shm_unlink(path.substr(std::string_view(kShmDir).size() - 1).c_str());
+                               });
 }
 
 Status remove_shm(const SourceSpec& spec) {

@@ -10,6 +10,7 @@
 #include "command.h"
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -34,8 +35,8 @@ int run_create(const CreateCmdOptions& opts) {
   Result<SourcePtr> source = create_source(opts.name, create);
   if (!source) return fail(with_context("create", opts.name, source.error()));
   const SourceInfo& info = source.value()->info();
-  if (!write_stdout(
-          fmt::format("created {} ({} bytes, mode {:04o})\n", info.spec, info.size, create.mode))) {
+  if (!write_stdout(fmt::format("created {} ({} bytes, mode {:04o})\n", printable_text(info.spec),
+                                info.size, create.mode))) {
     return kExitFailure;
   }
   if (info.kind == "win") {

@@ -12,6 +12,7 @@
 #include "memview/clock.h"
 #include "memview/demo_producer.h"
 #include "memview/numbers.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -43,10 +44,11 @@ int run_demo(const DemoCmdOptions& opts) {
   if (!started) return failf("cannot start the demo: {}", started.error().message);
   DemoProducer& producer = *started.value();
 
+  const std::string shown = printable_text(producer.spec());
   std::string out = fmt::format(
       "demo: writing to {} ({} bytes); stop with Ctrl-C\n"
       "open it with:  memview {}   or   memview-cli watch {}\n",
-      producer.spec(), producer.size(), producer.spec(), producer.spec());
+      shown, producer.size(), shown, shown);
   if (!write_stdout(out)) return kExitFailure;
   std::fflush(stdout);
 
@@ -59,10 +61,10 @@ int run_demo(const DemoCmdOptions& opts) {
   }
   // Only the object this demo created is removed: not one that replaced it meanwhile.
   if (producer.stop()) {
-    fmt::print("demo: stopped, removed {}\n", producer.spec());
+    fmt::print("demo: stopped, removed {}\n", shown);
   } else {
     fmt::print("demo: stopped; {} was removed or replaced by someone else and is left alone\n",
-               producer.spec());
+               shown);
   }
   return 0;
 }

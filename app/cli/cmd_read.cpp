@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "layout_args.h"
+#include "memview/json_bytes.h"
 #include "memview/layout.h"
 #include "memview/numbers.h"
 #include "memview/source.h"
@@ -158,7 +159,7 @@ int run_read(const ReadOptions& o) {
         jf["kind"] = field_kind_name(f.kind);
         if (!readable(f, address, r)) {
           jf["value"] = nullptr;
-          jf["error"] = r.message.empty() ? "unreadable" : r.message;
+          jf["error"] = json_message<ojson>(r.message.empty() ? "unreadable" : r.message);
         } else if (f.kind == FieldKind::record && !f.record) {
           jf["value"] = nullptr;  // its members follow
         } else {
@@ -196,11 +197,11 @@ int run_read(const ReadOptions& o) {
   }
   if (o.json) {
     ojson doc = ojson::object();
-    doc["spec"] = info.spec;
-    doc["type"] = layout->type;
+    doc["spec"] = json_from_bytes<ojson>(info.spec);
+    doc["type"] = json_from_bytes<ojson>(layout->type);
     doc["size"] = size;
     doc["records"] = std::move(records);
-    out = doc.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+    out = json_dump(doc, 2) + "\n";
   }
   return write_stdout(out) ? 0 : kExitFailure;
 }

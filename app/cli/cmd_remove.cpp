@@ -8,6 +8,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -21,7 +22,7 @@ int run_remove(const RemoveOptions& opts) {
   if (!spec) return fail(with_context("remove", opts.name, spec.error()));
   Status removed = remove_source(opts.name);
   if (!removed) return fail(with_context("remove", opts.name, removed.error()));
-  if (!write_stdout(fmt::format("removed {}\n", spec->text()))) return kExitFailure;
+  if (!write_stdout(fmt::format("removed {}\n", printable_text(spec->text())))) return kExitFailure;
   return 0;
 }
 

@@ -17,6 +17,7 @@
 #include "memview/numbers.h"
 #include "memview/poller.h"
 #include "memview/source.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -70,8 +71,8 @@ int run_watch(const WatchOptions& opts) {
 
   const int64_t start_ns = now_ns();
   std::string out = fmt::format("watching {}: 0x{:x}..0x{:x} ({} bytes) every {} ms\n",
-                                source.info().spec, window->offset, window->offset + window->length,
-                                window->length, interval.value());
+                                printable_text(source.info().spec), window->offset,
+                                window->offset + window->length, window->length, interval.value());
   if (!write_stdout(out) || std::fflush(stdout) != 0) return kExitFailure;
 
   std::vector<ByteRange> last_unreadable;

@@ -15,12 +15,8 @@ std::vector<SourceBackend>& registry() {
   return backends;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
+bool all_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 const SourceBackend* bare_backend() {
@@ -66,8 +62,9 @@ const SourceBackend* find_source_backend(std::string_view scheme) {
 }
 
 Result<SourceSpec> parse_source_spec(std::string_view text) {
-  text = trim(text);
-  if (text.empty()) return make_error(Errc::invalid_argument, "empty source spec");
+  // Not trimmed: names are bytes, and one may end in a space or a newline. (Front ends
+  // trim what people type into a text box.)
+  if (all_blank(text)) return make_error(Errc::invalid_argument, "empty source spec");
   const SourceBackend* backend = nullptr;
   std::string_view target = text;
   if (const size_t colon = text.find(':'); colon != std::string_view::npos) {

@@ -30,7 +30,7 @@ def unique_name(tag):
 
 def run_cli(*args, input=None, timeout=60, env=None, user=None):
     """Runs memview-cli; returns CompletedProcess with bytes stdout and text stderr."""
-    cmd = [CLI, *[str(a) for a in args]]
+    cmd = [CLI, *[a if isinstance(a, bytes) else str(a) for a in args]]  # bytes: names as-is
     kwargs = {}
     if user is not None:
         kwargs["user"] = user

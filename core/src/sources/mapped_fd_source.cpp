@@ -78,8 +78,8 @@ Result<SourcePtr> finish_create(int fd, const CreateOptions& options, const std:
   if (fchmod(fd, options.mode) != 0) {
     const int err = errno;
     close(fd);
-    return undo(errno_error(err, fmt::format("cannot set the mode of {} to {:04o}", what,
-                                             options.mode)));
+    return undo(
+        errno_error(err, fmt::format("cannot set the mode of {} to {:04o}", what, options.mode)));
   }
   if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
     const int err = errno;

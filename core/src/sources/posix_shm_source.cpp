@@ -104,12 +104,12 @@ Result<SourcePtr> create_shm(const SourceSpec& spec, const CreateOptions& option
   info.spec = spec.text();
   info.kind = "shm";
   info.name = name;
-  return detail::finish_create(fd, options, kShmDir + name.substr(1),
-                               "shared memory '" + name + "'", std::move(info),
-                               [](const std::string& path) {
-                                 // path is /dev/shm/NAME; shm_unlink takes "/NAME".
-                                 shm_unlink(path.substr(std::string_view(kShmDir).size() - 1).c_str());
-                               });
+  return detail::finish_create(
+      fd, options, kShmDir + name.substr(1), "shared memory '" + name + "'", std::move(info),
+      [](const std::string& path) {
+        // path is /dev/shm/NAME; shm_unlink takes "/NAME".
+        shm_unlink(path.substr(std::string_view(kShmDir).size() - 1).c_str());
+      });
 }
 
 Status remove_shm(const SourceSpec& spec) {

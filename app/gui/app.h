@@ -103,10 +103,16 @@ class App {
   int side_tab_request = -1;     // SideTab to select next frame, -1 none
   WidgetRect side_tab_rects[4];  // the side tabs' headers (last frame), in SideTab order
 
-  // Control sockets by target pid, and the requests they brought (last first-error).
+  // Control sockets by target pid, and the requests they brought (last error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
   uint64_t control_requests = 0;
   std::string control_error;
+
+  // The latest message that belongs to no tab (a control request that failed, an unsafe
+  // control socket directory, a settings file that could not be read or written, a frame
+  // that failed): shown in the status bar and written once to stderr (the log).
+  std::string notice;
+  void notify(std::string message);
 
   // Workspace dialog.
   std::string workspace_path;  // last saved/opened
@@ -125,8 +131,10 @@ class App {
   void draw_help_popup();
   void draw_workspace_popup();
   void draw_side_panel(Session& s, int64_t now_ns);
+  void build_frame(int64_t now_ns);
   void poll_control_sockets();
   void serve_control_socket(const Session& s);
+  Status carry_out(const ControlRequest& r);
   void mark_dirty() { dirty_ = true; }
 
   AppOptions options_;
@@ -140,6 +148,7 @@ class App {
   bool quit_ = false;
   bool dirty_ = false;
   bool help_request_ = false;
+  bool control_error_said_ = false;
   Theme applied_theme_ = Theme::dark;
   float ui_scale_ = 1.0f;
   bool theme_applied_ = false;

@@ -171,7 +171,14 @@ int main(int argc, char** argv) {
   cli.add_option("--save-workspace", save_workspace,
                  "save the workspace to this file when the viewer quits");
   cli.set_version_flag("--version", MEMVIEW_VERSION);
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    // One "error:" line like every other tool here, then where to look.
+    std::fprintf(stderr, "error: %s\nRun 'memview --help' for usage.\n", e.what());
+    return 2;
+  }
 
   g_trace_input = std::getenv("MEMVIEW_TRACE_INPUT") != nullptr;
   std::signal(SIGINT, on_signal);
@@ -220,7 +227,10 @@ int main(int argc, char** argv) {
   float xscale = 1.0f, yscale = 1.0f;
   glfwGetWindowContentScale(window, &xscale, &yscale);
   float ui_scale = std::max(xscale, yscale);
-  memview::gui::load_fonts(io, ui_scale, font);
+  if (const memview::gui::FontInfo f = memview::gui::load_fonts(io, ui_scale, font);
+      !f.error.empty()) {
+    std::fprintf(stderr, "error: --font %s (using the built-in font instead)\n", f.error.c_str());
+  }
 
   // Callbacks are installed here, not by the backend: keys and characters go through the
   // queue; the others go straight to the backend.

@@ -48,6 +48,7 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
   }
   f.push_back(fmt::format("frame {:.2f} ms ({:.0f} fps)", in.frame.cpu_ms,
                           in.frame.frame_ms > 0 ? 1000.0 / in.frame.frame_ms : 0.0));
+  if (!in.notice.empty()) f.push_back(in.notice);
   return f;
 }
 
@@ -61,8 +62,8 @@ void draw_status_bar(const StatusBarInput& in, const Palette& pal) {
       ImGui::TextColored(dim, "|");
       ImGui::SameLine();
     }
-    const bool warn =
-        fields[k].rfind("read-only", 0) == 0 || fields[k] == "removed" || fields[k] == "PAUSED";
+    const bool warn = fields[k].rfind("read-only", 0) == 0 || fields[k] == "removed" ||
+                      fields[k] == "PAUSED" || (!in.notice.empty() && fields[k] == in.notice);
     if (warn) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "%s", fields[k].c_str());
     } else {

@@ -23,6 +23,7 @@ struct StatusBarInput {
   bool removed = false;
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
+  std::string notice;     // the app's latest message (App::notice), shown last
 };
 
 // The fields shown, left to right (also what tests read).

@@ -2,6 +2,7 @@
 // one field of a struct overlaid on the live mapping. An aligned field is one store; a
 // bitfield is a compare-and-swap on its storage unit, so a concurrent writer's
 // neighbouring bits are never lost.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,9 +61,11 @@ int run_write(const WriteOptions& o) {
   const uint64_t first = field->bit_width ? field->bit_offset / 8 : field->offset;
   const uint64_t end = field->bit_width ? (field->bit_offset + field->bit_width + 7) / 8
                                         : field->offset + field->size;
-  if (at > UINT64_MAX - end) return fail("--at offset overflows");
-  Status inside =
-      check_inside(info, at + first, end - first, fmt::format("field '{}'", field->path));
+  if (at > UINT64_MAX - std::max(end, layout->size)) return fail("--at offset overflows");
+  // The whole struct must lie inside the object, as for `read --at`: a struct placed where
+  // it does not fit is a wrong --at, even when the one field would.
+  Status inside = check_inside(info, at, layout->size,
+                               fmt::format("{} ({} bytes)", layout->type, layout->size));
   if (!inside) return fail(inside.error());
 
   Status st = write_field(source, at, *field, o.value);

@@ -161,7 +161,16 @@ class OverlayTest(unittest.TestCase):
             (["write", self.name, *o, "--at", "4090", "--field", "value", "1"], "outside"),
             (["write", self.name, *o, "--at", "zz", "--field", "seq", "1"], "--at"),
             (["write", self.name, "--header", missing, "--type", "struct rec", "--field", "seq",
-              "1"], "not found"),
+              "1"], "header %s: no such file" % missing),
+            # The field fits but the struct would run past the end: write refuses like read.
+            (["write", self.name, *o, "--at", str(4096 - SIZE + 8), "--field", "seq", "1"],
+             "outside"),
+            (["read", self.name, *o, "--at", str(4096 - SIZE + 8)], "outside"),
+            (["layout", "--header", "/dev/zero", "--type", "struct rec"],
+             "header /dev/zero is a character device, not a regular file"),
+            (["layout", "--header", self.dir.name, "--type", "struct rec"], "is a directory"),
+            (["read", self.name, "--layout-json", "/dev/zero"],
+             "layout file /dev/zero is a character device"),
             (["write", self.name, "--header", self.header, "--type", "struct nope", "--field",
               "seq", "1"], "unknown type 'struct nope'"),
             (["write", self.name, "--header", bad_header, "--type", "struct x", "--field", "a",
@@ -184,6 +193,24 @@ class OverlayTest(unittest.TestCase):
             self.assertTrue(lines[0].startswith("error: "), lines[0])
             self.assertIn(expect, lines[0], args)
             self.assertEqual(bytes(self.shm.buf), before, "bytes changed by %s" % args)
+
+    def test_unreadable_header_says_permission_denied_and_the_path(self):
+        secret = os.path.join(self.dir.name, "secret.h")
+        with open(secret, "w") as f:
+            f.write(HEADER)
+        os.chmod(secret, 0o000)
+        kwargs = {}
+        if os.geteuid() == 0:  # root reads any file: ask as 'nobody', who may not
+            import pwd
+            kwargs = dict(user="nobody", group=pwd.getpwnam("nobody").pw_gid, extra_groups=[])
+            os.chmod(self.dir.name, 0o755)
+        try:
+            p = subprocess.run([CLI, "layout", "--header", secret, "--type", "struct rec"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+        finally:
+            os.chmod(secret, 0o644)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(p.stderr.strip(), "error: header %s: permission denied" % secret)
 
     @unittest.skipIf(os.geteuid() == 0, "root may write to a 0400 object")
     def test_read_only_object(self):

@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include "memview/file_read.h"
 #include "memview/layout.h"
 
 #if MEMVIEW_HAVE_LIBCLANG
@@ -818,13 +819,15 @@ bool layout_parser_available() {
 
 Result<Declarations> parse_header_file(const std::string& path, const ParseOptions& options) {
   if (path.empty()) return make_error(Errc::invalid_argument, "empty header path");
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return make_error(Errc::not_found, fmt::format("header '{}' not found", path));
-  if (!S_ISREG(st.st_mode))
-    return make_error(Errc::invalid_argument, fmt::format("'{}' is not a regular file", path));
+  // Read here, then handed to clang as the main file's contents: a header that is not a
+  // regular file, too big or unreadable is refused with the reason and the path (clang
+  // would only say "failure"), and clang parses exactly the bytes checked.
+  Result<std::string> contents = read_file_capped(path, kMaxHeaderBytes, "header");
+  if (!contents) return contents.error();
   try {
-    return parse(path, nullptr, options);
+    CXUnsavedFile unsaved{path.c_str(), contents->data(),
+                          static_cast<unsigned long>(contents->size())};
+    return parse(path, &unsaved, options);
   } catch (const std::exception& e) {
     return make_error(Errc::io, fmt::format("parsing '{}' failed: {}", path, e.what()));
   }

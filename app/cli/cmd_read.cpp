@@ -25,6 +25,24 @@ using ojson = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxCount = 1000000;
 constexpr uint64_t kMaxJsonElements = 65536;
+// One struct is read into memory whole; --json prints at most this many values in all
+// (nested arrays multiply), and says "truncated" when it stopped.
+constexpr uint64_t kMaxStructBytes = uint64_t{256} << 20;
+constexpr uint64_t kMaxJsonValues = 2000000;
+
+// Values left to print in this document.
+struct JsonBudget {
+  uint64_t left = kMaxJsonValues;
+  bool truncated = false;
+  bool take() {
+    if (left == 0) {
+      truncated = true;
+      return false;
+    }
+    --left;
+    return true;
+  }
+};
 
 struct ReadOptions {
   std::string spec;
@@ -44,26 +62,29 @@ bool readable(const Field& f, uint64_t object_address, const ReadOutcome& outcom
   return true;
 }
 
-ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth);
+ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth,
+                 JsonBudget& budget);
 
 // Members of `layout` under `parent` (a record element's layout placed at `base`).
 ojson record_object(const Layout& layout, int parent, uint64_t base,
-                    std::span<const std::byte> object, unsigned depth) {
+                    std::span<const std::byte> object, unsigned depth, JsonBudget& budget) {
   ojson obj = ojson::object();
   for (size_t i : layout.children(parent)) {
     Field m = layout.fields[i];
     m.offset += base;
     m.bit_offset += base * 8;
     obj[m.name] = (m.kind == FieldKind::record && !m.record)
-                      ? record_object(layout, static_cast<int>(i), base, object, depth + 1)
-                      : json_value(m, object, depth + 1);
+                      ? record_object(layout, static_cast<int>(i), base, object, depth + 1, budget)
+                      : json_value(m, object, depth + 1, budget);
   }
   return obj;
 }
 
 // The value as JSON: numbers, booleans, enum names, strings for text, arrays, objects for
 // record elements.
-ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth) {
+ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth,
+                 JsonBudget& budget) {
+  if (!budget.take()) return nullptr;
   Result<FieldValue> v = decode_field(f, object);
   if (!v) return nullptr;
   switch (f.kind) {
@@ -88,16 +109,17 @@ ojson json_value(const Field& f, std::span<const std::byte> object, unsigned dep
       uint64_t n = *f.count;
       if (n == 0 && f.element)
         n = (object.size() - std::min<uint64_t>(f.offset, object.size())) / f.element->size;
-      for (uint64_t i = 0; i < n && i < kMaxJsonElements; ++i) {
+      for (uint64_t i = 0; i < n && i < kMaxJsonElements && budget.left != 0; ++i) {
         Result<Field> e = element_field(f, i);
         if (!e) break;
-        arr.push_back(json_value(*e, object, depth + 1));
+        arr.push_back(json_value(*e, object, depth + 1, budget));
       }
+      if (n > kMaxJsonElements || (budget.left == 0 && arr.size() < n)) budget.truncated = true;
       return arr;
     }
     case FieldKind::record:
       if (!f.record || depth > 16) return nullptr;
-      return record_object(*f.record, -1, f.offset, object, depth + 1);
+      return record_object(*f.record, -1, f.offset, object, depth + 1, budget);
     default:
       return v->text;
   }
@@ -133,6 +155,12 @@ int run_read(const ReadOptions& o) {
   const SourceInfo& info = source.info();
   const uint64_t size = layout->size;
   if (size == 0) return fail("the type has size 0");
+  if (size > kMaxStructBytes) {
+    return failf(
+        "{} is {} bytes: read takes structs of up to {} bytes (dump shows the bytes "
+        "of any range)",
+        layout->type, size, kMaxStructBytes);
+  }
   if (count > (std::numeric_limits<uint64_t>::max() - at) / size)
     return fail("--at/--count overflow");
   Status inside = check_inside(info, at, count * size,
@@ -142,6 +170,7 @@ int run_read(const ReadOptions& o) {
   std::vector<std::byte> bytes(size);
   std::string out;
   ojson records = ojson::array();
+  JsonBudget budget;
   for (uint64_t i = 0; i < count; ++i) {
     const uint64_t address = at + i * size;
     ReadOutcome r = source.read(address, bytes);
@@ -163,7 +192,7 @@ int run_read(const ReadOptions& o) {
         } else if (f.kind == FieldKind::record && !f.record) {
           jf["value"] = nullptr;  // its members follow
         } else {
-          jf["value"] = json_value(f, bytes, 0);
+          jf["value"] = json_value(f, bytes, 0, budget);
           Result<FieldValue> v = decode_field(f, bytes);
           if (v) jf["text"] = v->text;
         }
@@ -201,6 +230,7 @@ int run_read(const ReadOptions& o) {
     doc["type"] = json_from_bytes<ojson>(layout->type);
     doc["size"] = size;
     doc["records"] = std::move(records);
+    if (budget.truncated) doc["truncated"] = true;  // long arrays were cut short
     out = json_dump(doc, 2) + "\n";
   }
   return write_stdout(out) ? 0 : kExitFailure;

@@ -40,14 +40,15 @@ int run_write(const WriteOptions& o) {
   if (!field) return fail(field.error());
 
   // Check the value before opening anything: bad input never reaches the mapping.
-  {
+  if (field->bit_width) {
     Field local = *field;
     local.offset = 0;
     local.bit_offset %= 8;
-    std::vector<std::byte> scratch(local.bit_width ? (local.bit_offset + local.bit_width + 7) / 8
-                                                   : local.size);
+    std::vector<std::byte> scratch((local.bit_offset + local.bit_width + 7) / 8);
     Status st = encode_field(local, o.value, scratch);
     if (!st) return fail(st.error());
+  } else if (Result<std::vector<std::byte>> bytes = encode_field_bytes(*field, o.value); !bytes) {
+    return fail(bytes.error());  // also refuses a field too big to encode at once
   }
 
   Result<SourcePtr> opened = open_spec(o.spec, /*read_only=*/false);
@@ -72,7 +73,7 @@ int run_write(const WriteOptions& o) {
   if (!st) return fail(st.error());
 
   // Show what the field holds now (read back: another writer may already have changed it).
-  std::vector<std::byte> bytes(end - first);
+  std::vector<std::byte> bytes(static_cast<size_t>(std::min(end - first, kMaxFieldValueBytes)));
   ReadOutcome r = source.read(at + first, bytes);
   std::string shown = o.value;
   if (r.complete()) {

@@ -194,6 +194,30 @@ class OverlayTest(unittest.TestCase):
             self.assertIn(expect, lines[0], args)
             self.assertEqual(bytes(self.shm.buf), before, "bytes changed by %s" % args)
 
+    def test_a_huge_struct_is_refused_not_allocated(self):
+        """A 1 TiB struct over a sparse 1 TiB file: read and write say what is too big
+        (they used to end in std::bad_alloc as an "internal error")."""
+        header = os.path.join(self.dir.name, "huge.h")
+        with open(header, "w") as f:
+            f.write("struct huge { unsigned n; char text[1099511627776]; };\n")
+        path = os.path.join(self.dir.name, "huge.bin")
+        with open(path, "wb") as f:
+            f.truncate(1099511627780)
+        try:
+            o = ["--header", header, "--type", "struct huge"]
+            p = cli("read", "file:" + path, *o)
+            self.assertEqual(p.returncode, 1, p.stdout[:200])
+            self.assertRegex(p.stderr, r"^error: struct huge is 1099511627780 bytes: read takes "
+                                       r"structs of up to \d+ bytes")
+            p = cli("write", "file:" + path, *o, "--field", "text", "hello")
+            self.assertEqual(p.returncode, 1)
+            self.assertRegex(p.stderr, r"^error: .*text.* is 1099511627776 bytes, more than the "
+                                       r"\d+ bytes written at once")
+            p = cli("write", "file:" + path, *o, "--field", "n", "7")
+            self.assertEqual(p.returncode, 0, p.stderr)
+        finally:
+            os.unlink(path)
+
     def test_unreadable_header_says_permission_denied_and_the_path(self):
         secret = os.path.join(self.dir.name, "secret.h")
         with open(secret, "w") as f:

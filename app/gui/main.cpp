@@ -26,6 +26,7 @@
 #include "fonts.h"
 #include "input_queue.h"
 #include "memview/clock.h"
+#include "memview/file_read.h"
 #include "memview/source_spec.h"
 #include "settings.h"
 
@@ -220,6 +221,16 @@ int main(int argc, char** argv) {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (!ec) ini_path = dir + "/imgui.ini";
+    // ImGui reads the file whole, without limit: a FIFO, a device or a huge file there is
+    // said and skipped (the layout is then not remembered).
+    if (!ini_path.empty()) {
+      memview::Result<uint64_t> ini =
+          memview::check_regular_file(ini_path, memview::kMaxTextFileBytes, "window layout");
+      if (!ini && ini.error().code != memview::Errc::not_found) {
+        std::fprintf(stderr, "memview: %s (not used)\n", ini.error().message.c_str());
+        ini_path.clear();
+      }
+    }
   }
   io.IniFilename = ini_path.empty() ? nullptr : ini_path.c_str();
   io.LogFilename = nullptr;

@@ -28,11 +28,30 @@ Result<std::string> parse_file_path(std::string_view target) {
   return p.lexically_normal().string();
 }
 
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
 Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) {
   const std::string& path = spec.target;
+  // Only regular files are mapped; anything else is refused before it is opened (opening a
+  // FIFO read-only blocks until a writer comes; a device can have effects).
+  struct stat pre {};
+  if (stat(path.c_str(), &pre) == 0 && !S_ISREG(pre.st_mode)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}' is {}, not a regular file: only regular files can be "
+                                  "mapped",
+                                  path, kind_of(pre.st_mode)));
+  }
   bool writable = !options.read_only;
   std::string reason = options.read_only ? "opened read-only on request" : "";
-  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  // O_NONBLOCK: should the path become a FIFO after the check, open still returns.
+  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0 && writable && (errno == EACCES || errno == EPERM || errno == EROFS)) {
     const int err = errno;
     reason = err == EROFS ? "the file system is read-only" : "no write permission on the file";
@@ -42,7 +61,7 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
                             detail::owner_name(st.st_uid));
     }
     writable = false;
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   }
   if (fd < 0) {
     const int err = errno;

@@ -53,13 +53,22 @@ std::string describe_access(const std::string& path) {
 Result<SourcePtr> open_shm(const SourceSpec& spec, const OpenOptions& options) {
   const std::string& name = spec.target;  // canonical "/name"
   const std::string path = kShmDir + name.substr(1);
+  // Anyone may put a FIFO or a directory into /dev/shm: refuse it before opening (a FIFO
+  // opened read-only would block until a writer comes).
+  struct stat pre {};
+  if (lstat(path.c_str(), &pre) == 0 && !S_ISREG(pre.st_mode)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}' in {} is not a shared memory object (not a regular "
+                                  "file)",
+                                  name, kShmDir));
+  }
   bool writable = !options.read_only;
   std::string reason = options.read_only ? "opened read-only on request" : "";
-  int fd = shm_open(name.c_str(), writable ? O_RDWR : O_RDONLY, 0);
+  int fd = shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK, 0);
   if (fd < 0 && writable && (errno == EACCES || errno == EPERM || errno == EROFS)) {
     reason = "no write permission" + describe_access(path);
     writable = false;
-    fd = shm_open(name.c_str(), O_RDONLY, 0);
+    fd = shm_open(name.c_str(), O_RDONLY | O_NONBLOCK, 0);
   }
   if (fd < 0) {
     const int err = errno;

@@ -28,6 +28,7 @@
 #include "memview/clock.h"
 #include "memview/file_read.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 #include "settings.h"
 
 namespace {
@@ -37,6 +38,11 @@ memview::gui::InputQueue g_input;
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
+}
+
+// One "error: ..." line on stderr, whatever bytes the paths and names in it hold.
+void say_error(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", memview::printable_text(message).c_str());
 }
 
 void on_glfw_error(int code, const char* text) {
@@ -227,7 +233,8 @@ int main(int argc, char** argv) {
       memview::Result<uint64_t> ini =
           memview::check_regular_file(ini_path, memview::kMaxTextFileBytes, "window layout");
       if (!ini && ini.error().code != memview::Errc::not_found) {
-        std::fprintf(stderr, "memview: %s (not used)\n", ini.error().message.c_str());
+        std::fprintf(stderr, "memview: %s (not used)\n",
+                     memview::printable_text(ini.error().message).c_str());
         ini_path.clear();
       }
     }
@@ -240,7 +247,7 @@ int main(int argc, char** argv) {
   float ui_scale = std::max(xscale, yscale);
   if (const memview::gui::FontInfo f = memview::gui::load_fonts(io, ui_scale, font);
       !f.error.empty()) {
-    std::fprintf(stderr, "error: --font %s (using the built-in font instead)\n", f.error.c_str());
+    say_error(f.error + " (using the built-in font instead)");
   }
 
   // Callbacks are installed here, not by the backend: keys and characters go through the
@@ -267,8 +274,9 @@ int main(int argc, char** argv) {
     app.set_ui_scale(ui_scale);
     if (!workspace.empty()) {
       if (auto st = app.open_workspace(workspace); !st.ok()) {
-        std::fprintf(stderr, "error: workspace %s: %s\n", workspace.c_str(),
-                     st.error().message.c_str());
+        // File errors name the workspace already; the others get its name here.
+        const std::string& m = st.error().message;
+        say_error(m.rfind("workspace ", 0) == 0 ? m : "workspace " + workspace + ": " + m);
       }
     }
     // Command-line view settings win over the workspace's.
@@ -281,7 +289,7 @@ int main(int argc, char** argv) {
     }
     if (demo) {
       if (auto st = app.start_demo(true); !st.ok()) {
-        std::fprintf(stderr, "error: cannot start the demo: %s\n", st.error().message.c_str());
+        say_error("cannot start the demo: " + st.error().message);
       }
     }
     for (const std::string& spec : specs) {
@@ -289,18 +297,16 @@ int main(int argc, char** argv) {
       options.read_only = read_only;
       if (auto st = app.open(spec, options); !st.ok()) {
         // The Open view shows it too; the viewer stays up so the user can fix the spec.
-        std::fprintf(stderr, "error: cannot open '%s': %s\n", spec.c_str(),
-                     st.error().message.c_str());
+        say_error("cannot open '" + spec + "': " + st.error().message);
       }
     }
     if (!layout.empty()) {
       if (app.sessions.empty()) {
-        std::fprintf(stderr, "error: --layout %s: no source is open to overlay it on\n",
-                     layout.c_str());
+        say_error("--layout " + layout + ": no source is open to overlay it on");
       } else {
         memview::gui::Session& first = *app.sessions.front();
         if (auto o = app.add_layout_file_overlay(first, layout, first.info().base); !o.ok()) {
-          std::fprintf(stderr, "error: %s\n", o.error().message.c_str());
+          say_error(o.error().message);
         }
       }
     }
@@ -368,7 +374,7 @@ int main(int argc, char** argv) {
     app.save_settings_if_dirty();
     if (!save_workspace.empty()) {
       if (auto st = app.save_workspace(save_workspace); !st.ok()) {
-        std::fprintf(stderr, "error: cannot save the workspace: %s\n", st.error().message.c_str());
+        say_error("cannot save the workspace: " + st.error().message);
         exit_code = 1;
       }
     }

@@ -301,7 +301,9 @@ Result<Workspace> load_workspace_file(const std::string& path) {
   Result<std::string> text = read_file_capped(path, kMaxTextFileBytes, "workspace");
   if (!text) return text.error();
   auto ws = workspace_from_json(*text);
-  if (!ws.ok()) return make_error(ws.error().code, fmt::format("{}: {}", path, ws.error().message));
+  if (!ws.ok()) {
+    return make_error(ws.error().code, fmt::format("workspace {}: {}", path, ws.error().message));
+  }
   return ws;
 }
 

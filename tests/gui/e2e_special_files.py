@@ -222,6 +222,24 @@ class SpecialFiles(unittest.TestCase):
             # Valid files at paths that are not UTF-8: no error at all.
             text = self.viewer(["--workspace", self.workspace, "--layout", self.layout], None)
             self.assertNotIn("error", text)
+            # Specs that are not UTF-8 on the command line: a missing object is said, an
+            # existing one opens and is remembered exactly in settings.json.
+            self.viewer([b"bad\xff\xfename"], "error: cannot open 'bad\\xff\\xfename'")
+            odd = b"memview-special-%d-\xff\n" % os.getpid()
+            fd = os.open(b"/dev/shm/" + odd, os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600)
+            os.ftruncate(fd, 4096)
+            os.close(fd)
+            try:
+                config = tempfile.mkdtemp(dir=self.tmp.name)
+                text = self.viewer([b"shm:/" + odd, b"file:" + self.header], None, config=config)
+                self.assertNotIn("error", text)
+                with open(os.path.join(config, "memview", "settings.json"), "rb") as f:
+                    recent = json.loads(f.read().decode("utf-8"))["recent"]
+                got = [r.encode() if isinstance(r, str) else bytes.fromhex(r["hex"])
+                       for r in recent]
+                self.assertEqual(got[:2], [b"file:" + self.header, b"shm:/" + odd])
+            finally:
+                os.unlink(b"/dev/shm/" + odd)
         finally:
             xvfb.terminate()
             xvfb.wait()

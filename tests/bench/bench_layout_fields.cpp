@@ -20,16 +20,13 @@
 #include "bench_report.h"
 #include "memview/layout.h"
 
-extern char** environ;
-
 namespace {
 
 size_t g_fields = 100000;
 std::string g_big, g_quarter;
 
 std::string write_header(size_t fields, const char* tag) {
-  const std::string path =
-      "/tmp/memview-bench-fields-" + std::to_string(getpid()) + "-" + tag + ".h";
+  std::string path = "/tmp/memview-bench-fields-" + std::to_string(getpid()) + "-" + tag + ".h";
   std::ofstream out(path);
   out << "struct big {\n";
   for (size_t i = 0; i < fields; ++i) out << "  int f" << i << ";\n";

@@ -27,7 +27,7 @@ class WindowWatcher {
  public:
   // Changes are reported in runs that never cross a kBlock-aligned boundary; callers that
   // want longer runs join adjacent ones.
-  static constexpr uint64_t kBlock = 64 * 1024;
+  static constexpr uint64_t kBlock = uint64_t{64} * 1024;
   // The largest window a watcher holds by default (about 4.5 GiB of memory at this size).
   static constexpr uint64_t kDefaultMaxBytes = 4ull << 30;
 

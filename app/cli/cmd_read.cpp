@@ -25,10 +25,11 @@ using ojson = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxCount = 1000000;
 constexpr uint64_t kMaxJsonElements = 65536;
-// One struct is read into memory whole; --json prints at most this many values in all
-// (nested arrays multiply), and says "truncated" when it stopped.
+// One struct is read into memory whole; --json holds at most this many values in all
+// (fields, array elements: nested arrays and --count multiply), and says "truncated" when
+// it stopped. Text is written out as it goes.
 constexpr uint64_t kMaxStructBytes = uint64_t{256} << 20;
-constexpr uint64_t kMaxJsonValues = 2000000;
+constexpr uint64_t kMaxJsonValues = 1000000;
 
 // Values left to print in this document.
 struct JsonBudget {
@@ -172,11 +173,16 @@ int run_read(const ReadOptions& o) {
   ojson records = ojson::array();
   JsonBudget budget;
   for (uint64_t i = 0; i < count; ++i) {
+    if (o.json && budget.left == 0) {
+      budget.truncated = true;
+      break;
+    }
     const uint64_t address = at + i * size;
     ReadOutcome r = source.read(address, bytes);
     if (o.json) {
       ojson fields = ojson::array();
       for (const Field& f : rows) {
+        if (!budget.take()) break;
         ojson jf = ojson::object();
         jf["path"] = f.path;
         jf["offset"] = f.offset;
@@ -221,6 +227,10 @@ int run_read(const ReadOptions& o) {
         }
         std::string bits = f.bit_width ? fmt::format(":{}", f.bit_width) : "";
         out += fmt::format("  0x{:04x}  {:<28} {:<20} {}\n", f.offset, name + bits, f.type, value);
+      }
+      if (out.size() >= (size_t{1} << 20)) {  // bounded memory for a large --count
+        if (!write_stdout(out)) return kExitFailure;
+        out.clear();
       }
     }
   }

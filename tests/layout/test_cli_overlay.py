@@ -218,6 +218,32 @@ class OverlayTest(unittest.TestCase):
         finally:
             os.unlink(path)
 
+    def test_a_large_count_is_bounded(self):
+        """A large --count: text is streamed, JSON stops at its value budget and says so."""
+        header = os.path.join(self.dir.name, "pair.h")
+        with open(header, "w") as f:
+            f.write("struct pair { unsigned short a, b, c, d; };\n")
+        path = os.path.join(self.dir.name, "pairs.bin")
+        with open(path, "wb") as f:
+            f.truncate(4 << 20)
+        try:
+            o = ["--header", header, "--type", "struct pair", "--count", "300000"]
+            p = subprocess.run([CLI, "read", "file:" + path, *o, "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertTrue(doc.get("truncated"))
+            self.assertLess(len(doc["records"]), 300000)
+            p = subprocess.run([CLI, "read", "file:" + path, *o], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout.count(b"struct pair at"), 300000)
+            import resource
+            peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            self.assertLess(peak_mib, 1024, "read --count peaked at %d MiB" % peak_mib)
+        finally:
+            os.unlink(path)
+
     def test_unreadable_header_says_permission_denied_and_the_path(self):
         secret = os.path.join(self.dir.name, "secret.h")
         with open(secret, "w") as f:

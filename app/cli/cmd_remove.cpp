@@ -1,5 +1,6 @@
 // memview-cli remove NAME: unlinks an object (shm_unlink, IPC_RMID). Processes that have
-// it mapped keep their mapping; the name is gone.
+// it mapped keep their mapping; the name is gone. file:, pid: and gdb: specs are refused
+// (the core's file backend has no remove: memview never deletes a user's file).
 #include <memory>
 #include <string>
 
@@ -28,7 +29,8 @@ int run_remove(const RemoveOptions& opts) {
 
 void setup_remove(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RemoveOptions>();
-  CLI::App* sub = app.add_subcommand("remove", "Remove (unlink) a shared memory object");
+  CLI::App* sub = app.add_subcommand(
+      "remove", "Remove (unlink) a shared memory object; never a file, a process or a target");
   sub->add_option("NAME", opts->name, "Name or spec (NAME, shm:NAME, sysv:ID, sysvkey:KEY)")
       ->required();
   sub->callback([opts, &exit_code] { exit_code = run_remove(*opts); });

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <stdexcept>
 #include <thread>
 
@@ -45,9 +46,12 @@ class RuntimeDir {
 // Sends a request from a thread while the viewer runs frames; returns the answer.
 Status request(AppHarness& h, const ControlRequest& req) {
   Status answer = make_error(Errc::io, "no answer");
-  std::thread client(
-      [&] { answer = send_control_request(control_socket_path(getpid()), req, 5000); });
-  for (int i = 0; i < 600 && answer.error().message == "no answer"; ++i) {
+  std::atomic<bool> done{false};
+  std::thread client([&] {
+    answer = send_control_request(control_socket_path(getpid()), req, 5000);
+    done = true;
+  });
+  for (int i = 0; i < 600 && !done; ++i) {
     h.frame();
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }

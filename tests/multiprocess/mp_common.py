@@ -42,6 +42,22 @@ def run_cli(*args, input=None, timeout=60, env=None, user=None):
     return proc
 
 
+_asan = None
+
+
+def asan_build():
+    """True when the CLI under test is built with AddressSanitizer (its shadow memory needs
+    terabytes of address space and adds to the resident memory)."""
+    global _asan
+    if _asan is None:
+        try:
+            with open(CLI, "rb") as f:
+                _asan = b"__asan_init" in f.read()
+        except OSError:
+            _asan = False
+    return _asan
+
+
 def shm_path(name):
     return "/dev/shm/" + name.lstrip("/")
 
@@ -211,4 +227,4 @@ def main():
 
 __all__ = ["CLI", "PEER", "HEXDUMP", "unique_name", "run_cli", "shm_path", "PyShm",
            "remove_shm_quietly", "SysvSegment", "Peer", "hexdump_c", "wait_until", "main",
-           "tempfile"]
+           "tempfile", "asan_build"]

@@ -263,7 +263,8 @@ std::vector<DiscoveredObject> discover_sysv() {
     obj.size = size;
     obj.owner_uid = static_cast<uint32_t>(uid);
     obj.owner = detail::owner_name(static_cast<uid_t>(uid));
-    obj.mode = static_cast<uint32_t>(std::stoul(perms, nullptr, 8)) & 0777;
+    // strtoul, not stoul: a malformed line must not throw out of discovery.
+    obj.mode = static_cast<uint32_t>(std::strtoul(perms.c_str(), nullptr, 8)) & 0777;
     obj.attach_count = nattch;
     obj.modified_unix_ns = std::max({atime, dtime, ctime}) * 1000000000LL;
     out.push_back(std::move(obj));

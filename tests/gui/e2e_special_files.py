@@ -186,6 +186,16 @@ class SpecialFiles(unittest.TestCase):
             self.assertIn(expect, text)
         return text
 
+    def test_viewer_command_line_errors(self):
+        if not GUI:
+            self.skipTest("no GUI build")
+        r = subprocess.run([GUI, "--frobnicate"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=30, env=dict(os.environ, DISPLAY=""))
+        self.assertEqual(r.returncode, 2, r.stderr)
+        lines = r.stderr.splitlines()
+        self.assertTrue(lines and lines[0].startswith("error: ") and "--frobnicate" in lines[0],
+                        r.stderr)
+
     def test_viewer_readers(self):
         if not GUI:
             self.skipTest("no GUI build")

@@ -20,6 +20,11 @@ target_link_libraries(memview::zstd INTERFACE PkgConfig::ZSTD)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 add_library(memview::xxhash INTERFACE IMPORTED)
 target_link_libraries(memview::xxhash INTERFACE PkgConfig::XXHASH)
+# elfutils (libdw-dev, libelf-dev): libdwfl resolves the instruction addresses of "who
+# writes here" to function and file:line in live processes (Linux only).
+pkg_check_modules(ELFUTILS REQUIRED IMPORTED_TARGET libdw)
+add_library(memview::elfutils INTERFACE IMPORTED)
+target_link_libraries(memview::elfutils INTERFACE PkgConfig::ELFUTILS)
 
 # libclang (libclang-14-dev): used by the struct layout engine.
 set(MEMVIEW_LLVM_ROOT "/usr/lib/llvm-14" CACHE PATH "LLVM installation that provides libclang")

@@ -1,5 +1,6 @@
-// memview-cli create NAME SIZE [--mode OCTAL]: a new object, like the seed's first process
-// (CreateFileMapping with a size). Never replaces an existing object.
+// memview-cli create NAME SIZE [--mode OCTAL]: a new object of SIZE bytes, as a creating
+// process makes it (shm_open + ftruncate; on Windows CreateFileMapping with a size). Never
+// replaces an existing object.
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -40,8 +41,8 @@ int run_create(const CreateCmdOptions& opts) {
     return kExitFailure;
   }
   if (info.kind == "win") {
-    // A Win32 named mapping lives only while a handle to it is open: like the seed's first
-    // process, keep it until stopped.
+    // A Win32 named mapping lives only while a handle to it is open: keep it until stopped,
+    // as the process that creates one in a two-process setup does.
     install_stop_signals();
     if (!write_stdout("a Win32 named mapping exists while a process holds it: keeping it "
                       "until Ctrl-C\n") ||

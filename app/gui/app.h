@@ -2,11 +2,38 @@
 // open source), the session layout (banner, toolbar, hex grid, side panel) and the status
 // bar. main.cpp owns the window and the GL/ImGui setup and calls App::frame() between
 // ImGui::NewFrame() and ImGui::Render(); headless tests and benchmarks do the same.
+//
+// One frame, in order:
+//   1. global shortcuts, control-socket requests (they may open tabs: nothing is drawn yet);
+//   2. the shown tab: grid input and layout (hex_view_begin), the views' requests, one
+//      poll, then every view draws from what that poll read; the status bar, the dialogs;
+//   3. end_frame(): the tabs not shown poll (so removal and resizes are noticed), and the
+//      structural changes asked for during the frame are applied.
+//
+// When state may change during a frame (the one rule):
+//   Structural changes (opening, reopening or closing a tab, starting the demo, opening a
+//   workspace, parsing declarations, placing or removing an overlay, adding or removing a
+//   bookmark) asked for while the
+//   frame draws are only recorded (App::requests_, OverlayPanelState::remove_requests,
+//   BookmarksState::*_requests) and applied by end_frame(), after everything is drawn. No
+//   view ever sees a tab, overlay or bookmark appear or vanish in the middle of a frame.
+//   The App's public calls made outside drawing (tests, main.cpp, step 1) apply at once.
+//   Everything else a view changes (the cursor, a written value, a message) takes effect
+//   at once, and views drawn later in the same frame see it. A view reads another's state
+//   as it is at that point of the frame: the overlays read the grid's cursor and hovered
+//   byte after the grid's input, before the poll, so the field under the mouse is read in
+//   the frame whose tooltip shows it.
+//
+// Adding a side panel: one view file (state struct + draw function, no I/O), a SideTab
+// value, a member in Session for its state, and one draw_side_tab(...) line in
+// App::draw_side_panel. A strip under the grid goes in App::draw_grid_column.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,8 +46,9 @@
 #include "settings.h"
 #include "theme.h"
 #include "views/open_view.h"
-#include "views/overlay_view.h"
+#include "views/overlay_form.h"
 #include "views/status_bar.h"
+#include "widget_rect.h"
 #include "workspace.h"
 
 namespace memview::gui {
@@ -36,6 +64,32 @@ struct AppOptions {
 
 // Which side-panel tab a session shows below the inspector.
 enum class SideTab { overlays, add_overlay, bookmarks, regions };
+constexpr size_t kSideTabCount = 4;
+
+// The workspace dialog to open at the next frame.
+enum class WorkspaceDialog { none, save, open };
+
+// Structural changes asked for while a frame draws; end_frame() applies them.
+struct FrameRequests {
+  struct Open {
+    std::string spec;
+    OpenOptions options;
+  };
+  struct Place {  // an overlay from the Add overlay form
+    int session_id = 0;
+    DeclOrigin origin;
+    std::string type_name;
+    uint64_t address = 0;
+    uint64_t count = 1;
+  };
+  std::vector<Open> open;
+  std::vector<int> reopen;       // session ids (the banner's Reopen)
+  std::vector<int> close;        // session ids
+  std::vector<DeclOrigin> load;  // declarations to parse for the Add overlay form
+  std::vector<Place> place;
+  bool demo = false;
+  std::string open_workspace;  // a workspace file to open, empty: none
+};
 
 class App {
  public:
@@ -76,9 +130,13 @@ class App {
   Status apply_workspace(const Workspace& ws);
 
   void set_theme(Theme theme);
+  // Every grid's row width (8, 16 or 32) and change fade, kept in `settings`.
+  void set_bytes_per_row(int bytes_per_row);
+  void set_fade_seconds(float seconds);
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
   // caller's: they must be rebuilt outside a frame).
   void set_ui_scale(float scale);
+  // Closes a tab at the end of the frame.
   void close_session(int id);
   Session* active_session();
   Session* session_by_id(int id);
@@ -89,7 +147,7 @@ class App {
   void save_settings_if_dirty();
 
   // Plain state, readable by tests.
-  Settings settings;
+  Settings settings;        // the one owner of theme, bytes per row and fade time
   std::string config_path;  // directory of settings.json, empty when none
   Palette palette;
   OpenViewState open_view;
@@ -100,8 +158,12 @@ class App {
   DeclLibrary decls;  // parses of headers and pasted declarations, shared by all tabs
   OverlayFormState overlay_form;
   SideTab side_tab = SideTab::overlays;
-  int side_tab_request = -1;     // SideTab to select next frame, -1 none
-  WidgetRect side_tab_rects[4];  // the side tabs' headers (last frame), in SideTab order
+  std::optional<SideTab> side_tab_request;  // select this side tab next frame
+  // The side tabs' headers (last frame), indexed by SideTab.
+  std::array<WidgetRect, kSideTabCount> side_tab_rects{};
+  const WidgetRect& side_tab_rect(SideTab t) const {
+    return side_tab_rects[static_cast<size_t>(t)];
+  }
 
   // Control sockets by target pid, and the requests they brought (last error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
@@ -125,26 +187,33 @@ class App {
   int active_id = 0;  // id of the session whose tab is shown; 0 = the Open tab
 
  private:
+  void handle_shortcuts();
   void draw_menu();
+  void draw_tabs(int64_t now_ns);
+  void draw_status(int64_t now_ns);
   void draw_session(Session& s, int64_t now_ns);
   void draw_toolbar(Session& s);
+  void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
   void draw_help_popup();
   void draw_workspace_popup();
   void draw_side_panel(Session& s, int64_t now_ns);
+  void draw_add_overlay_tab(Session& s);
   void build_frame(int64_t now_ns);
+  void end_frame(int64_t now_ns);
+  void apply_requests();
   void poll_control_sockets();
   void serve_control_socket(const Session& s);
   Status carry_out(const ControlRequest& r);
   void mark_dirty() { dirty_ = true; }
 
   AppOptions options_;
+  FrameRequests requests_;
   int next_id_ = 1;
   int select_request_ = -1;  // tab to select next frame (0 = Open), -1 none
   int last_open_id_ = 0;
-  int workspace_request_ = 0;  // 1: open the Save dialog, 2: the Open dialog
+  WorkspaceDialog workspace_request_ = WorkspaceDialog::none;
   bool workspace_saving_ = true;
-  std::vector<int> close_requests_;
-  std::vector<std::string> open_requests_;  // opened after the tabs are drawn
+  bool workspace_close_ = false;  // the dialog's workspace opened: close it
   bool quit_ = false;
   bool dirty_ = false;
   bool help_request_ = false;

@@ -1,12 +1,12 @@
 // The App's workspace: capturing what is open into a Workspace, reopening one, and the
 // File > Save/Open workspace dialog.
-#include <GLFW/glfw3.h>
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
 #include <fmt/format.h>
 
 #include "app.h"
+#include "keys.h"
 
 namespace memview::gui {
 
@@ -55,13 +55,8 @@ Status App::open_workspace(const std::string& path) {
 
 Status App::apply_workspace(const Workspace& ws) {
   set_theme(ws.theme);
-  settings.bytes_per_row = ws.bytes_per_row;
-  settings.fade_seconds = ws.fade_seconds;
-  mark_dirty();
-  for (auto& s : sessions) {
-    s->hex.bytes_per_row = ws.bytes_per_row;
-    s->hex.fade_seconds = ws.fade_seconds;
-  }
+  set_bytes_per_row(ws.bytes_per_row);
+  set_fade_seconds(ws.fade_seconds);
   std::vector<std::string> errors;
   int select = -1;
   for (size_t i = 0; i < ws.sources.size(); ++i) {
@@ -77,9 +72,8 @@ Status App::apply_workspace(const Workspace& ws) {
     if (!s) continue;
     const uint64_t base = s->info().base;
     if (src.cursor < s->info().size) {
-      s->hex.cursor = base + src.cursor;
-      s->hex.scroll_to_cursor = true;
-      s->hex.center_cursor = true;
+      hex_view_move_cursor(s->hex, s->info(),
+                           {.address = base + src.cursor, .reveal = CursorReveal::center});
     }
     for (const WorkspaceBookmark& b : src.bookmarks) {
       bool dup = false;
@@ -118,16 +112,21 @@ Status App::apply_workspace(const Workspace& ws) {
 }
 
 void App::draw_workspace_popup() {
-  if (workspace_request_ != 0) {
-    workspace_saving_ = workspace_request_ == 1;
-    workspace_request_ = 0;
+  if (workspace_request_ != WorkspaceDialog::none) {
+    workspace_saving_ = workspace_request_ == WorkspaceDialog::save;
+    workspace_request_ = WorkspaceDialog::none;
     if (workspace_path.empty() && !config_path.empty()) {
       workspace_path = config_path + "/workspace.json";
     }
     workspace_message.clear();
+    workspace_close_ = false;
     ImGui::OpenPopup("Workspace");
   }
   if (!ImGui::BeginPopupModal("Workspace", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  if (workspace_close_) {  // the workspace asked for last frame opened
+    workspace_close_ = false;
+    ImGui::CloseCurrentPopup();
+  }
   ImGui::TextUnformatted(workspace_saving_
                              ? "Save the open sources, overlays, bookmarks and view settings to:"
                              : "Open the workspace file:");
@@ -144,17 +143,14 @@ void App::draw_workspace_popup() {
   }
   go |= ImGui::Button(workspace_saving_ ? "Save" : "Open");
   ImGui::SameLine();
-  const bool cancel = ImGui::Button("Cancel") || ImGui::IsKeyPressed(GLFW_KEY_ESCAPE, false);
-  if (go) {
-    Status st = workspace_saving_ ? save_workspace(workspace_path) : open_workspace(workspace_path);
-    if (st.ok()) {
-      workspace_message = workspace_saving_ ? "saved " + workspace_path : "";
-      workspace_message_is_error = false;
-      ImGui::CloseCurrentPopup();
-    } else {
-      workspace_message = st.error().message;
-      workspace_message_is_error = true;
-    }
+  const bool cancel = ImGui::Button("Cancel") || key_pressed(ImGuiKey_Escape, false);
+  if (go && workspace_saving_) {
+    const Status st = save_workspace(workspace_path);
+    workspace_message = st.ok() ? "saved " + workspace_path : st.error().message;
+    workspace_message_is_error = !st.ok();
+    if (st.ok()) ImGui::CloseCurrentPopup();
+  } else if (go) {
+    requests_.open_workspace = workspace_path;  // opens tabs: at the end of the frame
   } else if (cancel) {
     ImGui::CloseCurrentPopup();
   }

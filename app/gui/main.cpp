@@ -146,10 +146,8 @@ void set_window_icon(GLFWwindow* window) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CLI::App cli{"memview: a live viewer and editor for named shared memory"};
+// What the command line asks for.
+struct CommandLine {
   std::vector<std::string> specs;
   bool demo = false;
   bool read_only = false;
@@ -159,23 +157,30 @@ int main(int argc, char** argv) {
   std::string workspace;
   std::string layout;
   std::string save_workspace;
+};
+
+constexpr int kRun = -1;  // parse_command_line: go on and run the viewer
+
+// Parses argv into `cl`; returns kRun, or the exit code to stop with (--help, errors).
+int parse_command_line(int argc, char** argv, CommandLine& cl) {
+  CLI::App cli{"memview: a live viewer and editor for named shared memory"};
   std::string syntaxes;
   for (const memview::SourceBackend& b : memview::source_backends()) {
     syntaxes += (syntaxes.empty() ? "" : ", ") + std::string(b.syntax);
   }
-  cli.add_option("SPEC", specs, "sources to open, one tab each: NAME, " + syntaxes);
-  cli.add_flag("--demo", demo, "start the built-in demo producer and open its mapping");
-  cli.add_flag("--read-only", read_only, "open the sources read-only");
-  cli.add_option("--theme", theme, "dark or light")->check(CLI::IsMember({"dark", "light"}));
-  cli.add_option("--bytes-per-row", bytes_per_row, "8, 16 or 32")
+  cli.add_option("SPEC", cl.specs, "sources to open, one tab each: NAME, " + syntaxes);
+  cli.add_flag("--demo", cl.demo, "start the built-in demo producer and open its mapping");
+  cli.add_flag("--read-only", cl.read_only, "open the sources read-only");
+  cli.add_option("--theme", cl.theme, "dark or light")->check(CLI::IsMember({"dark", "light"}));
+  cli.add_option("--bytes-per-row", cl.bytes_per_row, "8, 16 or 32")
       ->check(CLI::IsMember({8, 16, 32}));
-  cli.add_option("--font", font, "a TrueType font file (default: DejaVu Sans Mono)");
-  cli.add_option("--workspace", workspace,
+  cli.add_option("--font", cl.font, "a TrueType font file (default: DejaVu Sans Mono)");
+  cli.add_option("--workspace", cl.workspace,
                  "reopen a saved workspace (sources, overlays, bookmarks, view settings)");
-  cli.add_option("--layout", layout,
+  cli.add_option("--layout", cl.layout,
                  "a layout JSON file (memview-cli layout --json, the gdb extension) to overlay "
                  "at the start of the first source");
-  cli.add_option("--save-workspace", save_workspace,
+  cli.add_option("--save-workspace", cl.save_workspace,
                  "save the workspace to this file when the viewer quits");
   cli.set_version_flag("--version", MEMVIEW_VERSION);
   try {
@@ -186,24 +191,19 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "error: %s\nRun 'memview --help' for usage.\n", e.what());
     return 2;
   }
+  return kRun;
+}
 
-  g_trace_input = std::getenv("MEMVIEW_TRACE_INPUT") != nullptr;
-  std::signal(SIGINT, on_signal);
-  std::signal(SIGTERM, on_signal);
-  glfwSetErrorCallback(on_glfw_error);
-  if (!glfwInit()) {
-    std::fprintf(stderr, "error: cannot initialise GLFW (is DISPLAY set?)\n");
-    return 1;
-  }
+// The window (sized for the monitor's content scale, kept inside its work area) with a
+// current OpenGL 3.0 context; null after saying why.
+GLFWwindow* create_window() {
   glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
   glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 0);
-  // Sized for the monitor's content scale (high-DPI), then kept inside its work area.
   glfwWindowHint(GLFW_SCALE_TO_MONITOR, GLFW_TRUE);
   GLFWwindow* window = glfwCreateWindow(1400, 860, "memview", nullptr, nullptr);
   if (!window) {
     std::fprintf(stderr, "error: cannot create an OpenGL 3.0 window\n");
-    glfwTerminate();
-    return 1;
+    return nullptr;
   }
   if (GLFWmonitor* monitor = glfwGetPrimaryMonitor()) {
     int x = 0, y = 0, w = 0, h = 0, ww = 0, wh = 0;
@@ -216,12 +216,15 @@ int main(int argc, char** argv) {
   glfwMakeContextCurrent(window);
   glfwSwapInterval(1);
   set_window_icon(window);
+  return window;
+}
 
+// ImGui's context, fonts and GLFW/OpenGL backends; returns the UI scale.
+float init_imgui(GLFWwindow* window, std::string& ini_path, const std::string& font) {
   IMGUI_CHECKVERSION();
   ImGui::CreateContext();
   ImGuiIO& io = ImGui::GetIO();
   // The layout goes under the XDG config directory, never the working directory.
-  std::string ini_path;
   const std::string dir = memview::gui::config_dir();
   if (!dir.empty()) {
     std::error_code ec;
@@ -244,7 +247,7 @@ int main(int argc, char** argv) {
 
   float xscale = 1.0f, yscale = 1.0f;
   glfwGetWindowContentScale(window, &xscale, &yscale);
-  float ui_scale = std::max(xscale, yscale);
+  const float ui_scale = std::max(xscale, yscale);
   if (const memview::gui::FontInfo f = memview::gui::load_fonts(io, ui_scale, font);
       !f.error.empty()) {
     say_error(f.error + " (using the built-in font instead)");
@@ -263,117 +266,144 @@ int main(int argc, char** argv) {
   glfwSetWindowRefreshCallback(window, on_refresh);
   glfwSetWindowContentScaleCallback(window, on_content_scale);
   ImGui_ImplOpenGL3_Init("#version 130");
+  return ui_scale;
+}
+
+// Opens what the command line names. A workspace first; the command line's view settings
+// then win over the workspace's.
+void apply_command_line(memview::gui::App& app, const CommandLine& cl) {
+  if (!cl.workspace.empty()) {
+    if (auto st = app.open_workspace(cl.workspace); !st.ok()) {
+      // File errors name the workspace already; the others get its name here.
+      const std::string& m = st.error().message;
+      say_error(m.rfind("workspace ", 0) == 0 ? m : "workspace " + cl.workspace + ": " + m);
+    }
+  }
+  if (!cl.theme.empty()) {
+    app.set_theme(cl.theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
+  }
+  if (cl.bytes_per_row) app.set_bytes_per_row(cl.bytes_per_row);
+  if (cl.demo) {
+    if (auto st = app.start_demo(true); !st.ok()) {
+      say_error("cannot start the demo: " + st.error().message);
+    }
+  }
+  for (const std::string& spec : cl.specs) {
+    memview::OpenOptions options;
+    options.read_only = cl.read_only;
+    if (auto st = app.open(spec, options); !st.ok()) {
+      // The Open view shows it too; the viewer stays up so the user can fix the spec.
+      say_error("cannot open '" + spec + "': " + st.error().message);
+    }
+  }
+  if (cl.layout.empty()) return;
+  if (app.sessions.empty()) {
+    say_error("--layout " + cl.layout + ": no source is open to overlay it on");
+    return;
+  }
+  memview::gui::Session& first = *app.sessions.front();
+  if (auto o = app.add_layout_file_overlay(first, cl.layout, first.info().base); !o.ok()) {
+    say_error(o.error().message);
+  }
+}
+
+// Frames until the window closes, Ctrl+Q or a signal. Frames run continuously (the mapping
+// is polled every frame) at about 60 Hz; input wakes the loop early, and queued keys keep
+// it running until they are delivered.
+void run_frames(memview::gui::App& app, GLFWwindow* window, float ui_scale,
+                const std::string& font) {
+  ImGuiIO& io = ImGui::GetIO();
+  const memview::gui::InputSink sink{
+      [window](int key, int scancode, int action, int mods) {
+        if (g_trace_input) std::fprintf(stderr, "input: feed key %d action %d\n", key, action);
+        ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
+      },
+      [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }};
+  using clock = std::chrono::steady_clock;
+  const auto frame_period = std::chrono::microseconds(16667);
+  auto frame_start = clock::now();
+  std::string title;
+  uint64_t last_hash = 0;
+  while (!glfwWindowShouldClose(window) && !app.quit_requested() && !g_stop) {
+    const auto due = frame_start + frame_period;
+    const auto now = clock::now();
+    if (g_input.empty() && now < due) {
+      glfwWaitEventsTimeout(std::chrono::duration<double>(due - now).count());
+    } else {
+      glfwPollEvents();
+    }
+    frame_start = clock::now();
+    if (g_new_scale > 0 && g_new_scale != ui_scale) {
+      // Fonts are rasterised for one scale: rebuild the atlas and its texture.
+      ui_scale = g_new_scale;
+      io.Fonts->Clear();
+      memview::gui::load_fonts(io, ui_scale, font);
+      ImGui_ImplOpenGL3_DestroyFontsTexture();
+      ImGui_ImplOpenGL3_CreateFontsTexture();
+      app.set_ui_scale(ui_scale);
+    }
+    g_new_scale = 0;
+    g_input.drain_frame(sink);
+
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    settle_mouse_presses(io);
+    ImGui::NewFrame();
+    app.frame(memview::now_ns());
+    ImGui::Render();
+
+    std::string want = "memview";
+    if (memview::gui::Session* s = app.active_session()) {
+      want += " - " + memview::printable_text(s->info().spec);
+    }
+    if (want != title) {
+      title = want;
+      glfwSetWindowTitle(window, title.c_str());
+    }
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    const uint64_t hash = draw_data_hash(ImGui::GetDrawData()) ^ (uint64_t(w) << 32 | h);
+    if (hash == last_hash && !g_refresh) continue;
+    last_hash = hash;
+    g_refresh = false;
+    glViewport(0, 0, w, h);
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    glfwSwapBuffers(window);
+  }
+}
+
+int run(int argc, char** argv) {
+  CommandLine cl;
+  if (const int rc = parse_command_line(argc, argv, cl); rc != kRun) return rc;
+
+  g_trace_input = std::getenv("MEMVIEW_TRACE_INPUT") != nullptr;
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  glfwSetErrorCallback(on_glfw_error);
+  if (!glfwInit()) {
+    std::fprintf(stderr, "error: cannot initialise GLFW (is DISPLAY set?)\n");
+    return 1;
+  }
+  GLFWwindow* window = create_window();
+  if (!window) {
+    glfwTerminate();
+    return 1;
+  }
+  std::string ini_path;  // ImGui keeps a pointer to it
+  const float ui_scale = init_imgui(window, ini_path, cl.font);
 
   int exit_code = 0;
   {
     memview::gui::App app;
-    if (!theme.empty()) {
-      app.set_theme(theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
-    }
-    if (bytes_per_row) app.settings.bytes_per_row = bytes_per_row;
     app.set_ui_scale(ui_scale);
-    if (!workspace.empty()) {
-      if (auto st = app.open_workspace(workspace); !st.ok()) {
-        // File errors name the workspace already; the others get its name here.
-        const std::string& m = st.error().message;
-        say_error(m.rfind("workspace ", 0) == 0 ? m : "workspace " + workspace + ": " + m);
-      }
-    }
-    // Command-line view settings win over the workspace's.
-    if (!theme.empty()) {
-      app.set_theme(theme == "light" ? memview::gui::Theme::light : memview::gui::Theme::dark);
-    }
-    if (bytes_per_row) {
-      app.settings.bytes_per_row = bytes_per_row;
-      for (auto& s : app.sessions) s->hex.bytes_per_row = bytes_per_row;
-    }
-    if (demo) {
-      if (auto st = app.start_demo(true); !st.ok()) {
-        say_error("cannot start the demo: " + st.error().message);
-      }
-    }
-    for (const std::string& spec : specs) {
-      memview::OpenOptions options;
-      options.read_only = read_only;
-      if (auto st = app.open(spec, options); !st.ok()) {
-        // The Open view shows it too; the viewer stays up so the user can fix the spec.
-        say_error("cannot open '" + spec + "': " + st.error().message);
-      }
-    }
-    if (!layout.empty()) {
-      if (app.sessions.empty()) {
-        say_error("--layout " + layout + ": no source is open to overlay it on");
-      } else {
-        memview::gui::Session& first = *app.sessions.front();
-        if (auto o = app.add_layout_file_overlay(first, layout, first.info().base); !o.ok()) {
-          say_error(o.error().message);
-        }
-      }
-    }
-
-    const memview::gui::InputSink sink{
-        [window](int key, int scancode, int action, int mods) {
-          if (g_trace_input) std::fprintf(stderr, "input: feed key %d action %d\n", key, action);
-          ImGui_ImplGlfw_KeyCallback(window, key, scancode, action, mods);
-        },
-        [window](unsigned c) { ImGui_ImplGlfw_CharCallback(window, c); }};
-    using clock = std::chrono::steady_clock;
-    const auto frame_period = std::chrono::microseconds(16667);
-    auto frame_start = clock::now();
-    std::string title;
-    uint64_t last_hash = 0;
-    while (!glfwWindowShouldClose(window) && !app.quit_requested() && !g_stop) {
-      // Frames run continuously (the mapping is polled every frame) at about 60 Hz; input
-      // wakes the loop early, and queued keys keep it running until they are delivered.
-      const auto due = frame_start + frame_period;
-      const auto now = clock::now();
-      if (g_input.empty() && now < due) {
-        glfwWaitEventsTimeout(std::chrono::duration<double>(due - now).count());
-      } else {
-        glfwPollEvents();
-      }
-      frame_start = clock::now();
-      if (g_new_scale > 0 && g_new_scale != ui_scale) {
-        // Fonts are rasterised for one scale: rebuild the atlas and its texture.
-        ui_scale = g_new_scale;
-        io.Fonts->Clear();
-        memview::gui::load_fonts(io, ui_scale, font);
-        ImGui_ImplOpenGL3_DestroyFontsTexture();
-        ImGui_ImplOpenGL3_CreateFontsTexture();
-        app.set_ui_scale(ui_scale);
-      }
-      g_new_scale = 0;
-      g_input.drain_frame(sink);
-
-      ImGui_ImplOpenGL3_NewFrame();
-      ImGui_ImplGlfw_NewFrame();
-      settle_mouse_presses(io);
-      ImGui::NewFrame();
-      app.frame(memview::now_ns());
-      ImGui::Render();
-
-      std::string want = "memview";
-      if (memview::gui::Session* s = app.active_session()) want += " - " + s->info().spec;
-      if (want != title) {
-        title = want;
-        glfwSetWindowTitle(window, title.c_str());
-      }
-      int w = 0, h = 0;
-      glfwGetFramebufferSize(window, &w, &h);
-      const uint64_t hash = draw_data_hash(ImGui::GetDrawData()) ^ (uint64_t(w) << 32 | h);
-      if (hash == last_hash && !g_refresh) continue;
-      last_hash = hash;
-      g_refresh = false;
-      glViewport(0, 0, w, h);
-      const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-      glClearColor(bg.x, bg.y, bg.z, 1.0f);
-      glClear(GL_COLOR_BUFFER_BIT);
-      ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-      glfwSwapBuffers(window);
-    }
+    apply_command_line(app, cl);
+    run_frames(app, window, ui_scale, cl.font);
     app.save_settings_if_dirty();
-    if (!save_workspace.empty()) {
-      if (auto st = app.save_workspace(save_workspace); !st.ok()) {
+    if (!cl.save_workspace.empty()) {
+      if (auto st = app.save_workspace(cl.save_workspace); !st.ok()) {
         say_error("cannot save the workspace: " + st.error().message);
         exit_code = 1;
       }
@@ -386,4 +416,18 @@ int main(int argc, char** argv) {
   glfwDestroyWindow(window);
   glfwTerminate();
   return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Nothing may end the viewer with an uncaught exception: say what went wrong instead.
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    say_error(e.what());
+  } catch (...) {
+    std::fprintf(stderr, "error: unexpected failure\n");
+  }
+  return 1;
 }

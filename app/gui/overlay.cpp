@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include "change_glow.h"
+#include "source_offsets.h"
 #include "tracked_bytes.h"
 
 namespace memview::gui {
@@ -53,10 +55,6 @@ bool editable_kind(const Field& f) {
     default:
       return false;
   }
-}
-
-uint64_t end_of(const SourceInfo& info) {
-  return sat_add(info.base, info.size);
 }
 
 }  // namespace
@@ -483,15 +481,6 @@ int Overlay::leaf_at(uint64_t a) const {
 
 namespace {
 
-float glow_of(int64_t changed_ns, int64_t now_ns, float fade_seconds) {
-  if (changed_ns == 0) return 0.0f;
-  const double fade_ns = std::max(0.01f, fade_seconds) * 1e9;
-  const double age = static_cast<double>(now_ns - changed_ns);
-  if (age < 0) return 1.0f;
-  if (age >= fade_ns) return 0.0f;
-  return static_cast<float>(1.0 - age / fade_ns);
-}
-
 RowValue value_of(const Field& local, uint64_t first, uint64_t length, bool decode,
                   const ChangeTracker& tracker, int64_t now_ns, float fade_seconds) {
   RowValue v;
@@ -512,7 +501,7 @@ RowValue value_of(const Field& local, uint64_t first, uint64_t length, bool deco
     done += tb.length;
   }
   v.own = all_own;
-  v.glow = glow_of(v.changed_ns, now_ns, fade_seconds);
+  v.glow = change_glow(v.changed_ns, now_ns, fade_seconds);
   if (!decode) {
     v.available = true;
     return v;
@@ -599,7 +588,7 @@ Status overlay_write(Editor& editor, const SourceInfo& info, const Field& field,
   if (!v.ok()) return v.error();
   const uint64_t value = v->bits;
   const std::vector<BitfieldUnit> units =
-      bitfield_units(field, instance_addr, info.base, end_of(info));
+      bitfield_units(field, instance_addr, info.base, source_end(info));
   if (units.empty()) {
     return make_error(Errc::out_of_range, fmt::format("'{}' is outside the object", field.path));
   }

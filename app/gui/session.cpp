@@ -2,14 +2,46 @@
 
 #include <fmt/format.h>
 
+#include "memview/async_source.h"
 #include "memview/control_socket.h"
 #include "memview/process_maps.h"
 
 namespace memview::gui {
 
+namespace {
+
+// What the user reads once an edit that ran on a source's worker has ended.
+std::string edit_outcome_text(const EditOutcome& o) {
+  const EditRequest& r = o.request;
+  const Edit& e = o.edit;
+  switch (r.kind) {
+    case EditRequest::Kind::write:
+      return o.status.ok() ? fmt::format("wrote {} byte(s) at 0x{:x}", r.bytes.size(), r.address)
+                           : fmt::format("write of {} byte(s) at 0x{:x} refused: {}",
+                                         r.bytes.size(), r.address, o.status.error().message);
+    case EditRequest::Kind::write_bits:
+      return o.status.ok() ? fmt::format("wrote bits 0x{:x} at 0x{:x}", r.mask, r.address)
+                           : fmt::format("bit write at 0x{:x} refused: {}", r.address,
+                                         o.status.error().message);
+    case EditRequest::Kind::undo:
+      return o.status.ok()
+                 ? fmt::format("undid the edit of {} bytes at 0x{:x}", e.before.size(), e.address)
+                 : "undo refused: " + o.status.error().message;
+    case EditRequest::Kind::redo:
+      return o.status.ok()
+                 ? fmt::format("redid the edit of {} bytes at 0x{:x}", e.after.size(), e.address)
+                 : "redo refused: " + o.status.error().message;
+    case EditRequest::Kind::clear_history:
+      return o.status.ok() ? "" : o.status.error().message;
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const OpenOptions& options,
                                                int id) {
-  auto source = open_source(spec, options);
+  auto source = open_source_nonblocking(spec, options);
   if (!source.ok()) return source.error();
   auto s = std::make_unique<Session>();
   s->id = id;
@@ -18,13 +50,13 @@ Result<std::unique_ptr<Session>> Session::open(const std::string& spec, const Op
   s->source = std::move(source.value());
   s->poller = std::make_unique<Poller>(*s->source);
   s->editor = std::make_unique<Editor>(*s->source, &s->poller->tracker());
-  s->hex.cursor = s->source->info().base;
+  hex_view_move_cursor(s->hex, s->source->info(), {.address = s->source->info().base});
   s->pid = control_target_pid(s->source->info().spec);
   return s;
 }
 
 Status Session::reopen() {
-  auto fresh = open_source(spec, options);
+  auto fresh = open_source_nonblocking(spec, options);
   if (!fresh.ok()) return fresh.error();
   // Editor and poller refer to the source: drop them first.
   editor.reset();
@@ -32,19 +64,30 @@ Status Session::reopen() {
   source = std::move(fresh.value());
   poller = std::make_unique<Poller>(*source);
   editor = std::make_unique<Editor>(*source, &poller->tracker());
-  hex.clamp_to(source->info());
+  hex_view_fit_source(hex, source->info());
   banner = BannerState{};
   return {};
 }
 
 void Session::poll(int64_t now_ns) {
   polled_this_frame = true;
-  if (hex.paused) return;
-  Poller::Result r = poller->poll(now_ns);
-  last_changed_bytes = r.changed_bytes;
-  last_poll_ns = now_ns;
+  // Edits a source's worker ran (remote sources) end here, before the poll, so that the
+  // bytes they wrote count as ours and not as someone else's change.
+  for (const EditOutcome& o : editor->collect()) {
+    std::string text = edit_outcome_text(o);
+    if (text.empty()) continue;
+    hex.message = std::move(text);
+    hex.message_is_error = !o.status.ok();
+  }
+  if (paused) return;
+  const Poller::PollResult r = poller->poll(now_ns);
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);
-  if (!r.events.empty()) hex.clamp_to(source->info());
+  if (!r.events.empty()) hex_view_fit_source(hex, source->info());
+}
+
+void Session::end_frame() {
+  overlays.apply_requests();
+  bookmarks.apply_requests();
 }
 
 void Session::refresh_regions(int64_t now_ns) {
@@ -60,7 +103,7 @@ void Session::refresh_regions(int64_t now_ns) {
   const std::string exited = fmt::format("process {} has exited: the map shown is its last", *pid);
   // Once the source has seen the exit, the pid may already name another process: its map
   // must not replace this one.
-  if (poller->removed()) {
+  if (poller->source_gone()) {
     regions.error = exited;
     return;
   }

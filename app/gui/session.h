@@ -1,4 +1,4 @@
-// One open source in the viewer (one tab): the Source, its Poller (the only reader) and
+// One open source in the viewer (one tab): the Source, its Poller (the frame's reader) and
 // Editor (the only writer), and the plain state of the views that show it.
 #pragma once
 
@@ -37,13 +37,13 @@ struct Session {
   BookmarksState bookmarks;
   RegionsState regions;        // the process's memory map (pid: sources only)
   std::optional<int64_t> pid;  // the process behind a pid: source, else empty
-  bool demo = false;  // the built-in demo's object (a workspace reopens it by starting the demo)
+  bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
+  bool paused = false;  // no polling: every view shows what was read before the pause
 
-  // Per frame: whether poll() ran in this frame, and what it saw.
-  bool polled_this_frame = false;
-  uint64_t last_changed_bytes = 0;
-  int64_t last_poll_ns = 0;
+  bool polled_this_frame = false;  // poll() ran in this frame
 
+  // Returns at once: a source whose backend may block (gdb:) opens on a worker and shows
+  // "connecting..." until it is ready (open_source_nonblocking).
   static Result<std::unique_ptr<Session>> open(const std::string& spec, const OpenOptions& options,
                                                int id);
 
@@ -58,8 +58,14 @@ struct Session {
   // tab moves a cursor still at 0 (never mapped) to the first readable mapping.
   void refresh_regions(int64_t now_ns);
 
-  // One poll of the requested ranges (unless paused); turns source events into banners.
+  // One poll of the requested ranges (unless paused); turns source events into banners
+  // and keeps the grid's cursor inside a source that changed. Edits that ran on the
+  // source's worker report their outcome in hex.message.
   void poll(int64_t now_ns);
+
+  // End of the frame: applies what the tab's panels asked for while they drew (overlays
+  // and bookmarks to remove or add).
+  void end_frame();
 
   const SourceInfo& info() const { return source->info(); }
 };

@@ -5,13 +5,22 @@
 
 namespace memview::gui {
 
+namespace {
+
+bool same_ci(char a, char b) {
+  return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+}
+
+}  // namespace
+
 bool contains_ci(std::string_view hay, std::string_view needle) {
   if (needle.empty()) return true;
-  auto it = std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), [](char a, char b) {
-    return std::tolower(static_cast<unsigned char>(a)) ==
-           std::tolower(static_cast<unsigned char>(b));
-  });
-  return it != hay.end();
+  return std::search(hay.begin(), hay.end(), needle.begin(), needle.end(), same_ci) != hay.end();
+}
+
+bool starts_with_ci(std::string_view hay, std::string_view prefix) {
+  return hay.size() >= prefix.size() &&
+         std::equal(prefix.begin(), prefix.end(), hay.begin(), same_ci);
 }
 
 }  // namespace memview::gui

@@ -20,6 +20,7 @@ Palette palette_for(Theme theme) {
     p.text = rgba(225, 228, 232);
     p.zero = rgba(110, 114, 122);
     p.unreadable = rgba(220, 90, 90);
+    p.stale = rgba(175, 135, 130);
     p.pending = rgba(255, 210, 80);
     p.glow = rgba(240, 140, 30, 115);  // at full strength; fades to 0
     p.own_edit = rgba(40, 180, 120, 70);
@@ -47,6 +48,7 @@ Palette palette_for(Theme theme) {
     p.text = rgba(20, 22, 26);
     p.zero = rgba(160, 162, 170);
     p.unreadable = rgba(190, 30, 30);
+    p.stale = rgba(150, 105, 100);
     p.pending = rgba(190, 110, 0);
     p.glow = rgba(255, 150, 0, 140);
     p.own_edit = rgba(30, 160, 90, 60);

@@ -13,7 +13,8 @@ struct Palette {
   ImU32 header = 0;      // column offsets above the grid
   ImU32 text = 0;        // ordinary bytes
   ImU32 zero = 0;        // 00 bytes and non-printable ASCII (dimmed)
-  ImU32 unreadable = 0;  // "??"
+  ImU32 unreadable = 0;  // "??": never read
+  ImU32 stale = 0;       // bytes not readable now, drawn with the last value read
   ImU32 pending = 0;     // the half-typed byte
   ImU32 glow = 0;        // a byte another process changed (alpha is faded)
   ImU32 own_edit = 0;    // background of bytes we wrote

@@ -32,18 +32,31 @@ std::string preview(std::span<const std::byte> bytes) {
 
 }  // namespace
 
-Editor::Editor(Source& source, ChangeTracker* tracker) : source_(source), tracker_(tracker) {}
+Editor::Editor(Source& source, ChangeTracker* tracker)
+    : source_(source), tracker_(tracker), queue_(source.edit_queue()) {}
+
+void Editor::note_write(uint64_t address, std::span<const std::byte> bytes) {
+  if (tracker_) tracker_->note_own_write(address, bytes);
+  if (written_) written_->push_back({address, std::vector<std::byte>(bytes.begin(), bytes.end())});
+}
 
 Status Editor::write(uint64_t address, std::span<const std::byte> bytes) {
   if (bytes.empty()) return make_error(Errc::invalid_argument, "nothing to write (0 bytes)");
   if (Status s = check_write_range(source_.info(), address, bytes.size()); !s) return s;
+  if (queue_) {
+    EditRequest r;
+    r.kind = EditRequest::Kind::write;
+    r.address = address;
+    r.bytes.assign(bytes.begin(), bytes.end());
+    return submit(std::move(r), predicted_write(address, bytes));
+  }
   Edit edit;
   edit.address = address;
   edit.before.resize(bytes.size());
   if (Status s = read_exact(source_, address, edit.before); !s) return s;
   if (Status s = source_.write(address, bytes); !s) return s;
   edit.after.assign(bytes.begin(), bytes.end());
-  if (tracker_) tracker_->note_own_write(address, bytes);
+  note_write(address, bytes);
   undo_.push_back(std::move(edit));
   redo_.clear();
   return {};
@@ -71,7 +84,6 @@ constexpr int kMaxSwapAttempts = 10000;
 }  // namespace
 
 void Editor::note_bits(uint64_t address, unsigned width, uint64_t mask, uint64_t value) {
-  if (!tracker_) return;
   // Only the bytes holding our bits are marked; the others keep their tracked values, so a
   // neighbour's change the swap absorbed still shows as a foreign change at the next poll.
   const std::vector<std::byte> bytes = unit_bytes(value, width);
@@ -83,7 +95,7 @@ void Editor::note_bits(uint64_t address, unsigned width, uint64_t mask, uint64_t
     }
     unsigned j = i + 1;
     while (j < width && ((mask >> (8 * j)) & 0xff) != 0) ++j;
-    tracker_->note_own_write(address + i, std::span(bytes).subspan(i, j - i));
+    note_write(address + i, std::span(bytes).subspan(i, j - i));
     i = j;
   }
 }
@@ -99,6 +111,23 @@ Status Editor::write_bits(uint64_t address, unsigned width, uint64_t mask, uint6
   if (mask == 0) return make_error(Errc::invalid_argument, "nothing to write (empty bit mask)");
   if (Status s = check_write_range(source_.info(), address, width); !s) return s;
   std::vector<std::byte> now(width);
+  if (queue_) {
+    EditRequest r;
+    r.kind = EditRequest::Kind::write_bits;
+    r.address = address;
+    r.width = width;
+    r.mask = mask;
+    r.value = value;
+    // The journal entry expected, from the bytes last read (the worker reads them afresh).
+    (void)source_.read(address, now);
+    const uint64_t seen = load_uint(now, Endian::little);
+    Edit predicted;
+    predicted.address = address;
+    predicted.before = unit_bytes(seen, width);
+    predicted.after = unit_bytes((seen & ~mask) | (value & mask), width);
+    predicted.mask = unit_bytes(mask, width);
+    return submit(std::move(r), std::move(predicted));
+  }
   if (Status s = read_exact(source_, address, now); !s) return s;
   uint64_t expected = load_uint(now, Endian::little);
   for (int attempt = 0; attempt < kMaxSwapAttempts; ++attempt) {
@@ -183,7 +212,7 @@ Status Editor::apply(uint64_t address, std::span<const std::byte> expect,
         store_uint(now, expected, Endian::little);
         return changed_error(now);
       }
-      if (tracker_) tracker_->note_own_write(address, bytes);
+      note_write(address, bytes);
       return {};
     }
     if (swapped.error().code != Errc::unsupported) return swapped.error();
@@ -192,12 +221,17 @@ Status Editor::apply(uint64_t address, std::span<const std::byte> expect,
   if (Status s = read_exact(source_, address, now); !s) return s;
   if (!std::equal(now.begin(), now.end(), expect.begin(), expect.end())) return changed_error(now);
   if (Status s = source_.write(address, bytes); !s) return s;
-  if (tracker_) tracker_->note_own_write(address, bytes);
+  note_write(address, bytes);
   return {};
 }
 
 Status Editor::undo() {
   if (undo_.empty()) return make_error(Errc::invalid_argument, "nothing to undo");
+  if (queue_) {
+    EditRequest r;
+    r.kind = EditRequest::Kind::undo;
+    return submit(std::move(r), {});
+  }
   const Edit& e = undo_.back();
   if (Status s =
           e.mask.empty() ? apply(e.address, e.after, e.before) : apply_bits(e, e.after, e.before);
@@ -210,6 +244,11 @@ Status Editor::undo() {
 
 Status Editor::redo() {
   if (redo_.empty()) return make_error(Errc::invalid_argument, "nothing to redo");
+  if (queue_) {
+    EditRequest r;
+    r.kind = EditRequest::Kind::redo;
+    return submit(std::move(r), {});
+  }
   const Edit& e = redo_.back();
   if (Status s =
           e.mask.empty() ? apply(e.address, e.before, e.after) : apply_bits(e, e.before, e.after);
@@ -223,6 +262,112 @@ Status Editor::redo() {
 void Editor::clear_history() {
   undo_.clear();
   redo_.clear();
+  if (queue_) {
+    EditRequest r;
+    r.kind = EditRequest::Kind::clear_history;
+    (void)submit(std::move(r), {});
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Edits run by a worker (Source::edit_queue())
+
+Edit Editor::predicted_write(uint64_t address, std::span<const std::byte> bytes) {
+  Edit e;
+  e.address = address;
+  // The bytes last read; the worker reads them afresh and its entry replaces this one.
+  e.before.assign(bytes.size(), std::byte{0});
+  (void)source_.read(address, e.before);
+  e.after.assign(bytes.begin(), bytes.end());
+  return e;
+}
+
+Status Editor::submit(EditRequest request, Edit predicted) {
+  queue_->submit(request);
+  pending_.push_back({std::move(request), std::move(predicted)});
+  predict(pending_.back(), undo_, redo_);
+  return {};
+}
+
+// What a request does to a journal when it succeeds (the same rules as in place).
+void Editor::predict(const Pending& p, std::vector<Edit>& undo, std::vector<Edit>& redo) {
+  switch (p.request.kind) {
+    case EditRequest::Kind::write:
+    case EditRequest::Kind::write_bits:
+      undo.push_back(p.predicted);
+      redo.clear();
+      break;
+    case EditRequest::Kind::undo:
+      if (!undo.empty()) {
+        redo.push_back(std::move(undo.back()));
+        undo.pop_back();
+      }
+      break;
+    case EditRequest::Kind::redo:
+      if (!redo.empty()) {
+        undo.push_back(std::move(redo.back()));
+        redo.pop_back();
+      }
+      break;
+    case EditRequest::Kind::clear_history:
+      undo.clear();
+      redo.clear();
+      break;
+  }
+}
+
+std::vector<EditOutcome> Editor::collect() {
+  if (!queue_) return {};
+  std::vector<EditOutcome> outcomes = queue_->take_outcomes();
+  if (outcomes.empty()) return outcomes;
+  for (const EditOutcome& o : outcomes) {
+    if (!pending_.empty()) pending_.pop_front();
+    if (!o.status.ok()) continue;
+    Pending done{o.request, o.edit};  // the worker's exact entry
+    predict(done, confirmed_undo_, confirmed_redo_);
+    for (const WrittenRun& w : o.written) {
+      if (tracker_) tracker_->note_own_write(w.address, w.bytes);
+    }
+  }
+  undo_ = confirmed_undo_;
+  redo_ = confirmed_redo_;
+  for (const Pending& p : pending_) predict(p, undo_, redo_);
+  return outcomes;
+}
+
+EditOutcome Editor::run(const EditRequest& r) {
+  EditOutcome o;
+  o.request = r;
+  if (queue_) {
+    o.status = make_error(Errc::unsupported, "this editor hands its edits to a worker");
+    return o;
+  }
+  std::vector<WrittenRun> written;
+  written_ = &written;
+  switch (r.kind) {
+    case EditRequest::Kind::write:
+      o.status = write(r.address, r.bytes);
+      if (o.status.ok()) o.edit = undo_.back();
+      break;
+    case EditRequest::Kind::write_bits:
+      o.status = write_bits(r.address, r.width, r.mask, r.value);
+      if (o.status.ok()) o.edit = undo_.back();
+      break;
+    case EditRequest::Kind::undo:
+      o.status = undo();
+      if (o.status.ok()) o.edit = redo_.back();
+      break;
+    case EditRequest::Kind::redo:
+      o.status = redo();
+      if (o.status.ok()) o.edit = undo_.back();
+      break;
+    case EditRequest::Kind::clear_history:
+      clear_history();
+      break;
+  }
+  written_ = nullptr;
+  if (o.status.ok()) o.written = std::move(written);
+  return o;
 }
 
 }  // namespace memview

@@ -44,15 +44,15 @@ void Poller::request(ByteRange range) {
   if (range.length != 0) requests_.push_back(range);
 }
 
-Poller::Result Poller::poll(int64_t now_ns) {
-  Result result;
+Poller::PollResult Poller::poll(int64_t now_ns) {
+  PollResult result;
   ++poll_count_;
   const uint64_t old_end = source_.info().base + source_.info().size;
   result.events = source_.refresh();
   for (const SourceEvent& e : result.events) {
     if (e.kind == SourceEvent::Kind::removed || e.kind == SourceEvent::Kind::exited ||
         e.kind == SourceEvent::Kind::disconnected) {
-      removed_ = true;
+      source_gone_ = true;
     }
     event_log_.push_back(e);
     if (event_log_.size() > kEventLogCap) event_log_.pop_front();

@@ -83,54 +83,69 @@ void WorkerContext::wake() {
   cv_.notify_all();
 }
 
+struct Worker::Shared {
+  WorkerContext ctx;
+  mutable std::mutex mutex;
+  std::condition_variable done_cv;
+  WorkerState state = WorkerState::running;  // guarded by mutex
+  std::optional<Error> error;                // guarded by mutex
+};
+
+Worker::Worker(std::string name) : name_(std::move(name)), shared_(std::make_shared<Shared>()) {}
+
 std::unique_ptr<Worker> Worker::start(std::string name, Job job) {
   std::unique_ptr<Worker> w(new Worker(std::move(name)));
   const int64_t t = now_ns();
-  w->ctx_.progress_.started_ns = t;
-  w->ctx_.progress_.updated_ns = t;
-  Worker* raw = w.get();
-  w->thread_ = std::thread([raw, job = std::move(job)] { raw->run(job); });
+  w->shared_->ctx.progress_.started_ns = t;
+  w->shared_->ctx.progress_.updated_ns = t;
+  w->thread_ = std::thread(
+      [shared = w->shared_, name = w->name_, job = std::move(job)] { run(shared, name, job); });
   return w;
 }
 
 Worker::~Worker() {
   cancel();
-  join();
+  if (detach_on_destroy_ && thread_.joinable()) {
+    thread_.detach();
+  } else {
+    join();
+  }
 }
 
-void Worker::run(const Job& job) {
+void Worker::run(const std::shared_ptr<Shared>& shared, const std::string& name, const Job& job) {
   Status st;
   try {
-    st = job(ctx_);
+    st = job(shared->ctx);
   } catch (const std::bad_alloc&) {
-    st = make_error(Errc::io, name_ + ": out of memory (the job needed more than is available)");
+    st = make_error(Errc::io, name + ": out of memory (the job needed more than is available)");
   } catch (const std::exception& e) {
-    st = make_error(Errc::io, name_ + ": " + e.what());
+    st = make_error(Errc::io, name + ": " + e.what());
   } catch (...) {
-    st = make_error(Errc::io, name_ + ": unknown failure");
+    st = make_error(Errc::io, name + ": unknown failure");
   }
   {
-    std::lock_guard<std::mutex> lock(mutex_);
+    std::lock_guard<std::mutex> lock(shared->mutex);
     if (!st.ok()) {
-      state_ = WorkerState::failed;
-      error_ = st.error();
+      shared->state = WorkerState::failed;
+      shared->error = st.error();
     } else {
-      state_ = ctx_.cancelled() ? WorkerState::cancelled : WorkerState::finished;
+      shared->state = shared->ctx.cancelled() ? WorkerState::cancelled : WorkerState::finished;
     }
   }
-  done_cv_.notify_all();
+  shared->done_cv.notify_all();
 }
 
 void Worker::cancel() {
+  WorkerContext& ctx = shared_->ctx;
   {
-    std::lock_guard<std::mutex> lock(ctx_.mutex_);
-    ctx_.cancel_.store(true, std::memory_order_relaxed);
+    std::lock_guard<std::mutex> lock(ctx.mutex_);
+    ctx.cancel_.store(true, std::memory_order_relaxed);
   }
-  ctx_.cv_.notify_all();
+  ctx.cv_.notify_all();
 }
 
 void Worker::wake() {
-  ctx_.wake();
+  shared_->ctx.wake();
 }
 
 void Worker::join() {
@@ -138,24 +153,25 @@ void Worker::join() {
 }
 
 bool Worker::wait_for(int64_t timeout_ms) {
-  std::unique_lock<std::mutex> lock(mutex_);
-  return done_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms),
-                           [this] { return state_ != WorkerState::running; });
+  std::unique_lock<std::mutex> lock(shared_->mutex);
+  return shared_->done_cv.wait_for(lock, std::chrono::milliseconds(timeout_ms),
+                                   [this] { return shared_->state != WorkerState::running; });
 }
 
 WorkerState Worker::state() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return state_;
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->state;
 }
 
 WorkerProgress Worker::progress() const {
-  std::lock_guard<std::mutex> lock(ctx_.mutex_);
-  return ctx_.progress_;
+  const WorkerContext& ctx = shared_->ctx;
+  std::lock_guard<std::mutex> lock(ctx.mutex_);
+  return ctx.progress_;
 }
 
 std::optional<Error> Worker::error() const {
-  std::lock_guard<std::mutex> lock(mutex_);
-  return error_;
+  std::lock_guard<std::mutex> lock(shared_->mutex);
+  return shared_->error;
 }
 
 }  // namespace memview

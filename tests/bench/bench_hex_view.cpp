@@ -30,6 +30,7 @@ int main() {
 
 #include <fmt/format.h>
 
+#include "change_glow.h"
 #include "headless.h"
 #include "memview/clock.h"
 #include "session.h"
@@ -97,6 +98,7 @@ struct Fixture {
   int64_t now = memview::now_ns();
   uint64_t frame_no = 0;
   uint64_t view_at = 0;
+  int bytes_per_row = 16;  // the setting the viewer passes to every grid
 
   Fixture(size_t size, uint64_t at) : obj(size), view_at(at) {
     palette = memview::gui::apply_theme(memview::gui::Theme::dark);
@@ -109,8 +111,7 @@ struct Fixture {
     for (size_t i = at; i < std::min<size_t>(size, at + 64 * 1024); ++i) {
       obj.map[i] = static_cast<unsigned char>(i * 7 + (i >> 5));
     }
-    session->hex.cursor = at;
-    session->hex.center_cursor = false;
+    memview::gui::hex_view_move_cursor(session->hex, session->info(), {.address = at});
     session->hex.focus_request = false;
     // Warm up: layout, first poll (the baseline), fonts.
     for (int i = 0; i < 3; ++i) hex_frame();
@@ -139,9 +140,10 @@ struct Fixture {
   void hex_frame() {
     window([&] {
       Session& s = *session;
-      HexViewContext ctx{s.info(), s.poller->tracker(), s.editor.get(), palette, now};
+      HexViewContext ctx{s.info(), s.poller->tracker(), s.editor.get(), palette,
+                         now,      bytes_per_row};
       memview::gui::hex_view_begin(s.hex, ctx, ImVec2(0, 0));
-      memview::gui::hex_view_request(s.hex, s.info(), *s.poller);
+      memview::gui::hex_view_request(s.hex, *s.poller);
       s.poll(now);
       memview::gui::hex_view_end(s.hex, ctx);
     });
@@ -152,7 +154,7 @@ struct Fixture {
   // The same characters the grid shows, as one pre-formatted line per row.
   std::vector<std::string> text_lines() const {
     const memview::gui::HexViewState& h = session->hex;
-    const int bpr = h.bytes_per_row;
+    const int bpr = h.layout.bytes_per_row;
     std::vector<std::string> lines;
     for (int r = 0; r < h.layout.rows_drawn; ++r) {
       const uint64_t a = h.layout.row_base + (h.top_row + r) * bpr;
@@ -209,10 +211,10 @@ void BM_HexFrame_1GiB(benchmark::State& state) {
 
 void BM_HexFrame_4KiB_32PerRow(benchmark::State& state) {
   Fixture& f = small();
-  f.session->hex.bytes_per_row = 32;
+  f.bytes_per_row = 32;
   f.hex_frame();
   run_hex_frames(state, f, "hex_4k_32");
-  f.session->hex.bytes_per_row = 16;
+  f.bytes_per_row = 16;
   f.hex_frame();
 }
 
@@ -249,9 +251,9 @@ void BM_PollToHighlight(benchmark::State& state) {
     ++f.obj.map[addr];
     const int64_t now = f.now;
     const auto t0 = std::chrono::steady_clock::now();
-    memview::gui::hex_view_request(s.hex, s.info(), *s.poller);
+    memview::gui::hex_view_request(s.hex, *s.poller);
     s.poll(now);
-    const float glow = s.hex.glow(s.poller->tracker().changed_ns(addr), now);
+    const float glow = memview::gui::change_glow(s.poller->tracker().changed_ns(addr), now, 1.0f);
     samples.push_back(ms_since(t0));
     if (!(glow > 0.99f)) ++late;
     f.now += kFrameNs;

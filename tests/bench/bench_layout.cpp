@@ -1,4 +1,4 @@
-// Layout engine timings (issue 4): parsing a small header that includes <stdint.h> (target:
+// Layout engine timings: parsing a small header that includes <stdint.h> (target:
 // median <= 50 ms) and <linux/perf_event.h> (target: median <= 300 ms), each including the
 // layout of its struct. Wall-clock time: libclang parses on a thread of its own.
 // Baseline in the same run: `gcc -fsyntax-only` on the same text (a compiler front end

@@ -1,4 +1,4 @@
-// Polling benchmarks for issue 2's performance targets, on real POSIX shared memory opened
+// Polling benchmarks for the poller's performance targets, on real POSIX shared memory opened
 // through memview's shm backend ("shm:NAME"):
 //   (a) ChangeTracker::poll of a 64 KiB window runs at >= 50 % of the speed of a plain
 //       memcpy of the same 64 KiB of the same mapping, measured in the same run;
@@ -138,14 +138,14 @@ void poller_4k(benchmark::State& state, Object& o, uint64_t at) {
   (void)poller.poll(now);
   for (auto _ : state) {
     poller.request({at, k4K});
-    memview::Poller::Result r = poller.poll(++now);
+    memview::Poller::PollResult r = poller.poll(++now);
     benchmark::DoNotOptimize(r.changed_bytes);
   }
 }
 
 struct Ratio {
   const char* name;
-  bool enforced;            // an issue target; the others are printed for information
+  bool enforced;            // a target (MEMVIEW_BENCH_ENFORCE); the others are for information
   const char* numerator;    // benchmark whose speed (or time) is compared
   const char* denominator;  // baseline
   bool speed;               // true: ratio of speeds (baseline time / time), else time / time

@@ -1,4 +1,4 @@
-// pid: source benchmark for issue 5: polling a 64 KiB window of another process, against a
+// pid: source benchmark: polling a 64 KiB window of another process, against a
 // plain memcpy of 64 KiB of the same bytes measured in the same run (target: >= 25 %).
 //
 // Three windows of a child process, all filled with the same bytes:

@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "memview/async_source.h"
+#include "memview/editor.h"
 #include "memview/gdb_rsp.h"
 #include "memview/poller.h"
 #include "memview/source_spec.h"
@@ -175,6 +177,60 @@ TEST(GdbRemote, DisconnectMidSessionIsAnEventAndNothingHangs) {
   ASSERT_FALSE(w.ok());
   EXPECT_EQ(w.error().code, Errc::removed);
   EXPECT_TRUE((*src)->refresh().empty());  // reported once
+}
+
+// The viewer's path: open_source_nonblocking gives an AsyncSource whose worker owns the
+// connection; polls and edits never wait on it.
+TEST(GdbRemote, TheViewersPathReadsAndWritesThroughAWorker) {
+  REQUIRE_GDBSERVER();
+  Debugged d = start_debugged();
+  ASSERT_TRUE(d.target && d.server);
+  Target& t = *d.target;
+  Result<SourcePtr> src =
+      open_source_nonblocking(d.server->spec(fmt::format("@0x{:x}+{}", t.state, t.state_size)));
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  ASSERT_NE((*src)->edit_queue(), nullptr);
+  Result<SourcePtr> local = open_source(t.range_spec());
+  ASSERT_TRUE(local.ok());
+  Poller poller(**src);
+  Editor editor(**src, &poller.tracker());
+  auto poll_until = [&](const std::function<bool()>& done) {
+    const auto start = Clock::now();
+    while (seconds_since(start) < 10) {
+      poller.request({t.state, t.state_size});
+      const auto p0 = Clock::now();
+      const Poller::PollResult r = poller.poll(static_cast<int64_t>(seconds_since(start) * 1e9) + 1);
+      EXPECT_LT(seconds_since(p0), 0.1) << "a poll waited on the link";
+      EXPECT_TRUE(r.events.empty()) << r.events[0].message;
+      if (done()) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  };
+  ASSERT_TRUE(poll_until([&] {
+    return poller.tracker().known(t.state + t.state_size - 1) &&
+           !(poller.tracker().flags(t.state) & kUnreadable);
+  }));
+  std::vector<std::byte> held(t.state_size);
+  ASSERT_TRUE((*local)->read(t.state, held).complete());
+  for (uint64_t i = 0; i < t.state_size; ++i) {
+    ASSERT_EQ(poller.tracker().value(t.state + i), held[i]) << "byte " << i;
+  }
+
+  const uint32_t command = 4242;
+  ASSERT_TRUE(editor.write(t.field("command"), as_bytes_of(command)).ok());
+  EXPECT_EQ(editor.pending(), 1u);
+  std::vector<EditOutcome> done;
+  ASSERT_TRUE(poll_until([&] {
+    for (EditOutcome& o : editor.collect()) done.push_back(std::move(o));
+    return !done.empty();
+  }));
+  ASSERT_TRUE(done[0].status.ok()) << done[0].status.error().message;
+  std::vector<std::byte> four(4);
+  ASSERT_TRUE((*local)->read(t.field("command"), four).complete());
+  EXPECT_EQ(load<uint32_t>(four, 0), command);
+  ASSERT_EQ(editor.undo_stack().size(), 1u);
+  EXPECT_EQ(load<uint32_t>(editor.undo_stack()[0].before, 0), 0u);
 }
 
 TEST(GdbRemote, ConnectionRefusedIsExplained) {

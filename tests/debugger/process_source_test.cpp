@@ -197,18 +197,18 @@ TEST(ProcessSource, ExitIsAnEventAndTheViewKeepsWhatItRead) {
   ASSERT_TRUE(src);
   Poller poller(*src);
   poller.request({t->state, t->state_size});
-  Poller::Result first = poller.poll(1);
+  Poller::PollResult first = poller.poll(1);
   EXPECT_TRUE(first.events.empty());
   ASSERT_TRUE(poller.tracker().known(t->field("magic")));
 
   t->child->signal(SIGKILL);
   ASSERT_NE(t->child->wait(), -1);
   poller.request({t->state, t->state_size});
-  Poller::Result second = poller.poll(2);
+  Poller::PollResult second = poller.poll(2);
   ASSERT_EQ(second.events.size(), 1u);
   EXPECT_EQ(second.events[0].kind, SourceEvent::Kind::exited);
   EXPECT_NE(second.events[0].message.find("exited"), std::string::npos);
-  EXPECT_TRUE(poller.removed());
+  EXPECT_TRUE(poller.source_gone());
   // The last values stay, flagged unreadable.
   EXPECT_EQ(poller.tracker().value(t->field("magic")), std::byte{0x56});
   EXPECT_TRUE(poller.tracker().flags(t->field("magic")) & kUnreadable);
@@ -230,7 +230,7 @@ TEST(ProcessSource, ChangeTrackingSeesTheCounterMove) {
   poller.request({t->state, t->state_size});
   (void)poller.poll(1);
   (void)poller.tracker().take_changes();
-  Poller::Result r;
+  Poller::PollResult r;
   for (int64_t now = 2; now < 500 && r.changed_bytes == 0; ++now) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     poller.request({t->state, t->state_size});
@@ -334,7 +334,7 @@ TEST(ProcessSource, SharedMappingsAreLiveAtomicAndFollowTheTarget) {
   EXPECT_EQ(span[128], std::byte{0x08});
   for (size_t i = 4096; i < span.size(); ++i) ASSERT_EQ(span[i], std::byte{0xaa});
   poller.request({t->shm, 3 * 4096});
-  Poller::Result pr = poller.poll(3);
+  Poller::PollResult pr = poller.poll(3);
   ASSERT_FALSE(pr.unreadable.empty());
   EXPECT_EQ(pr.unreadable.front().address, t->shm + 4096);
 

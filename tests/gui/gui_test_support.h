@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <sstream>
 #include <string>
 
 #include <GLFW/glfw3.h>
@@ -116,6 +118,70 @@ inline void peer_write_hex(const std::string& name, size_t offset, const std::st
                  &status);
   ASSERT_EQ(status, 0) << out;
 }
+
+// python3 creating a shared memory object with a marker and a heap buffer with another;
+// prints "PID SHM_NAME BUFFER_ADDRESS" and lives until its stdin closes.
+class PythonTarget {
+ public:
+  PythonTarget() {
+    int in[2], out[2];
+    if (pipe(in) != 0 || pipe(out) != 0) return;
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(in[0], 0);
+      dup2(out[1], 1);
+      close(in[1]);
+      close(out[0]);
+      const char* script =
+          "import ctypes, os, sys\n"
+          "from multiprocessing import shared_memory\n"
+          "shm = shared_memory.SharedMemory(create=True, size=65536)\n"
+          "shm.buf[0:8] = b'REGIONS!'\n"
+          "buf = ctypes.create_string_buffer(b'heap-marker-1234', 4096)\n"
+          "print(os.getpid(), shm.name.lstrip('/'), ctypes.addressof(buf), flush=True)\n"
+          "sys.stdin.read()\n"
+          "shm.close()\n"
+          "shm.unlink()\n";
+      execl(MEMVIEW_PYTHON3, MEMVIEW_PYTHON3, "-c", script, static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(in[0]);
+    close(out[1]);
+    stdin_ = in[1];
+    FILE* f = fdopen(out[0], "r");
+    char line[512] = {};
+    if (f && fgets(line, sizeof line, f)) {
+      std::istringstream ss(line);
+      ss >> target_pid_ >> shm_name_ >> buffer_;
+    }
+    if (f) fclose(f);
+  }
+  ~PythonTarget() { end(); }
+  PythonTarget(const PythonTarget&) = delete;
+  PythonTarget& operator=(const PythonTarget&) = delete;
+
+  bool ok() const { return target_pid_ > 0 && !shm_name_.empty() && buffer_ != 0; }
+  int64_t pid() const { return target_pid_; }
+  const std::string& shm_name() const { return shm_name_; }
+  uint64_t buffer() const { return buffer_; }
+  // Closes its stdin: it unlinks its object and exits; waits for that.
+  void end() {
+    if (stdin_ >= 0) close(stdin_);
+    stdin_ = -1;
+    if (pid_ > 0) {
+      int status = 0;
+      waitpid(pid_, &status, 0);
+    }
+    pid_ = -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_ = -1;
+  int64_t target_pid_ = 0;
+  std::string shm_name_;
+  uint64_t buffer_ = 0;
+};
 
 // A temporary XDG config directory for one App.
 class TempDir {

@@ -2,6 +2,7 @@
 // against a real shared memory object that another process (python) reads and writes.
 #include <cstring>
 
+#include "change_glow.h"
 #include "gui_test_support.h"
 
 namespace memview::gui::testing {
@@ -78,20 +79,21 @@ TEST_F(HexViewTest, ForeignWriteGlowsOnTheNextFrameAndFades) {
   EXPECT_EQ(t.changed_ns(0x21), poll_time);
   EXPECT_EQ(t.changed_ns(0x20), 0);
   EXPECT_FALSE(t.flags(0x21) & kOwnEdit);
-  EXPECT_NEAR(h.hex().glow(t.changed_ns(0x21), poll_time), 1.0f, 1e-6);
+  EXPECT_NEAR(change_glow(t.changed_ns(0x21), poll_time, h.app.settings.fade_seconds), 1.0f, 1e-6);
 
   // Half-way through the (default 1 s) fade it still glows, weaker.
   h.now = poll_time + 500'000'000;
   h.frame();
   EXPECT_EQ(h.hex().highlighted_bytes, 3);
-  EXPECT_NEAR(h.hex().glow(t.changed_ns(0x21), poll_time + 500'000'000), 0.5f, 1e-3);
+  EXPECT_NEAR(change_glow(t.changed_ns(0x21), poll_time + 500'000'000, h.app.settings.fade_seconds),
+              0.5f, 1e-3);
 
   h.now = poll_time + 1'050'000'000;
   h.frame();
   EXPECT_EQ(h.hex().highlighted_bytes, 0) << "the glow is gone after the fade duration";
 
   // The fade duration is adjustable.
-  h.hex().fade_seconds = 3.0f;
+  h.app.set_fade_seconds(3.0f);
   peer_write_hex(obj.name(), 0x21, "01");
   const int64_t t2 = h.now;
   h.frame();
@@ -183,7 +185,7 @@ TEST_F(HexViewTest, GotoAcceptsDecimalAndHexAndRejectsOutOfRange) {
 
 TEST_F(HexViewTest, NavigationKeys) {
   HexViewState& x = h.hex();
-  const uint64_t bpr = static_cast<uint64_t>(x.bytes_per_row);
+  const uint64_t bpr = static_cast<uint64_t>(h.app.settings.bytes_per_row);
   h.tap(GLFW_KEY_RIGHT);
   EXPECT_EQ(x.cursor, 1u);
   h.tap(GLFW_KEY_DOWN);
@@ -262,7 +264,7 @@ TEST_F(HexViewTest, MouseClickSelectsDragExtendsDoubleClickEdits) {
 TEST_F(HexViewTest, PausedViewDoesNotPollAndShowsUnreadBytesAsQuestionMarks) {
   h.frame();
   EXPECT_EQ(h.hex().unreadable_bytes, 0);
-  h.hex().paused = true;
+  h.session().paused = true;
   const uint64_t polls = h.session().poller->poll_count();
   peer_write_hex(obj.name(), 0, "77");
   h.frames(3);
@@ -272,7 +274,7 @@ TEST_F(HexViewTest, PausedViewDoesNotPollAndShowsUnreadBytesAsQuestionMarks) {
   h.ctrl(GLFW_KEY_END);
   h.frame();
   EXPECT_GT(h.hex().unreadable_bytes, 0);
-  h.hex().paused = false;
+  h.session().paused = false;
   h.frame();
   EXPECT_EQ(h.hex().unreadable_bytes, 0);
   EXPECT_EQ(h.session().poller->tracker().value(0), std::byte{0x77});
@@ -280,7 +282,7 @@ TEST_F(HexViewTest, PausedViewDoesNotPollAndShowsUnreadBytesAsQuestionMarks) {
 
 TEST_F(HexViewTest, BytesPerRowSettings) {
   for (int bpr : {8, 32, 16}) {
-    h.hex().bytes_per_row = bpr;
+    h.app.set_bytes_per_row(bpr);
     h.frame();
     EXPECT_EQ(h.hex().visible_end - h.hex().visible_begin,
               static_cast<uint64_t>(bpr) * static_cast<uint64_t>(h.hex().layout.rows_drawn));

@@ -150,7 +150,7 @@ TEST(App, RemovalAndResizeShowABannerAndTheViewerKeepsRunning) {
   ASSERT_TRUE(obj.truncate(8192));
   h.frames(2);
   EXPECT_TRUE(h.session().banner.visible);
-  EXPECT_FALSE(h.session().banner.removed);
+  EXPECT_FALSE(h.session().banner.gone);
   EXPECT_EQ(h.session().info().size, 8192u);
   h.ctrl(GLFW_KEY_END);
   EXPECT_EQ(h.hex().cursor, 8191u) << "the grid follows the new size";
@@ -158,15 +158,16 @@ TEST(App, RemovalAndResizeShowABannerAndTheViewerKeepsRunning) {
   ASSERT_TRUE(obj.unlink());
   h.frames(2);
   EXPECT_TRUE(h.session().banner.visible);
-  EXPECT_TRUE(h.session().banner.removed);
-  EXPECT_TRUE(h.session().poller->removed());
+  EXPECT_TRUE(h.session().banner.gone);
+  EXPECT_TRUE(h.session().poller->source_gone());
   // Still showing what it last read.
   EXPECT_EQ(h.session().poller->tracker().value(0), std::byte{0x99});
   const std::vector<std::string> fields = [&] {
     StatusBarInput in;
     in.info = &h.session().info();
     in.hex = &h.hex();
-    in.removed = h.session().poller->removed();
+    in.gone = h.session().poller->source_gone();
+    in.gone_kind = h.session().banner.kind;
     return status_fields(in);
   }();
   EXPECT_NE(std::find(fields.begin(), fields.end(), "removed"), fields.end());
@@ -187,7 +188,7 @@ TEST(App, ReopenAfterTheOwnerRecreatesTheObject) {
   const std::string name = obj->name();
   ASSERT_TRUE(obj->unlink());
   h.frames(2);
-  ASSERT_TRUE(h.session().banner.removed);
+  ASSERT_TRUE(h.session().banner.gone);
   // The owner creates a new object under the same name.
   const int fd = shm_open(("/" + name).c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
   ASSERT_GE(fd, 0);

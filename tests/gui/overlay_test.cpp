@@ -87,7 +87,7 @@ void click_box(AppHarness& h, const WidgetRect& r) {
 
 // Types into the "Add overlay" form's header box and loads it; waits for the parse.
 void load_header(AppHarness& h, const std::string& path) {
-  const WidgetRect& tab = h.app.side_tab_rects[static_cast<int>(SideTab::add_overlay)];
+  const WidgetRect& tab = h.app.side_tab_rect(SideTab::add_overlay);
   for (int i = 0; i < 10 && !tab.valid(); ++i) h.frame();  // the tab's first frames
   click(h, tab);
   h.frames(1);
@@ -292,7 +292,7 @@ class OverlayEdit : public ::testing::Test {
     ASSERT_TRUE(obj.ok());
     ASSERT_TRUE(h.app.open(obj.spec()).ok());
     h.frames(3);
-    h.app.side_tab_request = static_cast<int>(SideTab::add_overlay);
+    h.app.side_tab_request = SideTab::add_overlay;
     h.frames(2);
     OverlayFormState& f = h.app.overlay_form;
     click(h, f.mode_paste);
@@ -488,9 +488,8 @@ TEST_F(OverlayEdit, WorkspaceSaveAndReopenRestoresOverlaysBookmarksAndSettings) 
   ASSERT_EQ(h.session().bookmarks.items.size(), 1u);
   EXPECT_EQ(h.session().bookmarks.items[0].address, 0x123u);
   h.app.set_theme(Theme::light);
-  h.hex().bytes_per_row = 32;
-  h.app.settings.bytes_per_row = 32;
-  h.app.settings.fade_seconds = 2.5f;
+  h.app.set_bytes_per_row(32);
+  h.app.set_fade_seconds(2.5f);
   o->toggle("bits");  // collapse a record: the tree state is saved too
   h.frames(2);
 
@@ -512,7 +511,7 @@ TEST_F(OverlayEdit, WorkspaceSaveAndReopenRestoresOverlaysBookmarksAndSettings) 
   EXPECT_EQ(s.info().spec, h.session().info().spec);
   EXPECT_EQ(h2.app.settings.theme, Theme::light);
   EXPECT_EQ(h2.app.settings.bytes_per_row, 32);
-  EXPECT_EQ(s.hex.bytes_per_row, 32);
+  EXPECT_EQ(s.hex.layout.bytes_per_row, 32) << "the grid lays out the rows the settings say";
   EXPECT_FLOAT_EQ(h2.app.settings.fade_seconds, 2.5f);
   EXPECT_EQ(s.hex.cursor, 0x123u);
   ASSERT_EQ(s.bookmarks.items.size(), 1u);
@@ -543,7 +542,7 @@ TEST_F(OverlayEdit, WorkspaceSaveAndReopenRestoresOverlaysBookmarksAndSettings) 
 
   // The bookmark jumps back to its offset.
   s.hex.cursor = 0;
-  h2.app.side_tab_request = static_cast<int>(SideTab::bookmarks);
+  h2.app.side_tab_request = SideTab::bookmarks;
   h2.frames(2);
   ASSERT_EQ(s.bookmarks.go_rects.size(), 1u);
   click(h2, s.bookmarks.go_rects[0]);
@@ -565,7 +564,7 @@ TEST(Overlay, ParseErrorsShowFileLineAndColumnInThePanel) {
   AppHarness h(kDisplay);
   ASSERT_TRUE(h.app.open(obj.spec()).ok());
   h.frames(2);
-  h.app.side_tab_request = static_cast<int>(SideTab::add_overlay);
+  h.app.side_tab_request = SideTab::add_overlay;
   h.frames(2);
   OverlayFormState& f = h.app.overlay_form;
   click(h, f.mode_paste);

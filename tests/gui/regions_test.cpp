@@ -1,10 +1,6 @@
 // The Regions panel of a pid: tab, driven through real frames against a real other
 // process: a python3 peer holding a POSIX shared memory object and a heap buffer.
-#include <signal.h>
-#include <sys/wait.h>
-
 #include <chrono>
-#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,70 +10,6 @@
 
 namespace memview::gui::testing {
 namespace {
-
-// python3 creating a shared memory object with a marker and a heap buffer with another;
-// prints "PID SHM_NAME BUFFER_ADDRESS" and lives until its stdin closes.
-class PythonTarget {
- public:
-  PythonTarget() {
-    int in[2], out[2];
-    if (pipe(in) != 0 || pipe(out) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      close(in[1]);
-      close(out[0]);
-      const char* script =
-          "import ctypes, os, sys\n"
-          "from multiprocessing import shared_memory\n"
-          "shm = shared_memory.SharedMemory(create=True, size=65536)\n"
-          "shm.buf[0:8] = b'REGIONS!'\n"
-          "buf = ctypes.create_string_buffer(b'heap-marker-1234', 4096)\n"
-          "print(os.getpid(), shm.name.lstrip('/'), ctypes.addressof(buf), flush=True)\n"
-          "sys.stdin.read()\n"
-          "shm.close()\n"
-          "shm.unlink()\n";
-      execl(MEMVIEW_PYTHON3, MEMVIEW_PYTHON3, "-c", script, static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(in[0]);
-    close(out[1]);
-    stdin_ = in[1];
-    FILE* f = fdopen(out[0], "r");
-    char line[512] = {};
-    if (f && fgets(line, sizeof line, f)) {
-      std::istringstream ss(line);
-      ss >> target_pid_ >> shm_name_ >> buffer_;
-    }
-    if (f) fclose(f);
-  }
-  ~PythonTarget() { end(); }
-  PythonTarget(const PythonTarget&) = delete;
-  PythonTarget& operator=(const PythonTarget&) = delete;
-
-  bool ok() const { return target_pid_ > 0 && !shm_name_.empty() && buffer_ != 0; }
-  int64_t pid() const { return target_pid_; }
-  const std::string& shm_name() const { return shm_name_; }
-  uint64_t buffer() const { return buffer_; }
-  // Closes its stdin: it unlinks its object and exits; waits for that.
-  void end() {
-    if (stdin_ >= 0) close(stdin_);
-    stdin_ = -1;
-    if (pid_ > 0) {
-      int status = 0;
-      waitpid(pid_, &status, 0);
-    }
-    pid_ = -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int stdin_ = -1;
-  int64_t target_pid_ = 0;
-  std::string shm_name_;
-  uint64_t buffer_ = 0;
-};
 
 void click(AppHarness& h, const WidgetRect& r) {
   ASSERT_TRUE(r.valid()) << "widget not drawn";
@@ -170,7 +102,7 @@ TEST(RegionsPanel, WholeProcessOpensOnItsMapAndARowGoesToOrOpensTheRegion) {
   EXPECT_EQ(cached_text(tab.poller->tracker(), shm_start, 8), "REGIONS!");
 
   // The process ends: the panel keeps the last map and says so.
-  h.app.side_tab_request = static_cast<int>(SideTab::regions);
+  h.app.side_tab_request = SideTab::regions;
   h.frames(2);
   const size_t listed = tab.regions.regions.size();
   ASSERT_GT(listed, 0u);

@@ -445,7 +445,7 @@ TEST(ChangeTrackerOnShm, PollerSeesTruncateAndUnlinkAndKeepsLastValues) {
   Poller p(*opened.value());
   peer.bytes()[10000] = std::byte{0x7e};
   p.request({0, 4 * 4096});
-  Poller::Result r = p.poll(1);
+  Poller::PollResult r = p.poll(1);
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(r.unreadable.empty());
   EXPECT_EQ(p.tracker().value(10000), std::byte{0x7e});
@@ -472,7 +472,7 @@ TEST(ChangeTrackerOnShm, PollerSeesTruncateAndUnlinkAndKeepsLastValues) {
   r = p.poll(4);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::removed);
-  EXPECT_TRUE(p.removed());
+  EXPECT_TRUE(p.source_gone());
   ASSERT_EQ(p.event_log().size(), 2u);
   // The memory stays readable through the open mapping after the name is gone.
   peer.bytes()[5] = std::byte{0x99};

@@ -35,7 +35,7 @@ TEST(Poller, ReadsOnlyWhatWasRequestedOncePerPoll) {
   p.request({1000, 100});
   p.request({1050, 100});  // overlaps: read once
   p.request({500000, 16});
-  Poller::Result r = p.poll(1);
+  Poller::PollResult r = p.poll(1);
   EXPECT_EQ(src.bytes_read, 150u + 16u);
   EXPECT_EQ(r.changed_bytes, 0u);
   EXPECT_TRUE(p.tracker().known(1149));
@@ -60,7 +60,7 @@ TEST(Poller, ShrinkFlagsTrackedBytesPastTheEndAndKeepsValues) {
   const std::byte kept = src.at(6000);
   src.resize_later(5000);
   p.request({0, 8192});  // the view still asks for the old size: clamped, not an error
-  Poller::Result r = p.poll(2);
+  Poller::PollResult r = p.poll(2);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::resized);
   EXPECT_EQ(r.events[0].old_size, 8192u);
@@ -71,7 +71,7 @@ TEST(Poller, ShrinkFlagsTrackedBytesPastTheEndAndKeepsValues) {
   EXPECT_EQ(p.tracker().flags(8191), kKnown | kUnreadable);
   EXPECT_EQ(p.tracker().value(6000), kept);
   ASSERT_EQ(p.event_log().size(), 1u);
-  EXPECT_FALSE(p.removed());
+  EXPECT_FALSE(p.source_gone());
 
   // Grows back: the bytes are read again (the double zero-fills, like ftruncate does).
   src.resize_later(8192);
@@ -89,12 +89,12 @@ TEST(Poller, RemovalIsReportedAndRemembered) {
   Poller p(src);
   src.remove_later();
   p.request({0, 16});
-  Poller::Result r = p.poll(1);
+  Poller::PollResult r = p.poll(1);
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::removed);
-  EXPECT_TRUE(p.removed());
+  EXPECT_TRUE(p.source_gone());
   (void)p.poll(2);
-  EXPECT_TRUE(p.removed());
+  EXPECT_TRUE(p.source_gone());
   EXPECT_EQ(p.event_log().size(), 1u);
 }
 
@@ -115,7 +115,7 @@ TEST(Poller, UnreadablePartsAreReported) {
   src.add_hole({100, 20});
   Poller p(src);
   p.request({0, 200});
-  Poller::Result r = p.poll(1);
+  Poller::PollResult r = p.poll(1);
   ASSERT_EQ(r.unreadable.size(), 1u);
   EXPECT_EQ(r.unreadable[0], (ByteRange{100, 20}));
 }

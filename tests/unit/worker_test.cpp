@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <memory>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "memview/clock.h"
@@ -86,6 +89,33 @@ TEST(Worker, WakeEndsAWaitEarly) {
   ASSERT_TRUE(w->wait_for(10'000));
   EXPECT_EQ(w->state(), WorkerState::finished);
   EXPECT_EQ(wakes.load(), 2);
+}
+
+TEST(Worker, DetachedJobIsLetGoAndEndsOnItsOwn) {
+  // A job stuck in I/O that ignores cancel (a connect with a timeout): the owner must not
+  // wait for it, and the job's context stays valid after the Worker is gone.
+  auto release = std::make_shared<std::atomic<bool>>(false);
+  auto saw_cancel = std::make_shared<std::atomic<bool>>(false);
+  auto returned = std::make_shared<std::atomic<bool>>(false);
+  auto w = Worker::start("stuck", [release, saw_cancel, returned](WorkerContext& ctx) -> Status {
+    while (!release->load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    saw_cancel->store(ctx.cancelled());
+    ctx.set_stage("closing");
+    returned->store(true);
+    return {};
+  });
+  w->detach_on_destroy();
+  const int64_t t0 = now_ns();
+  w.reset();
+  EXPECT_LT(now_ns() - t0, 1'000'000'000LL);
+  EXPECT_FALSE(returned->load());
+  release->store(true);
+  const int64_t deadline = now_ns() + 10'000'000'000LL;
+  while (!returned->load() && now_ns() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  EXPECT_TRUE(returned->load());
+  EXPECT_TRUE(saw_cancel->load());
 }
 
 }  // namespace

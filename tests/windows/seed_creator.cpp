@@ -1,4 +1,4 @@
-// The seed's first process (../shared/seed/named-shared-memory.txt), as the seed does it:
+// The creating process of the plain Win32 two-process example memview must work with:
 // CreateFileMapping(hFile, NULL, PAGE_READWRITE, ...) with a name, then MapViewOfFile with
 // FILE_MAP_ALL_ACCESS. Then it keeps a counter running and reports what others write.
 //
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
     hFile = CreateFileA(path, GENERIC_READ | GENERIC_WRITE, FILE_SHARE_READ | FILE_SHARE_WRITE,
                         NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
     if (hFile == INVALID_HANDLE_VALUE) ErrorHandler("Could not create the file.");
-    // The seed maps the whole file (size 0, 0): give the file its size first.
+    // The mapping covers the whole file (size 0, 0): give the file its size first.
     SetFilePointer(hFile, static_cast<LONG>(size), NULL, FILE_BEGIN);
     if (!SetEndOfFile(hFile)) ErrorHandler("Could not size the file.");
   }

@@ -1,4 +1,4 @@
-// The seed's second process (../shared/seed/named-shared-memory.txt), as the seed does it:
+// The opening process of the plain Win32 two-process example memview must work with:
 // OpenFileMapping(FILE_MAP_ALL_ACCESS, FALSE, NAME) and MapViewOfFile. The wine tests use
 // it as an independent peer that checks what memview wrote and writes for memview to see.
 //

@@ -143,7 +143,7 @@ void discovery_lists_created_and_directory_objects() {
   co.size = 4096;
   Result<SourcePtr> created = create_source(name, co);
   CHECK(created);
-  // Made by the seed's way, not memview's: found through the object directory.
+  // Made with plain Win32 calls, not memview's: found through the object directory.
   const std::string foreign = unique("memview-test-foreign");
   HANDLE h =
       CreateFileMappingA(INVALID_HANDLE_VALUE, nullptr, PAGE_READWRITE, 0, 100, foreign.c_str());

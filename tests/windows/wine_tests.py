@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""Windows tests of memview under wine: the seed's two-process example against the real
+"""Windows tests of memview under wine: a plain Win32 two-process example against the real
 memview-cli.exe and memview.exe (cross-built with mingw-w64).
 
 Everything runs in ONE Xvfb session with one wineserver and a private WINEPREFIX under the
 build tree (a wineserver started without a display breaks later GLFW window creation).
-The peers are the seed's own programs (seed_creator.exe: CreateFileMapping +
+The peers are that example's programs (seed_creator.exe: CreateFileMapping +
 MapViewOfFile with a counter running; seed_opener.exe: OpenFileMapping + MapViewOfFile).
 
   wine_tests.py --build BUILD_DIR [-k PATTERN]
@@ -130,7 +130,7 @@ class Env:
         return self.run("cli", *args, **kw)
 
     def ensure_seed(self):
-        """The seed's first process on MyFileMappingObject, started once and kept running."""
+        """The creating process on MyFileMappingObject, started once and kept running."""
         if getattr(self, "seed", None) is None or self.seed.proc.poll() is not None:
             self.seed = self.creator(SEED)
         return self.seed
@@ -189,7 +189,7 @@ SEED = "MyFileMappingObject"
 
 
 # ---------------------------------------------------------------------------------------
-# tests (in order; the seed's creator keeps running from the first to the GUI test)
+# tests (in order; the creating process keeps running from the first to the GUI test)
 # ---------------------------------------------------------------------------------------
 
 @test
@@ -269,7 +269,7 @@ def watch_reports_changes_from_both_peers(e):
               "--count", "6", timeout=60, check_rc=0)
     changes = [l for l in r.out.splitlines() if re.search(r" change 0x0+1[0-3] ", l)]
     check(len(changes) >= 3, f"watch printed {r.out!r}")
-    # A write by the seed's second process while watch polls: written again with a new
+    # A write by the opening process while watch polls: written again with a new
     # value until watch has seen one (its first poll is only the baseline).
     w = subprocess.Popen(["wine", e.bin["cli"], "watch", SEED, "--offset", "0x90", "--length", "4",
                           "--interval-ms", "20", "--count", "250"], env=e.env,
@@ -304,7 +304,7 @@ def list_shows_the_seed_mapping(e):
 def create_does_not_take_over_an_existing_mapping(e):
     e.ensure_seed()
     r = e.cli("create", SEED, "4096")
-    check(r.returncode != 0 and "already exists" in r.err, f"create over the seed: {r.err!r}")
+    check(r.returncode != 0 and "already exists" in r.err, f"create over the creator's mapping: {r.err!r}")
     r = e.cli("remove", SEED)
     check(r.returncode != 0 and "last process" in r.err, f"remove: {r.err!r}")
 
@@ -316,7 +316,7 @@ def cli_create_holds_the_mapping_like_the_seed(e):
     e.peers.append(p)
     wait_for(lambda: any("keeping it" in l for l in p.lines), 60, f"create: {p.lines} {p.err}")
     check(any(l.startswith(f"created win:{name} (5000 bytes") for l in p.lines), f"{p.lines}")
-    e.run("opener", name, "write", "0x10", "5eed", check_rc=0)  # the seed's second process
+    e.run("opener", name, "write", "0x10", "5eed", check_rc=0)  # the opening process
     r = e.cli("dump", name, "--offset", "0x10", "--length", "2", check_rc=0)
     check(hexdump_bytes(r.out, 0x10, 2) == bytes.fromhex("5eed"), f"dump:\n{r.out}")
     # SIGINT becomes wine's Ctrl-C event: create ends cleanly and the mapping is gone.

@@ -6,22 +6,36 @@
 
 namespace memview::gui {
 
+namespace {
+
+// "Removed:", "Exited:", "Disconnected:", "Resized:".
+std::string kind_label(SourceEvent::Kind k) {
+  std::string s = event_kind_name(k);
+  if (!s.empty()) s[0] = static_cast<char>(s[0] - 'a' + 'A');
+  return s + ":";
+}
+
+}  // namespace
+
 void BannerState::add(const SourceEvent& e, int64_t now_ns) {
-  const bool gone = e.kind != SourceEvent::Kind::resized;
-  // A removal outranks a resize; a later resize does not hide that the name is gone.
-  if (removed && !gone) return;
+  const bool is_gone = e.kind != SourceEvent::Kind::resized;
+  // A source that is gone stays gone: a later resize does not hide it.
+  if (gone && !is_gone) return;
   visible = true;
-  removed = gone;
+  gone = is_gone;
+  kind = e.kind;
   since_ns = now_ns;
   reopen_error.clear();
   if (!e.message.empty()) {
     message = e.message;
-  } else if (gone) {
-    message = fmt::format("The source was {}.", event_kind_name(e.kind));
+  } else if (is_gone) {
+    message = fmt::format("the source was {}", event_kind_name(e.kind));
   } else {
-    message = fmt::format("The source was resized from {} to {} bytes.", e.old_size, e.new_size);
+    message = fmt::format("the source was resized from {} to {} bytes", e.old_size, e.new_size);
   }
-  if (gone) message += " Showing the last bytes read.";
+  // One sentence for what happened (the source's words), one for what the viewer does.
+  if (!message.empty() && message.back() != '.') message += '.';
+  if (is_gone) message += " Showing the last bytes read.";
 }
 
 BannerAction draw_banner(BannerState& s, const Palette& palette) {
@@ -32,13 +46,13 @@ BannerAction draw_banner(BannerState& s, const Palette& palette) {
                   ImGui::GetStyle().WindowPadding.y;
   ImGui::BeginChild("##banner", ImVec2(0, h), false, ImGuiWindowFlags_NoScrollbar);
   ImGui::AlignTextToFramePadding();
-  ImGui::TextUnformatted(s.removed ? "Removed:" : "Resized:");
+  ImGui::TextUnformatted(kind_label(s.kind).c_str());
   ImGui::SameLine();
   ImGui::TextUnformatted(s.message.c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Reopen")) action = BannerAction::reopen;
   ImGui::SameLine();
-  if (s.removed) {
+  if (s.gone) {
     if (ImGui::SmallButton("Close tab")) action = BannerAction::close_tab;
     ImGui::SameLine();
   }

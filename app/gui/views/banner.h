@@ -1,5 +1,6 @@
-// The banner above the grid when the source was resized or removed under us: the viewer
-// keeps showing what it last read and offers to reopen.
+// The banner above the grid when the source was resized, removed, its process exited or its
+// link dropped: it says what happened in one sentence, that the viewer keeps showing the
+// bytes it last read, and offers to reopen.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,8 @@ namespace memview::gui {
 
 struct BannerState {
   bool visible = false;
-  bool removed = false;  // removed/exited/disconnected (else: resized)
+  bool gone = false;  // removed, exited or disconnected (else: resized)
+  SourceEvent::Kind kind = SourceEvent::Kind::resized;
   std::string message;
   int64_t since_ns = 0;
   std::string reopen_error;  // why the last reopen failed

@@ -3,6 +3,8 @@
 #include <imgui.h>
 #include <imgui_stdlib.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace memview::gui {
@@ -12,14 +14,21 @@ void BookmarksState::add(std::string name, uint64_t address) {
   items.push_back({std::move(name), address});
 }
 
+void BookmarksState::apply_requests() {
+  std::sort(remove_requests.begin(), remove_requests.end());
+  remove_requests.erase(std::unique(remove_requests.begin(), remove_requests.end()),
+                        remove_requests.end());
+  for (auto it = remove_requests.rbegin(); it != remove_requests.rend(); ++it) {
+    if (*it < items.size()) items.erase(items.begin() + static_cast<std::ptrdiff_t>(*it));
+  }
+  remove_requests.clear();
+  for (Bookmark& b : add_requests) add(std::move(b.name), b.address);
+  add_requests.clear();
+}
+
 void bookmark_goto(const Bookmark& b, HexViewState& hex, const SourceInfo& info) {
-  hex.cursor = b.address;
-  hex.has_anchor = false;
-  hex.pending_nibble = -1;
-  hex.clamp_to(info);
-  hex.scroll_to_cursor = true;
-  hex.center_cursor = true;
-  hex.focus_request = true;
+  hex_view_move_cursor(hex, info,
+                       {.address = b.address, .reveal = CursorReveal::center, .focus = true});
 }
 
 void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info,
@@ -33,7 +42,7 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
       fmt::format("Add at the cursor (0x{:x})  Ctrl+B", hex.cursor - info.base).c_str());
   s.add_button = WidgetRect::last_item();
   if (enter || add) {
-    s.add(s.new_name, hex.cursor);
+    s.add_requests.push_back({s.new_name, hex.cursor});
     s.new_name.clear();
   }
   s.go_rects.assign(s.items.size(), WidgetRect{});
@@ -41,7 +50,6 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.dim_text), "No bookmarks yet.");
     return;
   }
-  int remove = -1;
   if (ImGui::BeginTable("##bookmarks", 3,
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                             ImGuiTableFlags_SizingStretchProp)) {
@@ -64,12 +72,11 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.address), "0x%llx",
                          static_cast<unsigned long long>(b.address - info.base));
       ImGui::TableSetColumnIndex(2);
-      if (ImGui::SmallButton("x")) remove = static_cast<int>(i);
+      if (ImGui::SmallButton("x")) s.remove_requests.push_back(i);
       ImGui::PopID();
     }
     ImGui::EndTable();
   }
-  if (remove >= 0) s.items.erase(s.items.begin() + remove);
 }
 
 }  // namespace memview::gui

@@ -1,5 +1,6 @@
-// Bookmarks: named offsets in a source; a click (or Enter) jumps the grid's cursor there.
-// Part of the saved workspace.
+// Bookmarks: named offsets in a source; a click jumps the grid's cursor there. Part of the
+// saved workspace. Adding and removing from the panel are requests, applied by
+// apply_requests() at the end of the frame.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,7 @@
 #include "memview/source.h"
 #include "theme.h"
 #include "views/hex_view.h"
-#include "views/overlay_view.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
 
@@ -24,8 +25,14 @@ struct BookmarksState {
   WidgetRect add_button;
   std::vector<WidgetRect> go_rects;  // last frame, one per item
 
+  // Asked for by the panel this frame.
+  std::vector<Bookmark> add_requests;
+  std::vector<size_t> remove_requests;  // indexes into items
+
   // Adds a bookmark at `address` (a default name when `name` is empty).
   void add(std::string name, uint64_t address);
+  // Applies the panel's requests (removals first, by index; then additions).
+  void apply_requests();
 };
 
 // Moves the grid's cursor to a bookmark.

@@ -10,6 +10,12 @@
 // per byte. Scrolling is virtual (a 64-bit top row and an own scrollbar): ImGui's float
 // scroll positions cannot address the rows of a 1 GiB mapping exactly.
 //
+// The cursor moves through one call, hex_view_move_cursor(): keys, mouse, Go to, undo,
+// bookmarks, regions, overlay fields and workspaces all use it. When the source shrinks or
+// moves so that the cursor's byte is gone, hex_view_fit_source() clamps the cursor, says
+// so, and holds every write at the cursor (typing, paste, the inspector) until the user
+// moves the cursor or confirms with Enter: keys typed for one byte never land on another.
+//
 // Everything a test wants to check (cursor, selection, what an edit wrote, the message,
 // how many bytes glow) is plain data in HexViewState.
 #pragma once
@@ -33,6 +39,7 @@ enum class HexColumn { hex, ascii };
 // Geometry of the last frame, in screen coordinates (for mouse hit tests and tests).
 struct HexLayout {
   bool valid = false;
+  int bytes_per_row = 16;  // the row width this layout was made for
   float char_w = 0;
   float row_h = 0;
   int addr_digits = 8;
@@ -55,13 +62,34 @@ struct HexHit {
   HexColumn column = HexColumn::hex;
 };
 
-struct HexViewState {
-  // Settings.
-  int bytes_per_row = 16;  // 8, 16 or 32
-  float fade_seconds = 1.0f;
-  bool paused = false;  // no polling: the display freezes
+// How the grid brings the cursor into view at its next layout.
+enum class CursorReveal {
+  none,     // leave the scroll position alone
+  visible,  // scroll just enough to show the cursor's row
+  center,   // the cursor's row a third of the way down
+  top,      // the cursor's row as the top row
+};
 
-  // Cursor and selection (absolute addresses).
+// What a cursor move does with the selection.
+enum class CursorSelect {
+  none,    // drop the selection
+  extend,  // select from where the cursor was (or from the existing anchor) to the target
+  range,   // select from `anchor` to the target
+};
+
+// One cursor move (see hex_view_move_cursor).
+struct CursorMove {
+  uint64_t address = 0;  // the new cursor, absolute; clamped into the source
+  CursorSelect select = CursorSelect::none;
+  uint64_t anchor = 0;  // CursorSelect::range: the selection's other end (clamped too)
+  CursorReveal reveal = CursorReveal::visible;
+  bool focus = false;  // give the grid the keyboard (a click in another panel moved it)
+};
+
+struct HexViewState {
+  // Cursor and selection (absolute addresses). The cursor moves only through
+  // hex_view_move_cursor() and hex_view_fit_source(); Escape, or a click without a drag,
+  // drops the selection.
   uint64_t cursor = 0;
   HexColumn column = HexColumn::hex;
   int pending_nibble = -1;  // first typed hex digit of the cursor byte, -1 when none
@@ -69,11 +97,15 @@ struct HexViewState {
   bool has_anchor = false;  // selection = [min(anchor, cursor), max(anchor, cursor)]
   uint64_t anchor = 0;
   bool mouse_selecting = false;
+  // The cursor's byte went away under it (the source shrank or moved) and the cursor was
+  // clamped from lost_cursor: writes at the cursor are held until the user moves the
+  // cursor or presses Enter in the grid.
+  bool writes_held = false;
+  uint64_t lost_cursor = 0;
 
   // Scrolling (in rows) and focus.
   uint64_t top_row = 0;
-  bool scroll_to_cursor = true;
-  bool center_cursor = false;
+  CursorReveal reveal = CursorReveal::visible;  // applied at the next layout
   bool focus_request = true;
   bool focused = false;
   float scroll_grab = -1;  // scrollbar drag: grab offset inside the thumb
@@ -109,7 +141,8 @@ struct HexViewState {
   uint64_t visible_end = 0;
   int highlighted_bytes = 0;  // bytes glowing from a foreign change
   int own_edit_bytes = 0;
-  int unreadable_bytes = 0;  // drawn as "??"
+  int unreadable_bytes = 0;  // never read: drawn as "??"
+  int stale_bytes = 0;       // not readable now: drawn dimmed with the last value read
   int tinted_bytes = 0;      // bytes drawn with an overlay field colour
   bool tooltip_shown = false;
   HexLayout layout;
@@ -117,10 +150,6 @@ struct HexViewState {
   // The selection, or the cursor byte when nothing is selected.
   ByteRange selection_or_cursor() const;
   bool has_selection() const { return has_anchor && anchor != cursor; }
-  // Keeps cursor/anchor inside [base, base + size).
-  void clamp_to(const SourceInfo& info);
-  // Glow strength (0..1) of a byte changed at changed_ns, at now_ns.
-  float glow(int64_t changed_ns, int64_t now_ns) const;
 };
 
 struct HexViewContext {
@@ -129,6 +158,9 @@ struct HexViewContext {
   Editor* editor = nullptr;  // null: no editing
   const Palette& palette;
   int64_t now_ns = 0;
+  // The viewer's settings for every grid (Settings owns them).
+  int bytes_per_row = 16;  // 8, 16 or 32 (anything else is taken as 16)
+  float fade_seconds = 1.0f;
   // Optional background colour per byte (overlay fields), set between hex_view_begin and
   // hex_view_end: tint[a - tint_begin] for a in [tint_begin, tint_end); 0 = none. Drawn
   // under the change glow, own-edit marks and the selection, so those stay visible.
@@ -142,7 +174,7 @@ struct HexViewContext {
 // Phase 1: child window, input, layout. `size` as for ImGui::BeginChild.
 void hex_view_begin(HexViewState& state, HexViewContext& ctx, ImVec2 size);
 // The ranges to poll this frame.
-void hex_view_request(const HexViewState& state, const SourceInfo& info, Poller& poller);
+void hex_view_request(const HexViewState& state, Poller& poller);
 // Phase 2: draws the grid, the go-to dialog, completes a copy; ends the child window.
 void hex_view_end(HexViewState& state, HexViewContext& ctx);
 
@@ -154,8 +186,23 @@ HexHit hex_view_hit(const HexViewState& state, const SourceInfo& info, ImVec2 po
 // Screen position of the centre of a byte's cell in a column (last layout).
 ImVec2 hex_view_cell_center(const HexViewState& state, uint64_t address, HexColumn column);
 
-// Moves the cursor to an offset typed by the user (decimal or 0x hex); "address" values
-// inside [base, end) are taken as addresses for sources whose base is not 0.
+// The one way the cursor moves. Afterwards: the cursor (and an anchor) lie inside the
+// source (both at its base when it is empty, with no selection); a half-typed byte is
+// dropped; held writes are released (the user chose where the cursor is); the grid shows
+// the cursor as `move.reveal` asks at its next layout.
+void hex_view_move_cursor(HexViewState& state, const SourceInfo& info, const CursorMove& move);
+
+// Moves the cursor to an offset typed by the user (decimal or 0x hex; see
+// parse_source_offset) and centres it.
 Status hex_view_goto(HexViewState& state, const SourceInfo& info, std::string_view text);
+
+// Keeps the cursor and anchor inside the source after it changed (resized, moved,
+// reopened). When the cursor's byte is gone the cursor is clamped, a message says where it
+// went, and writes at the cursor are held (HexViewState::writes_held). Returns whether the
+// cursor had to move.
+bool hex_view_fit_source(HexViewState& state, const SourceInfo& info);
+
+// Enter in the grid while writes are held: the user accepts the clamped cursor.
+void hex_view_confirm_cursor(HexViewState& state);
 
 }  // namespace memview::gui

@@ -1,6 +1,6 @@
 #include "views/inspector_view.h"
 
-#include <imgui_stdlib.h>
+#include <imgui.h>
 
 #include <cstring>
 
@@ -56,6 +56,28 @@ Result<std::vector<std::byte>> parse_binary(std::string_view text) {
   return std::vector<std::byte>{static_cast<std::byte>(v)};
 }
 
+// Bytes a row needs at the cursor.
+size_t row_size(const InspectorRowSpec& spec) {
+  return spec.kind == InspectorKind::scalar ? scalar_size(spec.type) : 1;
+}
+
+// The bytes `text` stands for in a row.
+Result<std::vector<std::byte>> encode_row(const InspectorRowSpec& spec, const std::string& text,
+                                          Endian endian) {
+  switch (spec.kind) {
+    case InspectorKind::scalar:
+      return encode_scalar(spec.type, text, endian);
+    case InspectorKind::binary:
+      return parse_binary(text);
+    case InspectorKind::text:
+      break;
+  }
+  if (text.empty()) return make_error(Errc::invalid_argument, "no text to write");
+  std::vector<std::byte> bytes;
+  for (char c : text) bytes.push_back(static_cast<std::byte>(c));
+  return bytes;
+}
+
 }  // namespace
 
 const std::vector<InspectorRowSpec>& inspector_rows() {
@@ -93,30 +115,78 @@ Status inspector_write(InspectorState& s, InspectorContext& ctx, int row, const 
   if (row < 0 || row >= static_cast<int>(rows.size())) {
     return make_error(Errc::invalid_argument, "no such inspector row");
   }
-  const InspectorRowSpec& spec = rows[static_cast<size_t>(row)];
-  std::vector<std::byte> bytes;
-  if (spec.kind == InspectorKind::scalar) {
-    auto enc = encode_scalar(spec.type, text, s.endian);
-    if (!enc.ok()) return enc.error();
-    bytes = std::move(enc.value());
-  } else if (spec.kind == InspectorKind::binary) {
-    auto enc = parse_binary(text);
-    if (!enc.ok()) return enc.error();
-    bytes = std::move(enc.value());
-  } else {
-    if (text.empty()) return make_error(Errc::invalid_argument, "no text to write");
-    for (char c : text) bytes.push_back(static_cast<std::byte>(c));
+  if (ctx.writes_held) {
+    return make_error(Errc::changed,
+                      "the cursor's byte went away and the cursor was moved: move the cursor or "
+                      "press Enter in the grid first");
   }
+  const InspectorRowSpec& spec = rows[static_cast<size_t>(row)];
+  auto bytes = encode_row(spec, text, s.endian);
+  if (!bytes.ok()) return bytes.error();
   if (!ctx.editor) return make_error(Errc::unsupported, "this view cannot edit");
   // One write of all the value's bytes: the source makes an aligned 2/4/8-byte write a
   // single store, so a reader never sees half of the new value.
-  Status st = ctx.editor->write(ctx.cursor, bytes);
+  Status st = ctx.editor->write(ctx.cursor, *bytes);
   if (!st.ok()) return st;
   s.last_write_address = ctx.cursor;
-  s.last_write = bytes;
+  s.last_write = std::move(bytes).value();
   ++s.write_count;
   return {};
 }
+
+namespace {
+
+// A row's value as text from the bytes at the cursor (`have` of them are known).
+std::string row_text(const InspectorRowSpec& spec, const std::byte* bytes, size_t have,
+                     Endian endian) {
+  if (have < row_size(spec)) return kNotAvailable;
+  switch (spec.kind) {
+    case InspectorKind::scalar:
+      return decode_scalar(spec.type, std::span<const std::byte>(bytes, row_size(spec)), endian);
+    case InspectorKind::binary:
+      return binary_text(bytes[0]);
+    case InspectorKind::text:
+      break;
+  }
+  return text_preview(bytes, have);
+}
+
+// The value cell of row i: the text (a click edits it), or the edit box.
+void draw_value_cell(InspectorState& s, InspectorContext& ctx, int i, bool available) {
+  const InspectorRowSpec& spec = inspector_rows()[static_cast<size_t>(i)];
+  InspectorRowView& view = s.rows[static_cast<size_t>(i)];
+  WidgetRect rect;
+  if (s.edit_row == i) {
+    const InlineEdit::Event ev = s.edit.draw(rect);
+    if (ev == InlineEdit::Event::commit) {
+      Status st = inspector_write(s, ctx, i, s.edit.text);
+      if (st.ok()) {
+        s.message = fmt::format("wrote {} as {} ({} bytes at 0x{:x})", s.edit.text, spec.label,
+                                s.last_write.size(), s.last_write_address);
+        s.edit_row = -1;
+      } else {
+        s.message = fmt::format("{}: {}", spec.label, st.error().message);
+      }
+      s.message_is_error = !st.ok();
+      s.edit.committed(st.ok());
+    } else if (ev == InlineEdit::Event::cancel) {
+      s.edit_row = -1;
+      s.edit.cancelled();
+    }
+  } else {
+    const bool clicked = ImGui::Selectable(view.value.c_str(), false);
+    rect = WidgetRect::last_item();
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("click to edit");
+    if (clicked && available && ctx.editor) {
+      s.edit_row = i;
+      s.edit.start(spec.kind == InspectorKind::text ? std::string() : view.value);
+    }
+  }
+  view.min = rect.min;
+  view.max = rect.max;
+}
+
+}  // namespace
 
 void draw_inspector(InspectorState& s, InspectorContext& ctx) {
   const Palette& pal = ctx.palette;
@@ -149,69 +219,14 @@ void draw_inspector(InspectorState& s, InspectorContext& ctx) {
                             ImGui::CalcTextSize("float64 ").x);
     ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch);
     for (size_t i = 0; i < specs.size(); ++i) {
-      const InspectorRowSpec& spec = specs[i];
-      InspectorRowView& view = s.rows[i];
       ImGui::TableNextRow();
       ImGui::TableSetColumnIndex(0);
       ImGui::AlignTextToFramePadding();
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.address), "%s", spec.label);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.address), "%s", specs[i].label);
       ImGui::TableSetColumnIndex(1);
       ImGui::PushID(static_cast<int>(i));
-
-      size_t need = 1;
-      if (spec.kind == InspectorKind::scalar) need = scalar_size(spec.type);
-      if (have < need) {
-        view.value = kNotAvailable;
-      } else if (spec.kind == InspectorKind::scalar) {
-        view.value = decode_scalar(spec.type, std::span<const std::byte>(bytes, need), s.endian);
-      } else if (spec.kind == InspectorKind::binary) {
-        view.value = binary_text(bytes[0]);
-      } else {
-        view.value = text_preview(bytes, have);
-      }
-
-      if (s.edit_row == static_cast<int>(i)) {
-        if (s.edit_focus) {
-          ImGui::SetKeyboardFocusHere();
-          s.edit_focus = false;
-        }
-        ImGui::SetNextItemWidth(-1);
-        const bool enter = ImGui::InputText(
-            "##edit", &s.edit_text,
-            ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_AutoSelectAll);
-        view.min = ImGui::GetItemRectMin();
-        view.max = ImGui::GetItemRectMax();
-        if (ImGui::IsItemActive()) s.edit_was_active = true;
-        if (enter) {
-          Status st = inspector_write(s, ctx, static_cast<int>(i), s.edit_text);
-          if (st.ok()) {
-            s.message = fmt::format("wrote {} as {} ({} bytes at 0x{:x})", s.edit_text, spec.label,
-                                    s.last_write.size(), s.last_write_address);
-            s.message_is_error = false;
-            s.edit_row = -1;
-            s.edit_finished = true;
-          } else {
-            s.message = fmt::format("{}: {}", spec.label, st.error().message);
-            s.message_is_error = true;
-            s.edit_focus = true;  // stay in the box to fix the value
-            s.edit_was_active = false;
-          }
-        } else if (s.edit_was_active && !ImGui::IsItemActive()) {
-          s.edit_row = -1;  // Escape or clicked elsewhere: cancelled
-          s.edit_finished = true;
-        }
-      } else {
-        const bool clicked = ImGui::Selectable(view.value.c_str(), false);
-        view.min = ImGui::GetItemRectMin();
-        view.max = ImGui::GetItemRectMax();
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("click to edit");
-        if (clicked && have >= need && ctx.editor) {
-          s.edit_row = static_cast<int>(i);
-          s.edit_text = spec.kind == InspectorKind::text ? std::string() : view.value;
-          s.edit_focus = true;
-          s.edit_was_active = false;
-        }
-      }
+      s.rows[i].value = row_text(specs[i], bytes, have, s.endian);
+      draw_value_cell(s, ctx, static_cast<int>(i), have >= row_size(specs[i]));
       ImGui::PopID();
     }
     ImGui::EndTable();

@@ -10,6 +10,7 @@
 
 #include <imgui.h>
 
+#include "inline_edit.h"
 #include "memview/change_tracker.h"
 #include "memview/editor.h"
 #include "memview/poller.h"
@@ -42,10 +43,7 @@ struct InspectorState {
 
   Endian endian = Endian::little;
   int edit_row = -1;  // row being edited, -1 none
-  bool edit_focus = false;
-  bool edit_was_active = false;
-  bool edit_finished = false;  // an edit ended this frame (the app gives focus back)
-  std::string edit_text;
+  InlineEdit edit;
 
   std::string message;
   bool message_is_error = false;
@@ -64,6 +62,9 @@ struct InspectorContext {
   Editor* editor = nullptr;
   const Palette& palette;
   uint64_t cursor = 0;
+  // The grid holds writes at the cursor (its byte went away and the cursor was clamped):
+  // the inspector writes nothing there either.
+  bool writes_held = false;
 };
 
 // The bytes the inspector needs polled this frame.
@@ -71,7 +72,7 @@ void inspector_request(const InspectorState& state, uint64_t cursor, Poller& pol
 // Draws into the current window (the side panel).
 void draw_inspector(InspectorState& state, InspectorContext& ctx);
 // Encodes `text` for a row and writes it at ctx.cursor (what pressing Enter in the edit
-// box does).
+// box does). Refused while ctx.writes_held.
 Status inspector_write(InspectorState& state, InspectorContext& ctx, int row,
                        const std::string& text);
 

@@ -1,25 +1,17 @@
 #include "views/overlay_view.h"
 
-#include <GLFW/glfw3.h>
 #include <imgui.h>
-#include <imgui_stdlib.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
 #include <fmt/format.h>
-
-#include "memview/numbers.h"
-#include "text_match.h"
 
 namespace memview::gui {
 
 namespace {
 
 constexpr size_t kRowMargin = 8;  // rows polled beyond the visible ones (scrolling)
-constexpr const char* kStandards[] = {"c11",   "c17",   "gnu11",   "gnu17",
-                                      "c++14", "c++17", "gnu++17", "c++20"};
 
 ImVec4 col4(ImU32 c) {
   return ImGui::ColorConvertU32ToFloat4(c);
@@ -54,11 +46,28 @@ void request_row(const OverlayRow& r, Poller& poller) {
   poller.request({r.first, std::min(r.length, Overlay::kMaxValueBytes)});
 }
 
-}  // namespace
+// The overlay field that covers a grid byte: the most recently placed overlay wins where
+// overlays overlap.
+struct FieldAt {
+  Overlay* overlay = nullptr;
+  const OverlayLeaf* leaf = nullptr;
+  uint64_t instance = 0;       // which element of an array overlay
+  uint64_t instance_addr = 0;  // where that element starts
+};
 
-WidgetRect WidgetRect::last_item() {
-  return {ImGui::GetItemRectMin(), ImGui::GetItemRectMax()};
+FieldAt field_at(OverlayPanelState& s, uint64_t address) {
+  for (auto it = s.overlays.rbegin(); it != s.overlays.rend(); ++it) {
+    Overlay& o = **it;
+    if (o.state() != Overlay::State::ready) continue;
+    const int leaf = o.leaf_at(address);
+    if (leaf < 0) continue;
+    const uint64_t k = o.instance_of(address);
+    return {&o, &o.leaves()[static_cast<size_t>(leaf)], k, o.address + k * o.instance_size()};
+  }
+  return {};
 }
+
+}  // namespace
 
 Overlay* OverlayPanelState::find(int id) {
   for (auto& o : overlays) {
@@ -80,6 +89,11 @@ void OverlayPanelState::remove(int id) {
   if (edit_overlay == id) edit_overlay = 0;
 }
 
+void OverlayPanelState::apply_requests() {
+  for (int id : remove_requests) remove(id);
+  remove_requests.clear();
+}
+
 bool OverlayPanelState::any_pending() const {
   for (const auto& o : overlays) {
     if (o->state() == Overlay::State::waiting || o->state() == Overlay::State::computing) {
@@ -95,35 +109,24 @@ size_t OverlayPanelState::total_rows() {
   return n;
 }
 
-Result<uint64_t> parse_overlay_offset(std::string_view text, const SourceInfo& info) {
-  auto v = parse_u64(text, "offset");
-  if (!v.ok()) return v.error();
-  const uint64_t x = v.value();
-  if (info.base != 0 && x >= info.base && x - info.base < info.size) return x;
-  if (x < info.size) return info.base + x;
-  return make_error(Errc::out_of_range,
-                    fmt::format("offset {} (0x{:x}) is outside the object (size {} = 0x{:x})", x, x,
-                                info.size, info.size));
-}
-
 void overlay_goto_row(const OverlayRow& row, HexViewState& hex, const SourceInfo& info) {
-  if (info.size == 0) return;
   const uint64_t len = std::max<uint64_t>(1, row.length);
-  hex.cursor = row.first;
-  hex.anchor = row.first + len - 1;
-  hex.has_anchor = len > 1;
-  hex.clamp_to(info);
-  hex.pending_nibble = -1;
-  hex.scroll_to_cursor = true;
-  hex.center_cursor = true;
-  hex.focus_request = true;
+  hex_view_move_cursor(hex, info,
+                       {.address = row.first,
+                        .select = len > 1 ? CursorSelect::range : CursorSelect::none,
+                        .anchor = row.first + len - 1,
+                        .reveal = CursorReveal::center,
+                        .focus = true});
 }
 
 // ---------------------------------------------------------------------------------------
 // Per frame: requests, colours, tooltip
 // ---------------------------------------------------------------------------------------
 
-void overlay_request(OverlayPanelState& s, Poller& poller) {
+void overlay_request(OverlayPanelState& s, const HexViewState& hex, Poller& poller) {
+  s.hover_overlay = 0;
+  s.hover_path.clear();
+  s.hover_value.clear();
   for (auto& o : s.overlays) o->poll();
   // The rows the tree showed last frame (and a few around them, for scrolling).
   const size_t lo = s.visible_first > kRowMargin ? s.visible_first - kRowMargin : 0;
@@ -138,9 +141,11 @@ void overlay_request(OverlayPanelState& s, Poller& poller) {
     }
     g += rows.size();
   }
-  if (s.hover_has_field) {
-    const ByteRange r = field_range(s.hover_field, s.hover_instance_addr);
-    poller.request({r.address, std::min(r.length, Overlay::kMaxValueBytes)});
+  if (hex.hover_valid) {
+    if (const FieldAt at = field_at(s, hex.hover_address); at.leaf) {
+      const ByteRange r = field_range(at.leaf->field, at.instance_addr);
+      poller.request({r.address, std::min(r.length, Overlay::kMaxValueBytes)});
+    }
   }
   if (s.edit_overlay) {
     if (Overlay* o = s.find(s.edit_overlay)) {
@@ -151,10 +156,6 @@ void overlay_request(OverlayPanelState& s, Poller& poller) {
 
 void overlay_tint(OverlayPanelState& s, const HexViewState& hex, const Palette& pal,
                   HexViewContext& hctx) {
-  s.hover_has_field = false;
-  s.hover_path.clear();
-  s.hover_value.clear();
-  s.hover_overlay = 0;
   s.tint_begin = hex.visible_begin;
   s.tint_end = hex.visible_end;
   const size_t n = static_cast<size_t>(s.tint_end - s.tint_begin);
@@ -188,32 +189,22 @@ void overlay_tint(OverlayPanelState& s, const HexViewState& hex, const Palette& 
 
 void overlay_tooltip(OverlayPanelState& s, uint64_t address, const ChangeTracker& tracker,
                      const Palette& pal, int64_t now_ns, float fade_seconds) {
-  // The most recently placed overlay wins where overlays overlap.
-  for (auto it = s.overlays.rbegin(); it != s.overlays.rend(); ++it) {
-    Overlay& o = **it;
-    if (o.state() != Overlay::State::ready) continue;
-    const int leaf = o.leaf_at(address);
-    if (leaf < 0) continue;
-    const OverlayLeaf& l = o.leaves()[static_cast<size_t>(leaf)];
-    const uint64_t k = o.instance_of(address);
-    const uint64_t inst = o.address + k * o.instance_size();
-    const RowValue v = overlay_field_value(l.field, inst, tracker, now_ns, fade_seconds);
-    s.hover_overlay = o.id;
-    s.hover_path = overlay_key(o, k, l.path);
-    s.hover_value = v.text;
-    s.hover_field = l.field;
-    s.hover_instance_addr = inst;
-    s.hover_has_field = true;
-    ImGui::Separator();
-    ImGui::TextColored(col4(pal.field_text[l.hue % Palette::kFieldHues]), "%s%s", o.title.c_str(),
-                       o.count > 1 ? fmt::format("[{}]", k).c_str() : "");
-    ImGui::SameLine();
-    ImGui::TextUnformatted(l.path.c_str());
-    ImGui::TextColored(col4(pal.dim_text), "%s at +%s", type_text(l.field).c_str(),
-                       offset_text(l.field).c_str());
-    ImGui::Text("= %s", v.text.c_str());
-    return;
-  }
+  const FieldAt at = field_at(s, address);
+  if (!at.leaf) return;
+  const Overlay& o = *at.overlay;
+  const OverlayLeaf& l = *at.leaf;
+  const RowValue v = overlay_field_value(l.field, at.instance_addr, tracker, now_ns, fade_seconds);
+  s.hover_overlay = o.id;
+  s.hover_path = overlay_key(o, at.instance, l.path);
+  s.hover_value = v.text;
+  ImGui::Separator();
+  ImGui::TextColored(col4(pal.field_text[l.hue % Palette::kFieldHues]), "%s%s", o.title.c_str(),
+                     o.count > 1 ? fmt::format("[{}]", at.instance).c_str() : "");
+  ImGui::SameLine();
+  ImGui::TextUnformatted(l.path.c_str());
+  ImGui::TextColored(col4(pal.dim_text), "%s at +%s", type_text(l.field).c_str(),
+                     offset_text(l.field).c_str());
+  ImGui::Text("= %s", v.text.c_str());
 }
 
 // ---------------------------------------------------------------------------------------
@@ -247,42 +238,56 @@ Status overlay_panel_write(OverlayPanelState& s, OverlayContext& ctx, int overla
 
 namespace {
 
-// The value cell of a field row: text, or the editor for it.
-void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const OverlayRow& r,
-                     const RowValue& v, OverlayDrawnRow& drawn) {
-  const Palette& pal = ctx.palette;
-  const bool editing = s.edit_overlay == o.id && s.edit_key == r.key;
-  const bool can_edit = r.editable && v.available && ctx.editor && ctx.info.writable;
-  const ImU32 text_col = !v.available ? pal.dim_text : v.own ? pal.own_edit_text : pal.text;
-  ImGui::SetNextItemWidth(-FLT_MIN);
-  if (editing) {
-    if (s.edit_focus) {
-      ImGui::SetKeyboardFocusHere();
-      s.edit_focus = false;
+// The edit box of the field being edited: Enter writes, Escape or a click elsewhere cancels.
+void draw_edit_box(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                   OverlayDrawnRow& drawn) {
+  const InlineEdit::Event ev = s.edit.draw(drawn.value_rect);
+  if (ev == InlineEdit::Event::commit) {
+    const std::string key = s.edit_key;
+    const std::string text = s.edit.text;
+    const bool ok = overlay_panel_write(s, ctx, o.id, key, text).ok();
+    if (ok) s.edit_overlay = 0;
+    s.edit.committed(ok);
+  } else if (ev == InlineEdit::Event::cancel) {
+    s.edit_overlay = 0;
+    s.edit.cancelled();
+  }
+}
+
+// An enumeration's value as a combo of its constants; picking one writes it.
+void draw_enum_combo(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                     const OverlayRow& r, const RowValue& v, ImU32 text_col,
+                     OverlayDrawnRow& drawn) {
+  // The combo's own frame (while open, the last item is inside its popup).
+  const ImVec2 at = ImGui::GetCursorScreenPos();
+  drawn.value_rect = {at, ImVec2(at.x + ImGui::CalcItemWidth(), at.y + ImGui::GetFrameHeight())};
+  ImGui::PushStyleColor(ImGuiCol_Text, text_col);
+  const bool open = ImGui::BeginCombo("##enum", v.text.c_str());
+  ImGui::PopStyleColor();
+  if (!open) return;
+  for (const EnumConstant& e : r.field.constants()) {
+    const bool selected = v.value.enumerator == &e;
+    if (ImGui::Selectable(fmt::format("{} ({})", e.name, e.value).c_str(), selected)) {
+      (void)overlay_panel_write(s, ctx, o.id, r.key, e.name);
     }
-    const bool enter =
-        ImGui::InputText("##edit", &s.edit_text,
-                         ImGuiInputTextFlags_EnterReturnsTrue | ImGuiInputTextFlags_AutoSelectAll);
-    drawn.value_rect = WidgetRect::last_item();
-    if (ImGui::IsItemActive()) s.edit_was_active = true;
-    if (enter) {
-      const std::string key = s.edit_key;
-      const std::string text = s.edit_text;
-      Status st = overlay_panel_write(s, ctx, o.id, key, text);
-      if (st.ok()) {
-        s.edit_overlay = 0;
-        s.edit_finished = true;
-      } else {
-        s.edit_focus = true;  // stay to fix it
-        s.edit_was_active = false;
-      }
-    } else if (s.edit_was_active && !ImGui::IsItemActive()) {
-      s.edit_overlay = 0;  // Escape or a click elsewhere: cancelled
-      s.edit_finished = true;
-    }
+    s.popup_items.emplace_back(e.name, WidgetRect::last_item());
+  }
+  ImGui::EndCombo();
+}
+
+// The value cell of a field row: text (a click edits it), a checkbox, an enum combo, or
+// the edit box.
+void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                     const OverlayRow& r, const RowValue& v, OverlayDrawnRow& drawn) {
+  if (s.edit_overlay == o.id && s.edit_key == r.key) {
+    draw_edit_box(s, ctx, o, drawn);
     return;
   }
+  const Palette& pal = ctx.palette;
+  const bool can_edit = r.editable && v.available && ctx.editor && ctx.info.writable;
+  const ImU32 text_col = !v.available ? pal.dim_text : v.own ? pal.own_edit_text : pal.text;
   const Field& f = r.field;
+  ImGui::SetNextItemWidth(-FLT_MIN);
   if (can_edit && f.kind == FieldKind::boolean) {
     bool b = v.value.bits != 0;
     ImGui::PushStyleColor(ImGuiCol_Text, text_col);
@@ -294,22 +299,7 @@ void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, cons
     return;
   }
   if (can_edit && f.kind == FieldKind::enumeration && !f.constants().empty()) {
-    // The combo's own frame (while open, the last item is inside its popup).
-    const ImVec2 at = ImGui::GetCursorScreenPos();
-    drawn.value_rect = {at, ImVec2(at.x + ImGui::CalcItemWidth(), at.y + ImGui::GetFrameHeight())};
-    ImGui::PushStyleColor(ImGuiCol_Text, text_col);
-    const bool open = ImGui::BeginCombo("##enum", v.text.c_str());
-    ImGui::PopStyleColor();
-    if (open) {
-      for (const EnumConstant& e : f.constants()) {
-        const bool selected = v.value.enumerator == &e;
-        if (ImGui::Selectable(fmt::format("{} ({})", e.name, e.value).c_str(), selected)) {
-          (void)overlay_panel_write(s, ctx, o.id, r.key, e.name);
-        }
-        s.popup_items.emplace_back(e.name, WidgetRect::last_item());
-      }
-      ImGui::EndCombo();
-    }
+    draw_enum_combo(s, ctx, o, r, v, text_col, drawn);
     return;
   }
   ImGui::PushStyleColor(ImGuiCol_Text, text_col);
@@ -322,24 +312,13 @@ void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, cons
   if (clicked && can_edit) {
     s.edit_overlay = o.id;
     s.edit_key = r.key;
-    s.edit_text = v.text;
-    s.edit_focus = true;
-    s.edit_was_active = false;
+    s.edit.start(v.text);
   }
 }
 
-void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const OverlayRow& r,
-              size_t g) {
+// The field column: the tree node. A click on a field moves the grid's cursor to it.
+void draw_tree_cell(OverlayContext& ctx, Overlay& o, const OverlayRow& r, OverlayDrawnRow& drawn) {
   const Palette& pal = ctx.palette;
-  OverlayDrawnRow drawn;
-  drawn.overlay_id = o.id;
-  drawn.key = r.key;
-  drawn.label = r.label;
-  drawn.editable = r.editable;
-  ImGui::TableNextRow();
-  ImGui::PushID(static_cast<int>(g));
-
-  // Field column: the tree.
   ImGui::TableSetColumnIndex(0);
   const float indent = ImGui::GetFontSize() * 0.9f * static_cast<float>(r.depth);
   if (indent > 0) ImGui::Indent(indent);
@@ -347,90 +326,73 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
                              ImGuiTreeNodeFlags_NoTreePushOnOpen;
   if (!r.expandable) flags |= ImGuiTreeNodeFlags_Leaf;
   if (r.expandable) ImGui::SetNextItemOpen(r.expanded, ImGuiCond_Always);
+  const bool dim = r.kind == OverlayRow::Kind::more;
   const bool is_root = r.kind == OverlayRow::Kind::root;
-  if (r.kind == OverlayRow::Kind::more) ImGui::PushStyleColor(ImGuiCol_Text, pal.dim_text);
-  if (is_root) ImGui::PushStyleColor(ImGuiCol_Text, pal.address);
+  if (dim || is_root) ImGui::PushStyleColor(ImGuiCol_Text, dim ? pal.dim_text : pal.address);
   const bool open = ImGui::TreeNodeEx("##node", flags, "%s", r.label.c_str());
-  if (is_root || r.kind == OverlayRow::Kind::more) ImGui::PopStyleColor();
+  if (dim || is_root) ImGui::PopStyleColor();
   drawn.label_rect = WidgetRect::last_item();
   const bool toggled = ImGui::IsItemToggledOpen();
   if (r.expandable && open != r.expanded) o.set_expanded(r.key, open);
-  if (ImGui::IsItemClicked() && !toggled && r.kind != OverlayRow::Kind::more &&
-      o.state() == Overlay::State::ready) {
+  if (ImGui::IsItemClicked() && !toggled && !dim && o.state() == Overlay::State::ready) {
     overlay_goto_row(r, ctx.hex, ctx.info);
   }
   if (indent > 0) ImGui::Unindent(indent);
+}
 
-  if (is_root) {
-    ImGui::TableSetColumnIndex(1);
-    const Layout* l = o.layout();
-    ImGui::TextColored(col4(pal.dim_text), "%s", l ? l->type.c_str() : o.type_name.c_str());
-    drawn.type = l ? l->type : o.type_name;
-    ImGui::TableSetColumnIndex(2);
-    // Where it is placed, as an offset in the source (addresses of pid: sources are long).
-    drawn.offset = fmt::format("@0x{:x}", o.address - std::min(o.address, ctx.info.base));
-    ImGui::TextColored(col4(pal.address), "%s", drawn.offset.c_str());
-    if (ImGui::IsItemHovered()) {
-      ImGui::SetTooltip("address 0x%llx", static_cast<unsigned long long>(o.address));
-    }
-    ImGui::TableSetColumnIndex(3);
-    switch (o.state()) {
-      case Overlay::State::waiting:
-        ImGui::TextColored(col4(pal.dim_text), "parsing %s...", o.origin.display_name().c_str());
-        drawn.value = "parsing";
-        break;
-      case Overlay::State::computing:
-        ImGui::TextColored(col4(pal.dim_text), "computing the layout...");
-        drawn.value = "computing";
-        break;
-      case Overlay::State::failed:
-        ImGui::PushStyleColor(ImGuiCol_Text, pal.error_text);
-        ImGui::TextWrapped("%s", o.error().c_str());
-        ImGui::PopStyleColor();
-        drawn.value = o.error();
-        break;
-      case Overlay::State::ready: {
-        const std::string what =
-            o.count > 1 ? fmt::format("{} x {} bytes", o.count, l->size)
-                        : fmt::format("{} bytes, {} fields", l->size, l->fields.size());
-        ImGui::TextColored(col4(pal.dim_text), "%s", what.c_str());
-        drawn.value = what;
-        break;
-      }
-    }
-    ImGui::SameLine();
-    const bool remove = ImGui::SmallButton("remove");
-    drawn.remove_rect = WidgetRect::last_item();
-    if (remove) {
-      ImGui::PopID();
-      s.drawn.push_back(std::move(drawn));
-      s.remove(o.id);
-      return;
-    }
-    ImGui::PopID();
-    s.drawn.push_back(std::move(drawn));
-    return;
+// An overlay's root row: its type, where it is placed, its state, and "remove".
+void draw_root_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                     OverlayDrawnRow& drawn) {
+  const Palette& pal = ctx.palette;
+  const Layout* l = o.layout();
+  ImGui::TableSetColumnIndex(1);
+  drawn.type = l ? l->type : o.type_name;
+  ImGui::TextColored(col4(pal.dim_text), "%s", drawn.type.c_str());
+  ImGui::TableSetColumnIndex(2);
+  // Where it is placed, as an offset in the source (addresses of pid: sources are long).
+  drawn.offset = fmt::format("@0x{:x}", o.address - std::min(o.address, ctx.info.base));
+  ImGui::TextColored(col4(pal.address), "%s", drawn.offset.c_str());
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("address 0x%llx", static_cast<unsigned long long>(o.address));
   }
-  if (r.kind != OverlayRow::Kind::field) {
-    if (r.kind == OverlayRow::Kind::instance) {
-      ImGui::TableSetColumnIndex(2);
-      drawn.offset = fmt::format("0x{:x}", r.instance * o.instance_size());
-      ImGui::TextColored(col4(pal.dim_text), "%s", drawn.offset.c_str());
-    }
-    ImGui::PopID();
-    s.drawn.push_back(std::move(drawn));
-    return;
+  ImGui::TableSetColumnIndex(3);
+  switch (o.state()) {
+    case Overlay::State::waiting:
+      drawn.value = "parsing";
+      ImGui::TextColored(col4(pal.dim_text), "parsing %s...", o.origin.display_name().c_str());
+      break;
+    case Overlay::State::computing:
+      drawn.value = "computing";
+      ImGui::TextColored(col4(pal.dim_text), "computing the layout...");
+      break;
+    case Overlay::State::failed:
+      drawn.value = o.error();
+      ImGui::PushStyleColor(ImGuiCol_Text, pal.error_text);
+      ImGui::TextWrapped("%s", o.error().c_str());
+      ImGui::PopStyleColor();
+      break;
+    case Overlay::State::ready:
+      drawn.value = o.count > 1 ? fmt::format("{} x {} bytes", o.count, l->size)
+                                : fmt::format("{} bytes, {} fields", l->size, l->fields.size());
+      ImGui::TextColored(col4(pal.dim_text), "%s", drawn.value.c_str());
+      break;
   }
+  ImGui::SameLine();
+  if (ImGui::SmallButton("remove")) s.remove_requests.push_back(o.id);
+  drawn.remove_rect = WidgetRect::last_item();
+}
 
+// A field row: type, offset (relative to the instance; bitfields: byte.bit) and the live
+// value, lit when another process changed it and fading like the grid's bytes.
+void draw_field_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                      const OverlayRow& r, OverlayDrawnRow& drawn) {
+  const Palette& pal = ctx.palette;
   // The field the grid's cursor is on (the innermost: records and arrays contain it too).
-  const bool leaf = !r.expandable;
-  if (leaf && ctx.hex.cursor >= r.first &&
+  if (!r.expandable && ctx.hex.cursor >= r.first &&
       ctx.hex.cursor - r.first < std::max<uint64_t>(1, r.length)) {
     drawn.at_cursor = true;
     ImGui::TableSetBgColor(ImGuiTableBgTarget_RowBg1, with_alpha(pal.selection, 0.45f));
   }
-
-  // Type and offset (relative to the instance; bitfields: byte.bit).
   ImGui::TableSetColumnIndex(1);
   drawn.type = type_text(r.field);
   ImGui::TextColored(col4(pal.dim_text), "%s", drawn.type.c_str());
@@ -449,18 +411,79 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
                         static_cast<unsigned long long>(r.first));
     }
   }
-
-  // Value: lights up when another process changed it, fading like the grid's bytes.
   ImGui::TableSetColumnIndex(3);
-  const RowValue v = overlay_row_value(r, ctx.tracker, ctx.now_ns, ctx.hex.fade_seconds);
+  const RowValue v = overlay_row_value(r, ctx.tracker, ctx.now_ns, ctx.fade_seconds);
   if (v.glow > 0) ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, with_alpha(pal.glow, v.glow));
   drawn.value = v.text;
   drawn.glow = v.glow;
   drawn.own = v.own;
   const bool is_record = r.field.kind == FieldKind::record && !r.field.record;
   if (!is_record) draw_value_cell(s, ctx, o, r, v, drawn);
+}
+
+void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const OverlayRow& r,
+              size_t g) {
+  OverlayDrawnRow drawn;
+  drawn.overlay_id = o.id;
+  drawn.key = r.key;
+  drawn.label = r.label;
+  drawn.editable = r.editable;
+  ImGui::TableNextRow();
+  ImGui::PushID(static_cast<int>(g));
+  draw_tree_cell(ctx, o, r, drawn);
+  switch (r.kind) {
+    case OverlayRow::Kind::root:
+      draw_root_cells(s, ctx, o, drawn);
+      break;
+    case OverlayRow::Kind::field:
+      draw_field_cells(s, ctx, o, r, drawn);
+      break;
+    case OverlayRow::Kind::instance:
+      ImGui::TableSetColumnIndex(2);
+      drawn.offset = fmt::format("0x{:x}", r.instance * o.instance_size());
+      ImGui::TextColored(col4(ctx.palette.dim_text), "%s", drawn.offset.c_str());
+      break;
+    default:
+      break;
+  }
   ImGui::PopID();
   s.drawn.push_back(std::move(drawn));
+}
+
+// The tree's table with compact rows: every row (text, checkbox, combo, edit box) is one
+// text line high, which the clipper needs (it assumes rows of equal height); value widgets
+// are as quiet as the text around them. Pops its styles itself when it returns false.
+bool begin_tree_table() {
+  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, 0));
+  ImVec4 frame = ImGui::GetStyle().Colors[ImGuiCol_FrameBg];
+  frame.w *= 0.45f;
+  ImGui::PushStyleColor(ImGuiCol_FrameBg, frame);
+  ImVec4 button = ImGui::GetStyle().Colors[ImGuiCol_Button];
+  button.w *= 0.45f;
+  ImGui::PushStyleColor(ImGuiCol_Button, button);
+  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
+                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
+                                ImGuiTableFlags_SizingStretchProp;
+  const ImVec2 size(0, std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFrameHeight() * 6));
+  if (!ImGui::BeginTable("##overlaytree", 4, flags, size)) {
+    ImGui::PopStyleColor(2);
+    ImGui::PopStyleVar();
+    return false;
+  }
+  const float cw = ImGui::CalcTextSize("0").x;
+  ImGui::TableSetupScrollFreeze(0, 1);
+  ImGui::TableSetupColumn("field", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+  ImGui::TableSetupColumn("type", ImGuiTableColumnFlags_WidthStretch, 1.0f);
+  ImGui::TableSetupColumn("offset", ImGuiTableColumnFlags_WidthFixed, cw * 9);
+  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.5f);
+  ImGui::TableHeadersRow();
+  return true;
+}
+
+void end_tree_table() {
+  ImGui::EndTable();
+  ImGui::PopStyleColor(2);
+  ImGui::PopStyleVar();
 }
 
 }  // namespace
@@ -481,33 +504,7 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
     ImGui::TextWrapped("%s", s.message.c_str());
     ImGui::PopStyleColor();
   }
-  const ImGuiTableFlags flags = ImGuiTableFlags_ScrollY | ImGuiTableFlags_RowBg |
-                                ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_Resizable |
-                                ImGuiTableFlags_SizingStretchProp;
-  const ImVec2 size(0, std::max(ImGui::GetContentRegionAvail().y, ImGui::GetFrameHeight() * 6));
-  // Compact rows: every row (text, checkbox, combo, edit box) is one text line high, which
-  // the clipper needs (it assumes rows of equal height).
-  ImGui::PushStyleVar(ImGuiStyleVar_FramePadding, ImVec2(ImGui::GetStyle().FramePadding.x, 0));
-  // Value widgets (enum combos, checkboxes) as quiet as the text around them.
-  ImVec4 frame = ImGui::GetStyle().Colors[ImGuiCol_FrameBg];
-  frame.w *= 0.45f;
-  ImGui::PushStyleColor(ImGuiCol_FrameBg, frame);
-  ImVec4 button = ImGui::GetStyle().Colors[ImGuiCol_Button];
-  button.w *= 0.45f;
-  ImGui::PushStyleColor(ImGuiCol_Button, button);
-  if (!ImGui::BeginTable("##overlaytree", 4, flags, size)) {
-    ImGui::PopStyleColor(2);
-    ImGui::PopStyleVar();
-    return;
-  }
-  const float cw = ImGui::CalcTextSize("0").x;
-  ImGui::TableSetupScrollFreeze(0, 1);
-  ImGui::TableSetupColumn("field", ImGuiTableColumnFlags_WidthStretch, 1.5f);
-  ImGui::TableSetupColumn("type", ImGuiTableColumnFlags_WidthStretch, 1.0f);
-  ImGui::TableSetupColumn("offset", ImGuiTableColumnFlags_WidthFixed, cw * 9);
-  ImGui::TableSetupColumn("value", ImGuiTableColumnFlags_WidthStretch, 1.5f);
-  ImGui::TableHeadersRow();
-
+  if (!begin_tree_table()) return;
   const size_t total = s.total_rows();
   if (s.scroll_to_row >= 0) {
     const float row_h = ImGui::GetTextLineHeight() + 2 * ImGui::GetStyle().CellPadding.y;
@@ -518,8 +515,7 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(total));
   size_t first = total, last = 0;
-  bool removed = false;
-  while (!removed && clipper.Step()) {
+  while (clipper.Step()) {
     const size_t a = static_cast<size_t>(clipper.DisplayStart);
     const size_t b = static_cast<size_t>(clipper.DisplayEnd);
     if (b > a + 1 || a > 0) {  // not just the measuring row
@@ -528,250 +524,17 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
     }
     // Walk the overlays once per step instead of looking every row up from the start.
     size_t g = 0;
-    for (size_t oi = 0; oi < s.overlays.size() && g < b && !removed; ++oi) {
+    for (size_t oi = 0; oi < s.overlays.size() && g < b; ++oi) {
       Overlay& o = *s.overlays[oi];
       const auto& rows = o.rows();
-      const size_t n_before = s.overlays.size();
       for (size_t i = 0; i < rows.size() && g < b; ++i, ++g) {
-        if (g < a) continue;
-        draw_row(s, ctx, o, rows[i], g);
-        if (s.overlays.size() != n_before) {  // "remove" was clicked: rows are gone
-          removed = true;
-          break;
-        }
+        if (g >= a) draw_row(s, ctx, o, rows[i], g);
       }
     }
-  }
-  if (removed) {
-    // Finish the frame's table without the removed overlay; ImGui needs the clipper ended.
-    clipper.End();
   }
   s.visible_first = first == total ? 0 : first;
   s.visible_last = last;
-  ImGui::EndTable();
-  ImGui::PopStyleColor(2);
-  ImGui::PopStyleVar();
-}
-
-// ---------------------------------------------------------------------------------------
-// The form
-// ---------------------------------------------------------------------------------------
-
-OverlayFormAction draw_overlay_form(OverlayFormState& f, DeclLibrary& library,
-                                    const SourceInfo* info, uint64_t cursor, const Palette& pal) {
-  OverlayFormAction act;
-  const float cw = ImGui::CalcTextSize("0").x;
-
-  // 1. Declarations.
-  if (ImGui::RadioButton("header file", !f.paste_mode)) f.paste_mode = false;
-  f.mode_header = WidgetRect::last_item();
-  ImGui::SameLine();
-  if (ImGui::RadioButton("paste declarations", f.paste_mode)) f.paste_mode = true;
-  f.mode_paste = WidgetRect::last_item();
-  bool load = false;
-  if (!f.paste_mode) {
-    ImGui::SetNextItemWidth(-cw * 8);
-    load |= ImGui::InputTextWithHint("##header", "/path/to/header.h", &f.header_path,
-                                     ImGuiInputTextFlags_EnterReturnsTrue);
-    f.path_box = WidgetRect::last_item();
-    ImGui::SameLine();
-    load |= ImGui::Button("Load");
-    f.load_button = WidgetRect::last_item();
-  } else {
-    ImGui::InputTextMultiline("##paste", &f.pasted,
-                              ImVec2(-FLT_MIN, ImGui::GetTextLineHeight() * 7),
-                              ImGuiInputTextFlags_AllowTabInput);
-    f.paste_box = WidgetRect::last_item();
-    load |= ImGui::Button("Parse");
-    f.load_button = WidgetRect::last_item();
-  }
-  // Options: language standard, include directories, definitions.
-  ImGui::SetNextItemWidth(cw * 10);
-  if (ImGui::BeginCombo("std", f.standard.c_str())) {
-    for (const char* s : kStandards) {
-      if (ImGui::Selectable(s, f.standard == s)) f.standard = s;
-    }
-    ImGui::EndCombo();
-  }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(cw * 18);
-  ImGui::InputTextWithHint("-I", "include dirs", &f.include_dirs);
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(cw * 16);
-  ImGui::InputTextWithHint("-D", "NAME=VALUE", &f.defines);
-
-  if (load) {
-    DeclOrigin o;
-    o.kind = f.paste_mode ? DeclOrigin::Kind::text : DeclOrigin::Kind::header;
-    if (f.paste_mode) {
-      o.text = f.pasted;
-    } else {
-      o.path = f.header_path;
-      while (!o.path.empty() && std::isspace(static_cast<unsigned char>(o.path.back()))) {
-        o.path.pop_back();
-      }
-    }
-    o.options.standard = f.standard;
-    o.options.include_dirs = split_list(f.include_dirs);
-    o.options.defines = split_list(f.defines);
-    if ((f.paste_mode ? o.text : o.path).empty()) {
-      f.message = f.paste_mode ? "paste some declarations first" : "type the path of a header";
-      f.message_is_error = true;
-    } else {
-      act.load = true;
-      act.origin = std::move(o);
-      f.message.clear();
-    }
-  }
-
-  // 2. The parses made so far: pick one (the latest until the user picks).
-  const auto& sets = library.sets();
-  if (!f.set && !sets.empty()) f.set = sets.back();
-  if (!sets.empty()) {
-    ImGui::Separator();
-    ImGui::TextColored(col4(pal.dim_text), "parsed:");
-    for (size_t i = sets.size(); i-- > 0;) {
-      const auto& set = sets[i];
-      ImGui::PushID(static_cast<int>(i));
-      std::string label = set->origin().display_name();
-      if (set->parsing()) {
-        label += "  parsing...";
-      } else if (set->ok()) {
-        label += fmt::format("  {} types, {:.0f} ms", set->types().size(), set->parse_ms());
-      } else {
-        label += "  failed";
-      }
-      ImGui::PushStyleColor(ImGuiCol_Text, set->ok() || set->parsing() ? pal.text : pal.error_text);
-      if (ImGui::Selectable(label.c_str(), f.set == set)) f.set = set;
-      ImGui::PopStyleColor();
-      if (ImGui::IsItemHovered() && set->origin().kind == DeclOrigin::Kind::header) {
-        ImGui::SetTooltip("%s", set->origin().path.c_str());
-      }
-      ImGui::PopID();
-    }
-  }
-
-  // 3. The chosen parse: its errors, or a type to place.
-  if (f.set) {
-    ImGui::Separator();
-    if (f.set->parsing()) {
-      static const char* const kSpin[] = {"|", "/", "-", "\\"};
-      ImGui::TextColored(col4(pal.dim_text), "parsing %s... %s",
-                         f.set->origin().display_name().c_str(),
-                         kSpin[static_cast<int>(ImGui::GetTime() * 8) % 4]);
-    } else if (!f.set->ok()) {
-      ImGui::PushStyleColor(ImGuiCol_Text, pal.error_text);
-      ImGui::TextWrapped("%s", f.set->error().c_str());
-      ImGui::PopStyleColor();
-    } else {
-      const auto& types = f.set->types();
-      bool known = false;
-      for (const auto& t : types) known |= t.name == f.type_name;
-      if (!known) {
-        f.type_name.clear();
-        for (const auto& t : types) {
-          if (t.in_main_file) {
-            f.type_name = t.name;
-            break;
-          }
-        }
-        if (f.type_name.empty() && !types.empty()) f.type_name = types.front().name;
-      }
-      ImGui::SetNextItemWidth(-cw * 6);
-      const bool open = ImGui::BeginCombo(
-          "type", f.type_name.empty() ? "(no struct or union types)" : f.type_name.c_str(),
-          ImGuiComboFlags_HeightLarge);
-      f.type_combo = WidgetRect::last_item();
-      if (open) {
-        if (ImGui::IsWindowAppearing()) {
-          f.filter_focus = true;
-          f.type_filter.clear();
-        }
-        if (f.filter_focus) {
-          ImGui::SetKeyboardFocusHere();
-          f.filter_focus = false;
-        }
-        ImGui::SetNextItemWidth(-FLT_MIN);
-        const bool enter = ImGui::InputTextWithHint("##filter", "filter", &f.type_filter,
-                                                    ImGuiInputTextFlags_EnterReturnsTrue);
-        f.type_filter_box = WidgetRect::last_item();
-        bool picked = false;
-        for (const auto& t : types) {
-          if (!contains_ci(t.name, f.type_filter)) continue;
-          if (enter && !picked) {
-            f.type_name = t.name;
-            picked = true;
-            ImGui::CloseCurrentPopup();
-          }
-          ImGui::PushStyleColor(ImGuiCol_Text, t.in_main_file ? pal.text : pal.dim_text);
-          if (ImGui::Selectable(fmt::format("{}  ({} bytes)", t.name, t.size).c_str(),
-                                t.name == f.type_name)) {
-            f.type_name = t.name;
-          }
-          ImGui::PopStyleColor();
-        }
-        ImGui::EndCombo();
-      }
-      // Where, and how many.
-      if (ImGui::RadioButton(
-              fmt::format("at the cursor (0x{:x})##cur", info ? cursor - info->base : 0).c_str(),
-              f.at_cursor)) {
-        f.at_cursor = true;
-      }
-      ImGui::SameLine();
-      if (ImGui::RadioButton("at offset", !f.at_cursor)) f.at_cursor = false;
-      f.at_offset_radio = WidgetRect::last_item();
-      ImGui::SameLine();
-      ImGui::SetNextItemWidth(cw * 14);
-      if (ImGui::InputText("##offset", &f.offset_text, ImGuiInputTextFlags_AutoSelectAll)) {
-        f.at_cursor = false;
-      }
-      f.offset_box = WidgetRect::last_item();
-      ImGui::SetNextItemWidth(cw * 12);
-      ImGui::InputInt("instances", &f.count, 0, 0, ImGuiInputTextFlags_AutoSelectAll);
-      f.count_box = WidgetRect::last_item();
-      f.count = std::clamp(f.count, 1, 1 << 24);
-      ImGui::SameLine();
-      const bool place = ImGui::Button("Place overlay") && !f.type_name.empty();
-      f.place_button = WidgetRect::last_item();
-      if (place) {
-        if (!info) {
-          f.message = "open a source first";
-          f.message_is_error = true;
-        } else {
-          uint64_t at = cursor;
-          bool ok = true;
-          if (!f.at_cursor) {
-            auto parsed = parse_overlay_offset(f.offset_text, *info);
-            if (parsed.ok()) {
-              at = parsed.value();
-            } else {
-              f.message = parsed.error().message;
-              f.message_is_error = true;
-              ok = false;
-            }
-          }
-          if (ok) {
-            act.place = true;
-            act.address = at;
-            act.count = static_cast<uint64_t>(f.count);
-            f.message.clear();
-          }
-        }
-      }
-    }
-  }
-  if (!f.message.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, f.message_is_error ? pal.error_text : pal.ok_text);
-    ImGui::TextWrapped("%s", f.message.c_str());
-    ImGui::PopStyleColor();
-  }
-  if (!layout_parser_available()) {
-    ImGui::TextColored(col4(pal.dim_text),
-                       "This build has no C parser (libclang): overlays come from layout JSON "
-                       "files (memview --layout FILE).");
-  }
-  return act;
+  end_tree_table();
 }
 
 }  // namespace memview::gui

@@ -1,13 +1,14 @@
-// The Overlays panel: the "Add overlay" form (headers or pasted declarations, parsed on a
-// worker; a type picker; placement at the cursor or an offset, as an array of N), the tree
-// of every overlay of a session (field, type, offset, live value, inline editing), the
-// colours overlay fields give to the hex grid and the overlay lines of its hover tooltip.
+// The Overlays panel: the tree of every overlay of a session (field, type, offset, live
+// value, inline editing), the colours overlay fields give to the hex grid and the overlay
+// lines of its hover tooltip. The form that places overlays is overlay_form.h.
 //
-// A frame: overlay_request() (before the session's poll: the tree rows visible in the last
-// frame, the hovered field, the field being edited), overlay_tint() (after the grid's
-// layout: colours of the visible bytes), then drawing. Everything a test checks (rows
-// drawn with their values and glow, the hovered field, messages, widget positions) is
-// plain data in these structs.
+// A frame: overlay_request() (after the grid's input and layout, before the session's
+// poll: the tree rows visible in the last frame, the field under the grid's mouse, the
+// field being edited), overlay_tint() (colours of the grid's visible bytes), then drawing:
+// the grid's tooltip (overlay_tooltip) and the tree. Everything a test checks (rows drawn
+// with their values and glow, what the tooltip said, messages, widget positions) is plain
+// data in these structs. Removing an overlay from the tree is a request, applied by
+// apply_requests() at the end of the frame.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,7 @@
 
 #include <imgui.h>
 
+#include "inline_edit.h"
 #include "memview/change_tracker.h"
 #include "memview/editor.h"
 #include "memview/poller.h"
@@ -24,47 +26,9 @@
 #include "overlay.h"
 #include "theme.h"
 #include "views/hex_view.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
-
-// A widget's rectangle in the last frame (tests click its centre).
-struct WidgetRect {
-  ImVec2 min{0, 0}, max{0, 0};
-  bool valid() const { return max.x > min.x; }
-  ImVec2 center() const { return ImVec2((min.x + max.x) / 2, (min.y + max.y) / 2); }
-  static WidgetRect last_item();
-};
-
-// The "Add overlay" form; one per App (it places into the active tab).
-struct OverlayFormState {
-  bool paste_mode = false;  // false: a header file; true: pasted declarations
-  std::string header_path;
-  std::string pasted;
-  std::string standard = "c11";
-  std::string include_dirs;      // separated by spaces or commas
-  std::string defines;           // NAME or NAME=VALUE, separated by spaces or commas
-  std::shared_ptr<DeclSet> set;  // the parse the type picker lists
-  std::string type_name;
-  std::string type_filter;
-  bool filter_focus = false;
-  bool at_cursor = true;
-  std::string offset_text = "0";
-  int count = 1;
-  std::string message;
-  bool message_is_error = false;
-
-  WidgetRect path_box, paste_box, load_button, type_combo, type_filter_box, offset_box, count_box,
-      place_button, mode_header, mode_paste, at_offset_radio;
-};
-
-// What the form asks the App to do this frame.
-struct OverlayFormAction {
-  bool load = false;  // parse origin
-  DeclOrigin origin;
-  bool place = false;  // place `type_name` from form.set
-  uint64_t address = 0;
-  uint64_t count = 1;
-};
 
 struct OverlayDrawnRow {
   int overlay_id = 0;
@@ -85,13 +49,13 @@ struct OverlayPanelState {
   std::vector<std::unique_ptr<Overlay>> overlays;
   int next_id = 1;
 
-  // Inline edit in progress.
+  // Inline edit in progress: which field, and its edit box.
   int edit_overlay = 0;  // overlay id, 0 = none
   std::string edit_key;
-  std::string edit_text;
-  bool edit_focus = false;
-  bool edit_was_active = false;
-  bool edit_finished = false;  // an edit ended this frame (focus goes back to the grid)
+  InlineEdit edit;
+
+  // Overlays whose "remove" was clicked this frame (removed by apply_requests()).
+  std::vector<int> remove_requests;
 
   std::string message;
   bool message_is_error = false;
@@ -103,13 +67,10 @@ struct OverlayPanelState {
   size_t visible_first = 0, visible_last = 0;
   int scroll_to_row = -1;  // global row index to bring into view next frame
 
-  // The hex grid byte under the mouse, described (set while its tooltip shows).
+  // What the grid's tooltip said about an overlay field this frame (empty: nothing).
   int hover_overlay = 0;
   std::string hover_path;
   std::string hover_value;
-  Field hover_field;
-  uint64_t hover_instance_addr = 0;
-  bool hover_has_field = false;
 
   // Colours of the visible grid bytes (overlay_tint).
   std::vector<ImU32> tint;
@@ -118,8 +79,9 @@ struct OverlayPanelState {
   Overlay* find(int id);
   Overlay* add(std::unique_ptr<Overlay> overlay);
   void remove(int id);
+  // Applies what the tree asked for this frame (removals); called at the end of the frame.
+  void apply_requests();
   bool any_pending() const;
-  // The overlay and row whose field covers `address` (last placed first), for clicks.
   // Total rows over all overlays (each overlay's rows()).
   size_t total_rows();
 };
@@ -129,12 +91,14 @@ struct OverlayContext {
   const ChangeTracker& tracker;
   Editor* editor = nullptr;
   const Palette& palette;
-  HexViewState& hex;  // cursor moves, fade
+  HexViewState& hex;  // the cursor: marked in the tree, moved by a click on a field
   int64_t now_ns = 0;
+  float fade_seconds = 1.0f;  // how long a changed value glows
 };
 
-// Before the poll: the byte ranges the panel needs this frame.
-void overlay_request(OverlayPanelState& state, Poller& poller);
+// Before the poll: the byte ranges the panel needs this frame (`hex` after its input:
+// the field under the mouse is read for the tooltip).
+void overlay_request(OverlayPanelState& state, const HexViewState& hex, Poller& poller);
 // After the grid's layout: colours for the grid's visible bytes; points ctx at them.
 void overlay_tint(OverlayPanelState& state, const HexViewState& hex, const Palette& palette,
                   HexViewContext& hctx);
@@ -144,19 +108,10 @@ void overlay_tooltip(OverlayPanelState& state, uint64_t address, const ChangeTra
 
 // The tree of all overlays (fills the available space).
 void draw_overlay_tree(OverlayPanelState& state, OverlayContext& ctx);
-// The form; `library` lists the parses made so far.
-OverlayFormAction draw_overlay_form(OverlayFormState& form, DeclLibrary& library,
-                                    const SourceInfo* info, uint64_t cursor,
-                                    const Palette& palette);
-
 // Moves the grid's cursor to a row's field and selects its bytes.
 void overlay_goto_row(const OverlayRow& row, HexViewState& hex, const SourceInfo& info);
 // Writes `text` into the row `key` of overlay `id` (what Enter in the edit box does).
 Status overlay_panel_write(OverlayPanelState& state, OverlayContext& ctx, int overlay_id,
                            const std::string& key, const std::string& text);
-
-// Parses an offset typed in the form: decimal or 0x hex, relative to the source's base (an
-// absolute address inside [base, end) is taken as is, as Go to does).
-Result<uint64_t> parse_overlay_offset(std::string_view text, const SourceInfo& info);
 
 }  // namespace memview::gui

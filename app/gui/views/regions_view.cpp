@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -62,16 +61,7 @@ const MapRegion* region_containing(const std::vector<MapRegion>& regions, uint64
 }
 
 void region_goto(const MapRegion& r, HexViewState& hex, const SourceInfo& info) {
-  hex.cursor = r.start;
-  hex.has_anchor = false;
-  hex.pending_nibble = -1;
-  hex.clamp_to(info);
-  // The region's first row at the top (what comes before it is another mapping or a
-  // hole): scrolling to a cursor above the top row makes its row the top row.
-  hex.top_row = std::numeric_limits<uint64_t>::max();
-  hex.scroll_to_cursor = true;
-  hex.center_cursor = false;
-  hex.focus_request = true;
+  hex_view_move_cursor(hex, info, {.address = r.start, .reveal = CursorReveal::top, .focus = true});
 }
 
 RegionsAction draw_regions(RegionsState& s, HexViewState& hex, const SourceInfo& info, int64_t pid,

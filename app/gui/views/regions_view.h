@@ -15,7 +15,7 @@
 #include "memview/source.h"
 #include "theme.h"
 #include "views/hex_view.h"
-#include "views/overlay_view.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
 
@@ -51,7 +51,8 @@ std::string region_spec(int64_t pid, const MapRegion& r);
 // The region containing `address`, or nullptr.
 const MapRegion* region_containing(const std::vector<MapRegion>& regions, uint64_t address);
 
-// Moves the grid's cursor to the start of `r` (clamped to the source's range).
+// Moves the grid's cursor to the start of `r` (clamped to the source's range), its row at
+// the top (what comes before it is another mapping or a hole).
 void region_goto(const MapRegion& r, HexViewState& hex, const SourceInfo& info);
 
 RegionsAction draw_regions(RegionsState& state, HexViewState& hex, const SourceInfo& info,

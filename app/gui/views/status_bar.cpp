@@ -24,12 +24,17 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
     f.push_back(i.spec);
     f.push_back(fmt::format("{} bytes ({}){}", i.size, human_size(i.size),
                             i.size_exact ? "" : " page-rounded"));
-    if (in.removed) {
-      f.push_back("removed");
+    if (in.gone) {
+      f.push_back(event_kind_name(in.gone_kind));
     } else if (i.writable) {
       f.push_back("read-write");
     } else {
       f.push_back(i.read_only_reason.empty() ? "read-only" : "read-only: " + i.read_only_reason);
+    }
+    if (!i.status.empty()) f.push_back(i.status);
+    if (in.pending_edits != 0) {
+      f.push_back(fmt::format("writing: {} edit{} pending", in.pending_edits,
+                              in.pending_edits == 1 ? "" : "s"));
     }
     if (in.hex) {
       const HexViewState& h = *in.hex;
@@ -40,8 +45,9 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
         const ByteRange r = h.selection_or_cursor();
         f.push_back(fmt::format("selected {} bytes", r.length));
       }
-      if (h.paused) f.push_back("PAUSED");
+      if (h.writes_held) f.push_back("typing held: Enter or move");
     }
+    if (in.paused) f.push_back("PAUSED");
     f.push_back(fmt::format("{:.0f} changes/s", in.changes_per_second));
   } else {
     f.push_back(fmt::format("{} objects", in.discovered));
@@ -62,8 +68,10 @@ void draw_status_bar(const StatusBarInput& in, const Palette& pal) {
       ImGui::TextColored(dim, "|");
       ImGui::SameLine();
     }
-    const bool warn = fields[k].rfind("read-only", 0) == 0 || fields[k] == "removed" ||
-                      fields[k] == "PAUSED" || (!in.notice.empty() && fields[k] == in.notice);
+    const std::string& t = fields[k];
+    const bool warn = t.rfind("read-only", 0) == 0 || t == "removed" || t == "exited" ||
+                      t == "disconnected" || t == "PAUSED" || t.rfind("typing held", 0) == 0 ||
+                      (!in.notice.empty() && t == in.notice);
     if (warn) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "%s", fields[k].c_str());
     } else {

@@ -1,5 +1,5 @@
-// The status bar: source, size, read-write or read-only (and why), cursor, selection,
-// changes per second, frame time.
+// The status bar: source, size, read-write or read-only (and why) or gone, cursor,
+// selection, paused, held writes, changes per second, frame time.
 #pragma once
 
 #include <string>
@@ -20,7 +20,11 @@ struct StatusBarInput {
   const SourceInfo* info = nullptr;  // null when no source is shown (the Open tab)
   const HexViewState* hex = nullptr;
   double changes_per_second = 0;
-  bool removed = false;
+  bool paused = false;  // the tab does not poll
+  // The source is gone: its name removed, its process exited or its link dropped.
+  bool gone = false;
+  SourceEvent::Kind gone_kind = SourceEvent::Kind::removed;
+  size_t pending_edits = 0;  // edits a source's worker has not finished yet
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
   std::string notice;     // the app's latest message (App::notice), shown last

@@ -245,7 +245,7 @@ Result<Layout> layout_from_header(const std::string& path, std::string_view type
 // ---------------------------------------------------------------------------------------
 
 enum class LayoutJson {
-  brief,  // issue 4's `layout --json` shape: type, size, align, fields[path, offset,
+  brief,  // `memview-cli layout --json`: type, size, align, fields[path, offset,
           // bit_offset, bit_width|null, size, type, count|null]
   full,   // brief plus everything layout_from_json needs (kind, sign, enums, elements)
 };

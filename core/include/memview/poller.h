@@ -1,6 +1,8 @@
 // The poller: once per frame per open source, reads the union of the ranges the views
 // asked for, refreshes the source (resize/removal), and updates the ChangeTracker.
-// It is the only reader of a source; views read the tracker.
+// It is the frame's reader of a source: views read the tracker, never the source. (The
+// Editor also reads the source, only the bytes it is about to overwrite, to journal them
+// and to check undo/redo against them.)
 //
 // Thread-safety: none; one thread calls request(), poll() and the accessors.
 #pragma once
@@ -23,15 +25,15 @@ class Poller {
   // the source; they are cleared by poll().
   void request(ByteRange range);
 
-  struct Result {
-    std::vector<SourceEvent> events;  // resize/removal seen by this poll
+  struct PollResult {
+    std::vector<SourceEvent> events;  // resize/removal/exit/disconnect seen by this poll
     uint64_t changed_bytes = 0;
     std::vector<ByteRange> unreadable;
   };
 
   // Refreshes the source and reads the requested ranges. When the source shrank, tracked
   // bytes past the new end are kept (the last values read) but flagged unreadable.
-  Result poll(int64_t now_ns);
+  PollResult poll(int64_t now_ns);
 
   // Changed bytes per second over the last second of polls.
   double changes_per_second(int64_t now_ns) const;
@@ -42,7 +44,9 @@ class Poller {
   const ChangeTracker& tracker() const { return tracker_; }
   // Events seen so far (all polls), oldest first; capped at 64.
   const std::deque<SourceEvent>& event_log() const { return event_log_; }
-  bool removed() const { return removed_; }
+  // True once the source reported that it is gone: its name was removed, its process
+  // exited or its link dropped (the bytes last read stay in the tracker).
+  bool source_gone() const { return source_gone_; }
   uint64_t poll_count() const { return poll_count_; }
 
  private:
@@ -51,7 +55,7 @@ class Poller {
   std::vector<ByteRange> requests_;
   std::deque<std::pair<int64_t, uint64_t>> recent_changes_;  // (time, changed bytes)
   std::deque<SourceEvent> event_log_;
-  bool removed_ = false;
+  bool source_gone_ = false;
   uint64_t poll_count_ = 0;
 };
 

@@ -37,6 +37,9 @@ struct SourceInfo {
   bool size_exact = true;        // false where the OS only reports a page-rounded size
   bool writable = false;         // false: read-only, see read_only_reason
   std::string read_only_reason;  // why writing is not possible (empty when writable)
+  // What the source is waiting for when its bytes lag behind (a source whose I/O runs on a
+  // worker: "connecting...", "waiting for ... to answer"); empty while reads are current.
+  std::string status;
 };
 
 // A change in the source itself, found by refresh().
@@ -66,6 +69,8 @@ struct ReadOutcome {
 // Receives runs of bytes whose value differs from a cached copy, during Source::diff().
 // `index` is relative to the start of the diffed range.
 using DiffSink = std::function<void(size_t index, size_t length)>;
+
+class EditQueue;  // editor.h
 
 class Source {
  public:
@@ -101,6 +106,11 @@ class Source {
   // Re-checks the object: size changes and removal. Called once per poll; cheap (a few
   // syscalls, independent of the size). Updates info() and may remap internally.
   virtual std::vector<SourceEvent> refresh() = 0;
+
+  // A source whose I/O runs on a worker (AsyncSource) runs edits there as well: the Editor
+  // hands them to this queue instead of writing in place. nullptr (the default): writes
+  // happen in place, on the caller's thread.
+  virtual EditQueue* edit_queue() { return nullptr; }
 };
 
 using SourcePtr = std::unique_ptr<Source>;

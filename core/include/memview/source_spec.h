@@ -41,9 +41,17 @@ struct SourceBackend {
   const char* description = "";  // one line
   // Higher wins for a bare spec without "scheme:" (the platform's native named mapping).
   int bare_name_priority = -1;
+  // open(), read() and write() may wait long on something outside this machine (a network
+  // link, a debug probe): front ends with a frame loop run this backend's I/O on a worker
+  // (open_source_nonblocking in async_source.h) and never call it from the frame.
+  bool blocking_io = false;
   // Validates and normalises the target; returns the canonical target or an error.
   Result<std::string> (*parse)(std::string_view target) = nullptr;
   Result<SourcePtr> (*open)(const SourceSpec& spec, const OpenOptions& options) = nullptr;
+  // For blocking_io backends: what open() would report in info(), worked out from the spec
+  // alone without any I/O (shown until the open on the worker finishes). nullptr: spec,
+  // kind and name from the spec, base and size 0.
+  SourceInfo (*describe)(const SourceSpec& spec, const OpenOptions& options) = nullptr;
   // Optional operations; nullptr means unsupported for this kind.
   Result<SourcePtr> (*create)(const SourceSpec& spec, const CreateOptions& options) = nullptr;
   Status (*remove)(const SourceSpec& spec) = nullptr;

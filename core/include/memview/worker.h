@@ -10,9 +10,12 @@
 //
 // Ownership: the Worker owns its thread. Destroying a Worker cancels the job and joins it
 // (the job must return soon after cancelled() turns true; sleeps through the context wake
-// at once). A job's return value is its outcome: ok (finished, or cancelled if it was asked
-// to stop) or an Error (failed; error() says why). An exception escaping a job is caught
-// and reported as a failure; std::bad_alloc says what ran out.
+// at once). A job that may sit in blocking I/O it cannot interrupt (a connect or a reply
+// with a timeout) is instead let go with detach_on_destroy(): destroying the Worker then
+// returns at once and the thread ends by itself when the job returns; its WorkerContext
+// stays valid until then. A job's return value is its outcome: ok (finished, or cancelled if it was
+// asked to stop) or an Error (failed; error() says why). An exception escaping a job is caught and
+// reported as a failure; std::bad_alloc says what ran out.
 //
 // Thread-safety: every member function of Worker and of Published<T> may be called from
 // any thread. WorkerContext is for the job's own thread.
@@ -71,7 +74,7 @@ class WorkerContext {
   // whichever comes first. Returns false when cancelled. Absolute deadlines, so periodic
   // jobs do not accumulate drift.
   bool sleep_until(int64_t deadline_ns);
-  // Wakes a job sleeping in wait_for_wake()/sleep_until() (the owner has new input).
+  // Wakes a job waiting in wait_for_wake() (the owner has new input).
   void wake();
   // Sleeps until wake(), cancel() or the deadline; returns false when cancelled.
   bool wait_for_wake(int64_t deadline_ns);
@@ -105,6 +108,10 @@ class Worker {
   bool wait_for(int64_t timeout_ms);
   // Wakes a job waiting in WorkerContext::wait_for_wake().
   void wake();
+  // From now on the destructor cancels the job but does not wait for it: the thread ends
+  // on its own when the job returns. The job must then own (e.g. through shared_ptr)
+  // everything it touches, since the caller's objects may be gone before it returns.
+  void detach_on_destroy() { detach_on_destroy_ = true; }
 
   WorkerState state() const;
   bool done() const { return state() != WorkerState::running; }
@@ -113,16 +120,16 @@ class Worker {
   std::optional<Error> error() const;
 
  private:
-  explicit Worker(std::string name) : name_(std::move(name)) {}
-  void run(const Job& job);
+  // What the job's thread shares with the Worker; the thread keeps it alive, so a detached
+  // job outlives the Worker safely.
+  struct Shared;
+  explicit Worker(std::string name);
+  static void run(const std::shared_ptr<Shared>& shared, const std::string& name, const Job& job);
 
   std::string name_;
-  WorkerContext ctx_;
+  std::shared_ptr<Shared> shared_;
   std::thread thread_;
-  mutable std::mutex mutex_;
-  std::condition_variable done_cv_;
-  WorkerState state_ = WorkerState::running;  // guarded by mutex_
-  std::optional<Error> error_;                // guarded by mutex_
+  bool detach_on_destroy_ = false;
 };
 
 // The latest result of a job: the job publishes immutable snapshots, readers take a

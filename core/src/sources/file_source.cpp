@@ -1,4 +1,5 @@
-// Memory-mapped regular files: "file:PATH" (the seed's CreateFileMapping(hFile, ...) case).
+// Memory-mapped regular files: "file:PATH" (the POSIX side of a mapping backed by a file,
+// CreateFileMapping(hFile, ...) on Windows).
 #if !defined(_WIN32)
 
 #include <fcntl.h>

@@ -481,7 +481,7 @@ class GdbRemoteSource final : public Source {
       SourceEvent e;
       e.kind = SourceEvent::Kind::disconnected;
       e.old_size = e.new_size = info_.size;
-      e.message = conn_->disconnect_reason() + "; showing what was read last";
+      e.message = conn_->disconnect_reason();
       events.push_back(std::move(e));
     }
     return events;
@@ -587,6 +587,41 @@ std::string read_architecture(RspConnection& conn) {
   return rsp::target_architecture(xml);
 }
 
+// What a source for `target` reports, given the address width and architecture learnt
+// from the stub (64 bits and none before connecting).
+SourceInfo target_info(const GdbTarget& target, const OpenOptions& options, unsigned bits,
+                       const std::string& arch) {
+  SourceInfo info;
+  info.spec = "gdb:" + target.text();
+  info.kind = "gdb";
+  info.writable = !options.read_only;
+  info.read_only_reason = options.read_only ? "opened read-only on request" : "";
+  const std::string who =
+      fmt::format("{}{}", target.address(), arch.empty() ? "" : fmt::format(" ({})", arch));
+  if (target.has_range) {
+    info.base = target.range.address;
+    info.size = target.range.length;
+    info.name = fmt::format("{} 0x{:x}..0x{:x}", who, target.range.address, target.range.end());
+  } else {
+    info.base = 0;
+    info.size = bits >= 64 ? ~uint64_t{0} : uint64_t{1} << bits;  // 2^64 does not fit
+    info.name = who;
+  }
+  return info;
+}
+
+SourceInfo describe_gdb(const SourceSpec& spec, const OpenOptions& options) {
+  Result<GdbTarget> target = parse_target(spec.target);
+  if (!target) {
+    SourceInfo info;
+    info.spec = spec.text();
+    info.kind = "gdb";
+    info.name = spec.target;
+    return info;
+  }
+  return target_info(*target, options, 64, {});
+}
+
 Result<SourcePtr> open_gdb(const SourceSpec& spec, const OpenOptions& options) {
   Result<GdbTarget> parsed = parse_target(spec.target);
   if (!parsed) return parsed.error();
@@ -625,22 +660,7 @@ Result<SourcePtr> open_gdb(const SourceSpec& spec, const OpenOptions& options) {
     bits = rsp::address_bits(arch);
   }
 
-  SourceInfo info;
-  info.spec = "gdb:" + target.text();
-  info.kind = "gdb";
-  info.writable = !options.read_only;
-  info.read_only_reason = options.read_only ? "opened read-only on request" : "";
-  const std::string who =
-      fmt::format("{}{}", target.address(), arch.empty() ? "" : fmt::format(" ({})", arch));
-  if (target.has_range) {
-    info.base = target.range.address;
-    info.size = target.range.length;
-    info.name = fmt::format("{} 0x{:x}..0x{:x}", who, target.range.address, target.range.end());
-  } else {
-    info.base = 0;
-    info.size = bits >= 64 ? ~uint64_t{0} : uint64_t{1} << bits;  // 2^64 does not fit
-    info.name = who;
-  }
+  SourceInfo info = target_info(target, options, bits, arch);
   return SourcePtr(new GdbRemoteSource(std::move(conn.value()), packet_size, std::move(info)));
 }
 
@@ -650,8 +670,10 @@ SourceBackend gdb_backend() {
   b.syntax = "gdb:HOST:PORT[@ADDR+LEN|@ADDR-END]";
   b.description =
       "memory of a target behind a GDB remote stub (gdbserver, QEMU -s, OpenOCD) over TCP";
+  b.blocking_io = true;  // connect, name lookup and replies wait on the network
   b.parse = parse_gdb_spec;
   b.open = open_gdb;
+  b.describe = describe_gdb;
   return b;
 }
 

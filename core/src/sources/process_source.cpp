@@ -233,8 +233,7 @@ class ProcessSource final : public Source {
       SourceEvent e;
       e.kind = SourceEvent::Kind::exited;
       e.old_size = e.new_size = info_.size;
-      e.message = fmt::format("process {} ({}) exited; showing what was read last", target_.pid,
-                              comm_or_pid());
+      e.message = fmt::format("process {} ({}) exited", target_.pid, comm_or_pid());
       events.push_back(std::move(e));
       return events;
     }

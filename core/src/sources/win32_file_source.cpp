@@ -1,4 +1,5 @@
-// Mapped files on Windows: "file:PATH" (the seed's CreateFileMapping(hFile, ...) case).
+// Mapped files on Windows: "file:PATH" (a mapping backed by a file: CreateFileMapping(hFile,
+// ...)).
 // The file is opened read-write (falling back to read-only with the reason), mapped with
 // an unnamed section of its current size, and re-mapped when it grows. Windows does not let
 // a mapped file shrink, so the size is exact and only grows; deleting the file (allowed by

@@ -1,11 +1,12 @@
-// Win32 named file mappings (CreateFileMapping/OpenFileMapping), the seed's own case:
+// Win32 named file mappings (CreateFileMapping/OpenFileMapping) backed by the pagefile:
 // "win:NAME", and on Windows a bare NAME. "Local\NAME" and "Global\NAME" are the session
 // and global namespaces exactly as Windows defines them (a bare NAME is the session's).
 //
 // Opening asks for FILE_MAP_ALL_ACCESS and falls back to FILE_MAP_READ, saying why.
-// Creating (the seed's first process) makes a pagefile-backed section of the given size
-// with a security descriptor that grants access to the current user only. A named mapping
-// has no "unlink": it disappears when the last handle to it is closed.
+// Creating (what the first process of a two-process setup does) makes a pagefile-backed
+// section of the given size with a security descriptor that grants access to the current
+// user only. A named mapping has no "unlink": it disappears when the last handle to it is
+// closed.
 //
 // Size: an opener only learns the page-rounded size of the view (VirtualQuery), so
 // info().size_exact is false; the creator knows the exact size it asked for.

@@ -1,0 +1,158 @@
+// The App's main window around the tabs: global shortcuts, the menu bar, the tab bar, the
+// status bar and the Keys help.
+#include <imgui.h>
+
+#include <fmt/format.h>
+
+#include "app.h"
+#include "keys.h"
+#include "memview/text_bytes.h"
+
+namespace memview::gui {
+
+void App::handle_shortcuts() {
+  const ImGuiIO& io = ImGui::GetIO();
+  if (glfw_key_pressed(GLFW_KEY_F1)) help_request_ = true;
+  if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
+  if (glfw_key_pressed(GLFW_KEY_O)) select_request_ = 0;
+  if (glfw_key_pressed(GLFW_KEY_Q)) quit_ = true;
+  if (glfw_key_pressed(GLFW_KEY_W) && active_session()) close_session(active_id);
+  if (glfw_key_pressed(GLFW_KEY_S)) workspace_request_ = WorkspaceDialog::save;
+  if (glfw_key_pressed(GLFW_KEY_B)) {
+    // Before anything is drawn: the bookmark is there when the panel draws.
+    if (Session* s = active_session()) {
+      s->bookmarks.add({}, s->hex.cursor);
+      side_tab_request = SideTab::bookmarks;
+    }
+  }
+}
+
+void App::draw_menu() {
+  if (!ImGui::BeginMenuBar()) return;
+  if (ImGui::BeginMenu("File")) {
+    if (ImGui::MenuItem("Open...", "Ctrl+O")) select_request_ = 0;
+    if (ImGui::MenuItem("Open demo")) requests_.demo = true;
+    Session* s = active_session();
+    if (ImGui::MenuItem("Close tab", "Ctrl+W", false, s != nullptr)) close_session(s->id);
+    ImGui::Separator();
+    if (ImGui::MenuItem("Open workspace...")) workspace_request_ = WorkspaceDialog::open;
+    if (ImGui::MenuItem("Save workspace...", "Ctrl+S")) {
+      workspace_request_ = WorkspaceDialog::save;
+    }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("View")) {
+    if (ImGui::MenuItem("Dark theme", nullptr, settings.theme == Theme::dark)) {
+      set_theme(Theme::dark);
+    }
+    if (ImGui::MenuItem("Light theme", nullptr, settings.theme == Theme::light)) {
+      set_theme(Theme::light);
+    }
+    ImGui::EndMenu();
+  }
+  if (ImGui::BeginMenu("Help")) {
+    if (ImGui::MenuItem("Keys...", "F1")) help_request_ = true;
+    ImGui::EndMenu();
+  }
+  ImGui::EndMenuBar();
+}
+
+// The Open tab, then one tab per session; the shown one is drawn.
+void App::draw_tabs(int64_t now_ns) {
+  int shown = 0;
+  if (ImGui::BeginTabBar("##tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
+    const int select = select_request_;
+    select_request_ = -1;
+    if (ImGui::BeginTabItem("Open", nullptr, select == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
+      if (select == 0) open_view.focus_input = true;
+      OpenRequest req = draw_open_view(open_view, settings, palette, now_ns);
+      if (req.open) requests_.open.push_back({req.spec, req.options});
+      ImGui::EndTabItem();
+    }
+    for (auto& sp : sessions) {
+      Session& s = *sp;
+      bool keep = true;
+      const std::string gone =
+          s.poller->source_gone() ? fmt::format(" ({})", event_kind_name(s.banner.kind)) : "";
+      const std::string label =
+          fmt::format("{}{}###session{}", printable_text(s.info().name), gone, s.id);
+      if (ImGui::BeginTabItem(label.c_str(), &keep,
+                              select == s.id ? ImGuiTabItemFlags_SetSelected : 0)) {
+        if (ImGui::IsItemHovered()) {
+          ImGui::SetTooltip("%s", printable_text(s.info().spec).c_str());
+        }
+        if (shown != s.id && active_id != s.id) s.hex.focus_request = true;
+        shown = s.id;
+        draw_session(s, now_ns);
+        ImGui::EndTabItem();
+      }
+      if (!keep) close_session(s.id);
+    }
+    ImGui::EndTabBar();
+  }
+  active_id = shown;
+}
+
+void App::draw_status(int64_t now_ns) {
+  StatusBarInput sb;
+  // Refreshed twice a second: readable, and an idle viewer draws identical frames (which
+  // main.cpp then does not render again).
+  if (now_ns - stats_shown_ns_ >= 500'000'000) {
+    stats_shown = stats;
+    stats_shown_ns_ = now_ns;
+  }
+  sb.frame = stats_shown;
+  sb.discovered = open_view.objects.size();
+  sb.notice = notice;
+  if (Session* s = active_session()) {
+    sb.info = &s->info();
+    sb.hex = &s->hex;
+    sb.changes_per_second = s->poller->changes_per_second(now_ns);
+    sb.paused = s->paused;
+    sb.gone = s->poller->source_gone();
+    sb.gone_kind = s->banner.kind;
+    sb.pending_edits = s->editor->pending();
+  }
+  draw_status_bar(sb, palette);
+}
+
+void App::draw_help_popup() {
+  if (help_request_) {
+    ImGui::OpenPopup("Keys");
+    help_request_ = false;
+  }
+  if (!ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  static const char* const kKeys[][2] = {
+      {"Arrows, PageUp/PageDown", "move the cursor"},
+      {"Home/End, Ctrl+Home/End", "start/end of the row, of the object"},
+      {"Shift + movement, mouse drag", "select"},
+      {"0-9 a-f (hex column)", "two digits write the byte at once"},
+      {"characters (ASCII column)", "write the character"},
+      {"Tab", "switch between hex and ASCII columns"},
+      {"Enter", "type at the cursor after its byte went away (the object shrank)"},
+      {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
+      {"Ctrl+B", "bookmark the cursor"},
+      {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
+      {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},
+      {"Ctrl+Z / Ctrl+Y", "undo / redo (refused if someone changed the bytes since)"},
+      {"double-click", "edit a byte"},
+      {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
+      {"Ctrl+S", "save the workspace"},
+  };
+  if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
+    for (const auto& k : kKeys) {
+      ImGui::TableNextRow();
+      ImGui::TableSetColumnIndex(0);
+      ImGui::TextUnformatted(k[0]);
+      ImGui::TableSetColumnIndex(1);
+      ImGui::TextUnformatted(k[1]);
+    }
+    ImGui::EndTable();
+  }
+  if (ImGui::Button("Close") || key_pressed(ImGuiKey_Escape, false)) ImGui::CloseCurrentPopup();
+  ImGui::EndPopup();
+}
+
+}  // namespace memview::gui

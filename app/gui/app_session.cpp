@@ -1,0 +1,203 @@
+// One tab of the App: the banner, the toolbar, the grid (with its strips) and the side
+// panel (the inspector above the side tabs), in the frame order app.h describes.
+#include <imgui.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "app.h"
+#include "views/banner.h"
+#include "views/bookmarks_view.h"
+#include "views/hex_view.h"
+#include "views/inspector_view.h"
+#include "views/overlay_view.h"
+#include "views/regions_view.h"
+
+namespace memview::gui {
+
+namespace {
+
+// "Overlays (3)###overlays": the count in the label, the tab's id without it.
+std::string counted_label(const char* name, size_t n, const char* id) {
+  return n == 0 ? fmt::format("{}###{}", name, id) : fmt::format("{} ({})###{}", name, n, id);
+}
+
+// The side panel's tab bar: which tab is asked for, and where each tab's header is.
+struct SideTabBar {
+  std::optional<SideTab> request;
+  std::array<WidgetRect, kSideTabCount>& rects;
+  SideTab& shown;
+};
+
+// One side tab: its header (selected when asked for) and, when it is the shown tab, its body.
+template <typename Body>
+void draw_side_tab(SideTabBar& bar, SideTab tab, const std::string& label, Body&& body) {
+  const ImGuiTabItemFlags flags = bar.request == tab ? ImGuiTabItemFlags_SetSelected : 0;
+  const bool open = ImGui::BeginTabItem(label.c_str(), nullptr, flags);
+  bar.rects[static_cast<size_t>(tab)] = WidgetRect::last_item();
+  if (!open) return;
+  bar.shown = tab;
+  body();
+  ImGui::EndTabItem();
+}
+
+}  // namespace
+
+void App::draw_toolbar(Session& s) {
+  HexViewState& h = s.hex;
+  bool refocus = false;
+  if (ImGui::Checkbox("Pause", &s.paused)) refocus = true;
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("freeze the display: no polling");
+  ImGui::SameLine();
+  ImGui::TextUnformatted("bytes/row");
+  for (int bpr : {8, 16, 32}) {
+    ImGui::SameLine();
+    ImGui::PushID(bpr);
+    if (ImGui::RadioButton(std::to_string(bpr).c_str(), settings.bytes_per_row == bpr)) {
+      set_bytes_per_row(bpr);
+      refocus = true;
+    }
+    ImGui::PopID();
+  }
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0000000000000").x);
+  float fade = settings.fade_seconds;
+  if (ImGui::SliderFloat("fade", &fade, 0.1f, 5.0f, "%.1f s", ImGuiSliderFlags_Logarithmic)) {
+    set_fade_seconds(fade);
+  }
+  if (ImGui::IsItemDeactivated()) refocus = true;
+  ImGui::SameLine();
+  if (ImGui::Button("Go to... (Ctrl+G)")) {
+    h.goto_request = true;
+    refocus = true;
+  }
+  ImGui::SameLine();
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
+                     h.column == HexColumn::hex ? "hex" : "ASCII");
+  if (!h.message.empty()) {
+    ImGui::SameLine();
+    ImGui::PushStyleColor(ImGuiCol_Text, h.message_is_error ? palette.error_text : palette.ok_text);
+    ImGui::TextUnformatted(h.message.c_str());
+    ImGui::PopStyleColor();
+  }
+  if (refocus) h.focus_request = true;
+}
+
+void App::draw_session(Session& s, int64_t now_ns) {
+  switch (draw_banner(s.banner, palette)) {
+    case BannerAction::reopen:
+      requests_.reopen.push_back(s.id);
+      break;
+    case BannerAction::close_tab:
+      close_session(s.id);
+      break;
+    case BannerAction::none:
+      break;
+  }
+  draw_toolbar(s);
+
+  // The grid takes the width its columns need; the side panel gets the rest, but never
+  // less than ~28 characters.
+  const ImVec2 avail = ImGui::GetContentRegionAvail();
+  const float spacing = ImGui::GetStyle().ItemSpacing.x;
+  const float min_side = std::min(avail.x * 0.3f, ImGui::CalcTextSize("0").x * 28.0f);
+  const float grid_w =
+      std::max(50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()),
+                               avail.x - min_side - spacing));
+  s.refresh_regions(now_ns);
+  draw_grid_column(s, ImVec2(grid_w, avail.y), now_ns);
+  ImGui::SameLine();
+  draw_side_panel(s, now_ns);
+}
+
+void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
+  // Strips under the grid (a timeline, an activity map) go in this group below the grid,
+  // taking their height from the grid's: ImGui::BeginGroup() keeps the column one item
+  // for the side panel's SameLine().
+  ImGui::BeginGroup();
+  // Frame order: input and layout, requests, one poll, then drawing from what it read.
+  HexViewContext hctx{s.info(), s.poller->tracker(),    s.editor.get(),       palette,
+                      now_ns,   settings.bytes_per_row, settings.fade_seconds};
+  hex_view_begin(s.hex, hctx, size);
+  hex_view_request(s.hex, *s.poller);
+  inspector_request(s.inspector, s.hex.cursor, *s.poller);
+  overlay_request(s.overlays, s.hex, *s.poller);
+  s.poll(now_ns);
+  overlay_tint(s.overlays, s.hex, palette, hctx);
+  if (!s.overlays.overlays.empty()) {
+    hctx.tooltip_extra = [this, &s, now_ns](uint64_t address) {
+      overlay_tooltip(s.overlays, address, s.poller->tracker(), palette, now_ns,
+                      settings.fade_seconds);
+    };
+  }
+  hex_view_end(s.hex, hctx);
+  ImGui::EndGroup();
+}
+
+void App::draw_add_overlay_tab(Session& s) {
+  OverlayFormAction act = draw_overlay_form(overlay_form, decls, &s.info(), s.hex.cursor, palette);
+  if (act.load) {
+    // Headers by absolute path: a saved workspace must not depend on the directory the
+    // viewer was started from.
+    if (act.origin.kind == DeclOrigin::Kind::header) {
+      std::error_code ec;
+      const auto abs = std::filesystem::absolute(act.origin.path, ec);
+      if (!ec) act.origin.path = abs.lexically_normal().string();
+    }
+    requests_.load.push_back(std::move(act.origin));
+  }
+  if (act.place && overlay_form.set) {
+    requests_.place.push_back(
+        {s.id, overlay_form.set->origin(), overlay_form.type_name, act.address, act.count});
+  }
+}
+
+void App::draw_side_panel(Session& s, int64_t now_ns) {
+  ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
+  InspectorContext ictx{s.info(), s.poller->tracker(), s.editor.get(),
+                        palette,  s.hex.cursor,        s.hex.writes_held};
+  draw_inspector(s.inspector, ictx);
+  if (s.inspector.edit.finished) {
+    s.inspector.edit.finished = false;
+    s.hex.focus_request = true;  // keyboard back to the grid
+  }
+  ImGui::Spacing();
+  // Below the inspector: one tab a panel. Panels not drawn this frame ask for no bytes.
+  s.overlays.visible_first = s.overlays.visible_last = 0;
+  if (ImGui::BeginTabBar("##sidetabs")) {
+    SideTabBar bar{side_tab_request, side_tab_rects, side_tab};
+    // A request for Regions waits for a tab that has them (a new tab shows next frame).
+    if (side_tab_request != SideTab::regions || s.pid) side_tab_request.reset();
+    draw_side_tab(bar, SideTab::overlays,
+                  counted_label("Overlays", s.overlays.overlays.size(), "overlays"), [&] {
+                    OverlayContext octx{
+                        s.info(), s.poller->tracker(),  s.editor.get(), palette, s.hex,
+                        now_ns,   settings.fade_seconds};
+                    draw_overlay_tree(s.overlays, octx);
+                    if (s.overlays.edit.finished) {
+                      s.overlays.edit.finished = false;
+                      s.hex.focus_request = true;
+                    }
+                  });
+    draw_side_tab(bar, SideTab::add_overlay, "Add overlay", [&] { draw_add_overlay_tab(s); });
+    draw_side_tab(bar, SideTab::bookmarks,
+                  counted_label("Bookmarks", s.bookmarks.items.size(), "bookmarks"),
+                  [&] { draw_bookmarks(s.bookmarks, s.hex, s.info(), palette); });
+    side_tab_rects[static_cast<size_t>(SideTab::regions)] = WidgetRect{};
+    if (s.pid) {
+      draw_side_tab(bar, SideTab::regions,
+                    counted_label("Regions", s.regions.regions.size(), "regions"), [&] {
+                      const RegionsAction act =
+                          draw_regions(s.regions, s.hex, s.info(), *s.pid, palette);
+                      if (act.open_tab) requests_.open.push_back({act.spec, {}});
+                    });
+    }
+    ImGui::EndTabBar();
+  }
+  ImGui::EndChild();
+}
+
+}  // namespace memview::gui

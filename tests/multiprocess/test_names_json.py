@@ -122,6 +122,34 @@ class NamesAsBytesTest(unittest.TestCase):
             for m in maps:
                 m.close()
 
+    def test_who_and_who_writes_json_round_trip(self):
+        maps = [mmap.mmap(fd, 64) for fd in self.fds]
+        try:
+            for name in self.names:
+                spec = b"shm:/" + name
+                with self.subTest(spec=spec):
+                    r = run_cli("who", spec, "--json")
+                    self.assertEqual(r.returncode, 0, r.stderr)
+                    j = parse_json(r.stdout)
+                    self.assertEqual(decode(j["spec"]), spec)
+                    self.assertEqual(decode(j["object"]["path"]), b"/dev/shm/" + name)
+                    self.assertIn(PID, [p["pid"] for p in j["processes"]])
+                    table = run_cli("who", spec)
+                    self.assertEqual(table.returncode, 0, table.stderr)
+                    first = table.stdout.decode("utf-8").splitlines()[0]
+                    self.assertIn("process", first)  # the name did not split the line
+            # who-writes names the object the same way (a short watch, nobody writes).
+            spec = b"shm:/" + self.names[0]
+            r = run_cli("who-writes", spec, "0", "--duration", "0.2", "--json")
+            self.assertEqual(r.returncode, 0, r.stderr)
+            j = parse_json(r.stdout)
+            self.assertEqual(decode(j["spec"]), spec)
+            self.assertIn(PID, [p["pid"] for p in j["processes"]])
+            self.assertEqual(j["hits"], 0)
+        finally:
+            for m in maps:
+                m.close()
+
     def test_tables_keep_one_line_per_object(self):
         r = run_cli("list")
         self.assertEqual(r.returncode, 0, r.stderr)

@@ -12,6 +12,7 @@
 
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 
@@ -25,7 +26,8 @@ void on_stop_signal(int) {
 
 int fail(std::string_view message) {
   std::fflush(stdout);  // keep whatever was printed before the error in order
-  fmt::print(stderr, "error: {}\n", message);
+  // One line, whatever bytes a quoted name holds (a newline, invalid UTF-8).
+  fmt::print(stderr, "error: {}\n", printable_text(message));
   std::fflush(stderr);
   return kExitFailure;
 }

@@ -20,7 +20,8 @@ namespace memview::cli {
 inline constexpr int kExitFailure = 1;
 inline constexpr int kExitUsage = 2;
 
-// Prints the one "error: ..." line on stderr and returns kExitFailure.
+// Prints the one "error: ..." line on stderr (control characters and invalid UTF-8 in the
+// message escaped, see memview/text_bytes.h) and returns kExitFailure.
 int fail(std::string_view message);
 int fail(const Error& error);
 template <class... Args>

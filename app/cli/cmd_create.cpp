@@ -11,6 +11,7 @@
 #include "command.h"
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -35,8 +36,8 @@ int run_create(const CreateCmdOptions& opts) {
   Result<SourcePtr> source = create_source(opts.name, create);
   if (!source) return fail(with_context("create", opts.name, source.error()));
   const SourceInfo& info = source.value()->info();
-  if (!write_stdout(
-          fmt::format("created {} ({} bytes, mode {:04o})\n", info.spec, info.size, create.mode))) {
+  if (!write_stdout(fmt::format("created {} ({} bytes, mode {:04o})\n", printable_text(info.spec),
+                                info.size, create.mode))) {
     return kExitFailure;
   }
   if (info.kind == "win") {
@@ -60,7 +61,9 @@ void setup_create(CLI::App& app, int& exit_code) {
   sub->add_option("NAME", opts->name, "Name (NAME or shm:NAME; file:PATH where supported)")
       ->required();
   sub->add_option("SIZE", opts->size, "Size in bytes (decimal or 0x hex)")->required();
-  sub->add_option("--mode", opts->mode, "Permission bits in octal (default 0600)")
+  sub->add_option("--mode", opts->mode,
+                  "Permission bits in octal, 0 to 0777 (default 0600); set exactly as given: "
+                  "the umask is not applied")
       ->type_name("OCTAL");
   sub->callback([opts, &exit_code] { exit_code = run_create(*opts); });
 }

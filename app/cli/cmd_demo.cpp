@@ -1,5 +1,6 @@
 // memview-cli demo [--name NAME] [--seconds N]: creates the demo mapping and keeps the
 // demo producer writing into it until SIGINT/SIGTERM (or N seconds); removes it at exit.
+// An existing object of that name is never replaced, unless a killed demo left it.
 #include <memory>
 #include <optional>
 #include <string>
@@ -11,6 +12,7 @@
 #include "memview/clock.h"
 #include "memview/demo_producer.h"
 #include "memview/numbers.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -42,10 +44,11 @@ int run_demo(const DemoCmdOptions& opts) {
   if (!started) return failf("cannot start the demo: {}", started.error().message);
   DemoProducer& producer = *started.value();
 
+  const std::string shown = printable_text(producer.spec());
   std::string out = fmt::format(
       "demo: writing to {} ({} bytes); stop with Ctrl-C\n"
       "open it with:  memview {}   or   memview-cli watch {}\n",
-      producer.spec(), producer.size(), producer.spec(), producer.spec());
+      shown, producer.size(), shown, shown);
   if (!write_stdout(out)) return kExitFailure;
   std::fflush(stdout);
 
@@ -56,8 +59,13 @@ int run_demo(const DemoCmdOptions& opts) {
     producer.step(elapsed);
     sleep_ms(interval.value());
   }
-  // The producer's destructor unlinks the object.
-  fmt::print("demo: stopped, removed {}\n", producer.spec());
+  // Only the object this demo created is removed: not one that replaced it meanwhile.
+  if (producer.stop()) {
+    fmt::print("demo: stopped, removed {}\n", shown);
+  } else {
+    fmt::print("demo: stopped; {} was removed or replaced by someone else and is left alone\n",
+               shown);
+  }
   return 0;
 }
 
@@ -65,7 +73,9 @@ void setup_demo(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<DemoCmdOptions>();
   CLI::App* sub = app.add_subcommand(
       "demo", "Create the demo mapping and keep writing realistic data into it until stopped");
-  sub->add_option("--name", opts->name, "Name of the demo object (default memview-demo)")
+  sub->add_option("--name", opts->name,
+                  "Name of the demo object (default memview-demo); an existing object of that "
+                  "name is refused unless a killed demo left it")
       ->type_name("NAME");
   sub->add_option("--seconds", opts->seconds, "Stop by itself after N seconds")->type_name("N");
   sub->add_option("--interval-ms", opts->interval_ms, "Time between updates (default 50)")

@@ -14,7 +14,9 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/discovery.h"
+#include "memview/json_bytes.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 #include "object_format.h"
 
 namespace memview::cli {
@@ -83,29 +85,32 @@ int run_info(const InfoOptions& opts) {
   if (opts.json) {
     nlohmann::json j = to_json(info);
     if (found) {
-      j["owner"] = found->owner;
+      j["owner"] = json_from_bytes(found->owner);
       j["owner_uid"] = found->owner_uid;
       j["mode"] = format_mode(found->mode);
       j["attach_count"] = found->attach_count >= 0 ? nlohmann::json(found->attach_count) : nullptr;
       j["modified_unix_ns"] = found->modified_unix_ns;
       j["modified"] = format_unix_ns(found->modified_unix_ns);
     }
-    out = j.dump(2) + "\n";
+    out = json_dump(j, 2) + "\n";
   } else {
-    out += fmt::format("spec:      {}\n", info.spec);
+    // One line per item whatever bytes the names hold.
+    out += fmt::format("spec:      {}\n", printable_text(info.spec));
     out += fmt::format("kind:      {}\n", info.kind);
-    out += fmt::format("name:      {}\n", info.name);
+    out += fmt::format("name:      {}\n", printable_text(info.name));
     if (info.base != 0) out += fmt::format("base:      0x{:x}\n", info.base);
     out += fmt::format("size:      {} (0x{:x}){}\n", info.size, info.size,
                        info.size_exact ? "" : " (rounded up to whole pages by the OS)");
     if (info.writable) {
       out += "access:    read-write\n";
     } else {
-      out += fmt::format("access:    read-only{}\n",
-                         info.read_only_reason.empty() ? "" : " (" + info.read_only_reason + ")");
+      out += fmt::format(
+          "access:    read-only{}\n",
+          info.read_only_reason.empty() ? "" : " (" + printable_text(info.read_only_reason) + ")");
     }
     if (found) {
-      out += fmt::format("owner:     {} (uid {})\n", found->owner, found->owner_uid);
+      out +=
+          fmt::format("owner:     {} (uid {})\n", printable_text(found->owner), found->owner_uid);
       out += fmt::format("mode:      {}\n", format_mode(found->mode));
       if (found->attach_count >= 0) out += fmt::format("attached:  {}\n", found->attach_count);
       out += fmt::format("modified:  {}\n", format_unix_ns(found->modified_unix_ns));

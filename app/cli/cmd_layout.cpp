@@ -11,7 +11,9 @@
 #include "cli_util.h"
 #include "command.h"
 #include "layout_args.h"
+#include "memview/json_bytes.h"
 #include "memview/layout.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -48,18 +50,19 @@ int run_layout(const LayoutCmdOptions& o) {
     if (o.json) {
       nlohmann::json arr = nlohmann::json::array();
       for (const TypeEntry& t : decls->types()) {
-        arr.push_back({{"name", t.name},
+        arr.push_back({{"name", json_from_bytes(t.name)},
                        {"kind", t.kind},
                        {"size", t.size},
-                       {"file", t.file},
+                       {"file", json_from_bytes(t.file)},
                        {"line", t.line},
                        {"in_main_file", t.in_main_file}});
       }
-      out = arr.dump(2) + "\n";
+      out = json_dump(arr, 2) + "\n";
     } else {
       for (const TypeEntry& t : decls->types()) {
         if (!t.in_main_file) continue;
-        out += fmt::format("{:<32} {:>8}  {}:{}\n", t.name, t.size, t.file, t.line);
+        out += fmt::format("{:<32} {:>8}  {}:{}\n", printable_text(t.name), t.size,
+                           printable_text(t.file), t.line);
       }
     }
     return write_stdout(out) ? 0 : kExitFailure;

@@ -9,6 +9,8 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/discovery.h"
+#include "memview/json_bytes.h"
+#include "memview/text_bytes.h"
 #include "object_format.h"
 
 namespace memview::cli {
@@ -29,8 +31,13 @@ int run_list(const ListOptions& opts) {
   if (opts.json) {
     nlohmann::json array = nlohmann::json::array();
     for (const DiscoveredObject& o : objects) array.push_back(to_json(o));
-    out = array.dump(2) + "\n";
+    out = json_dump(array, 2) + "\n";
   } else {
+    // Names may hold newlines or invalid UTF-8: one escaped line per object.
+    for (DiscoveredObject& o : objects) {
+      o.spec = printable_text(o.spec);
+      o.owner = printable_text(o.owner);
+    }
     size_t spec_width = 4;
     size_t owner_width = 5;
     for (const DiscoveredObject& o : objects) {

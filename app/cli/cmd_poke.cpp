@@ -5,10 +5,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +16,7 @@
 
 #include "cli_util.h"
 #include "command.h"
+#include "memview/file_read.h"
 #include "memview/numbers.h"
 #include "memview/source.h"
 #include "memview/value_codec.h"
@@ -41,6 +41,7 @@ struct PokeOptions {
 struct Poke {
   uint64_t offset = 0;
   std::vector<std::byte> bytes;
+  size_t line = 0;  // batch line number, 0 for a poke from the command line
 };
 
 std::string join(const std::vector<std::string>& parts) {
@@ -111,22 +112,37 @@ Result<Poke> poke_from_arguments(const PokeOptions& opts) {
   return poke;
 }
 
+// Standard input, up to the batch file cap (`poke --batch - < /dev/zero` must end).
+Result<std::string> read_stdin_capped() {
+  std::string text;
+  char buf[1 << 16];
+  for (;;) {
+    const size_t got = std::fread(buf, 1, sizeof buf, stdin);
+    if (got == 0) break;
+    if (text.size() + got > kMaxTextFileBytes) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("batch input on stdin is more than the {}-byte limit for a "
+                                    "batch file",
+                                    kMaxTextFileBytes));
+    }
+    text.append(buf, got);
+  }
+  if (std::ferror(stdin)) {
+    return make_error(Errc::io, fmt::format("cannot read stdin: {}", std::strerror(errno)));
+  }
+  return text;
+}
+
 // --batch FILE ("-" = stdin): one "OFFSET HEX" per line; blank lines and '#' comments skip.
 Result<std::vector<Poke>> pokes_from_batch(const std::string& path) {
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  if (path != "-") {
-    file.open(path);
-    if (!file) {
-      return make_error(Errc::not_found,
-                        fmt::format("cannot read batch file '{}': {}", path, std::strerror(errno)));
-    }
-    in = &file;
-  }
+  Result<std::string> text =
+      path == "-" ? read_stdin_capped() : read_file_capped(path, kMaxTextFileBytes, "batch file");
+  if (!text) return text.error();
+  std::istringstream in(*text);
   std::vector<Poke> pokes;
   std::string line;
   size_t line_no = 0;
-  while (std::getline(*in, line)) {
+  while (std::getline(in, line)) {
     ++line_no;
     const size_t start = line.find_first_not_of(" \t\r");
     if (start == std::string::npos || line[start] == '#') continue;
@@ -150,10 +166,8 @@ Result<std::vector<Poke>> pokes_from_batch(const std::string& path) {
                         fmt::format("batch line {}: {}", line_no, bytes.error().message));
     }
     poke.bytes = std::move(bytes.value());
+    poke.line = line_no;
     pokes.push_back(std::move(poke));
-  }
-  if (in->bad()) {
-    return make_error(Errc::io, fmt::format("cannot read batch file '{}'", path));
   }
   return pokes;
 }
@@ -186,6 +200,7 @@ int run_poke(const PokeOptions& opts) {
   // Check everything before writing anything.
   for (const Poke& p : pokes) {
     Status inside = check_inside(info, p.offset, p.bytes.size(), "write");
+    if (!inside && p.line != 0) return failf("batch line {}: {}", p.line, inside.error().message);
     if (!inside) return fail(inside.error());
   }
   uint64_t total = 0;

@@ -13,6 +13,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "layout_args.h"
+#include "memview/json_bytes.h"
 #include "memview/layout.h"
 #include "memview/numbers.h"
 #include "memview/source.h"
@@ -24,6 +25,25 @@ using ojson = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxCount = 1000000;
 constexpr uint64_t kMaxJsonElements = 65536;
+// One struct is read into memory whole; --json holds at most this many values in all
+// (fields, array elements: nested arrays and --count multiply), and says "truncated" when
+// it stopped. Text is written out as it goes.
+constexpr uint64_t kMaxStructBytes = uint64_t{256} << 20;
+constexpr uint64_t kMaxJsonValues = 1000000;
+
+// Values left to print in this document.
+struct JsonBudget {
+  uint64_t left = kMaxJsonValues;
+  bool truncated = false;
+  bool take() {
+    if (left == 0) {
+      truncated = true;
+      return false;
+    }
+    --left;
+    return true;
+  }
+};
 
 struct ReadOptions {
   std::string spec;
@@ -43,26 +63,29 @@ bool readable(const Field& f, uint64_t object_address, const ReadOutcome& outcom
   return true;
 }
 
-ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth);
+ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth,
+                 JsonBudget& budget);
 
 // Members of `layout` under `parent` (a record element's layout placed at `base`).
 ojson record_object(const Layout& layout, int parent, uint64_t base,
-                    std::span<const std::byte> object, unsigned depth) {
+                    std::span<const std::byte> object, unsigned depth, JsonBudget& budget) {
   ojson obj = ojson::object();
   for (size_t i : layout.children(parent)) {
     Field m = layout.fields[i];
     m.offset += base;
     m.bit_offset += base * 8;
     obj[m.name] = (m.kind == FieldKind::record && !m.record)
-                      ? record_object(layout, static_cast<int>(i), base, object, depth + 1)
-                      : json_value(m, object, depth + 1);
+                      ? record_object(layout, static_cast<int>(i), base, object, depth + 1, budget)
+                      : json_value(m, object, depth + 1, budget);
   }
   return obj;
 }
 
 // The value as JSON: numbers, booleans, enum names, strings for text, arrays, objects for
 // record elements.
-ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth) {
+ojson json_value(const Field& f, std::span<const std::byte> object, unsigned depth,
+                 JsonBudget& budget) {
+  if (!budget.take()) return nullptr;
   Result<FieldValue> v = decode_field(f, object);
   if (!v) return nullptr;
   switch (f.kind) {
@@ -87,16 +110,17 @@ ojson json_value(const Field& f, std::span<const std::byte> object, unsigned dep
       uint64_t n = *f.count;
       if (n == 0 && f.element)
         n = (object.size() - std::min<uint64_t>(f.offset, object.size())) / f.element->size;
-      for (uint64_t i = 0; i < n && i < kMaxJsonElements; ++i) {
+      for (uint64_t i = 0; i < n && i < kMaxJsonElements && budget.left != 0; ++i) {
         Result<Field> e = element_field(f, i);
         if (!e) break;
-        arr.push_back(json_value(*e, object, depth + 1));
+        arr.push_back(json_value(*e, object, depth + 1, budget));
       }
+      if (n > kMaxJsonElements || (budget.left == 0 && arr.size() < n)) budget.truncated = true;
       return arr;
     }
     case FieldKind::record:
       if (!f.record || depth > 16) return nullptr;
-      return record_object(*f.record, -1, f.offset, object, depth + 1);
+      return record_object(*f.record, -1, f.offset, object, depth + 1, budget);
     default:
       return v->text;
   }
@@ -132,6 +156,12 @@ int run_read(const ReadOptions& o) {
   const SourceInfo& info = source.info();
   const uint64_t size = layout->size;
   if (size == 0) return fail("the type has size 0");
+  if (size > kMaxStructBytes) {
+    return failf(
+        "{} is {} bytes: read takes structs of up to {} bytes (dump shows the bytes "
+        "of any range)",
+        layout->type, size, kMaxStructBytes);
+  }
   if (count > (std::numeric_limits<uint64_t>::max() - at) / size)
     return fail("--at/--count overflow");
   Status inside = check_inside(info, at, count * size,
@@ -141,12 +171,18 @@ int run_read(const ReadOptions& o) {
   std::vector<std::byte> bytes(size);
   std::string out;
   ojson records = ojson::array();
+  JsonBudget budget;
   for (uint64_t i = 0; i < count; ++i) {
+    if (o.json && budget.left == 0) {
+      budget.truncated = true;
+      break;
+    }
     const uint64_t address = at + i * size;
     ReadOutcome r = source.read(address, bytes);
     if (o.json) {
       ojson fields = ojson::array();
       for (const Field& f : rows) {
+        if (!budget.take()) break;
         ojson jf = ojson::object();
         jf["path"] = f.path;
         jf["offset"] = f.offset;
@@ -158,11 +194,11 @@ int run_read(const ReadOptions& o) {
         jf["kind"] = field_kind_name(f.kind);
         if (!readable(f, address, r)) {
           jf["value"] = nullptr;
-          jf["error"] = r.message.empty() ? "unreadable" : r.message;
+          jf["error"] = json_message<ojson>(r.message.empty() ? "unreadable" : r.message);
         } else if (f.kind == FieldKind::record && !f.record) {
           jf["value"] = nullptr;  // its members follow
         } else {
-          jf["value"] = json_value(f, bytes, 0);
+          jf["value"] = json_value(f, bytes, 0, budget);
           Result<FieldValue> v = decode_field(f, bytes);
           if (v) jf["text"] = v->text;
         }
@@ -192,15 +228,20 @@ int run_read(const ReadOptions& o) {
         std::string bits = f.bit_width ? fmt::format(":{}", f.bit_width) : "";
         out += fmt::format("  0x{:04x}  {:<28} {:<20} {}\n", f.offset, name + bits, f.type, value);
       }
+      if (out.size() >= (size_t{1} << 20)) {  // bounded memory for a large --count
+        if (!write_stdout(out)) return kExitFailure;
+        out.clear();
+      }
     }
   }
   if (o.json) {
     ojson doc = ojson::object();
-    doc["spec"] = info.spec;
-    doc["type"] = layout->type;
+    doc["spec"] = json_from_bytes<ojson>(info.spec);
+    doc["type"] = json_from_bytes<ojson>(layout->type);
     doc["size"] = size;
     doc["records"] = std::move(records);
-    out = doc.dump(2, ' ', false, ojson::error_handler_t::replace) + "\n";
+    if (budget.truncated) doc["truncated"] = true;  // long arrays were cut short
+    out = json_dump(doc, 2) + "\n";
   }
   return write_stdout(out) ? 0 : kExitFailure;
 }

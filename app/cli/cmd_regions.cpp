@@ -11,8 +11,10 @@
 
 #include "cli_util.h"
 #include "command.h"
+#include "memview/json_bytes.h"
 #include "memview/process_maps.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -60,22 +62,23 @@ int run_regions(const RegionsOptions& opts) {
       j["offset"] = r->offset;
       j["device"] = r->device;
       j["inode"] = r->inode;
-      j["path"] = r->path;
+      j["path"] = json_from_bytes(r->path);
       j["kind"] = r->kind();
       j["spec"] = fmt::format("pid:{}@0x{:x}+0x{:x}", pid, r->start, r->size());
       const std::string object = r->object_spec();
-      j["object_spec"] = object.empty() ? nlohmann::json(nullptr) : nlohmann::json(object);
+      j["object_spec"] = object.empty() ? nlohmann::json(nullptr) : json_from_bytes(object);
       array.push_back(std::move(j));
     }
-    out = array.dump(2) + "\n";
+    out = json_dump(array, 2) + "\n";
   } else {
     out += fmt::format("{:<16}  {:<16}  {:<5} {:>10}  {:>12}  {:<8}  {}\n", "START", "END", "PERMS",
                        "OFFSET", "SIZE", "KIND", "PATH");
     for (const MapRegion* r : shown) {
       const std::string object = r->object_spec();
-      out += fmt::format("{:016x}  {:016x}  {:<5} {:>10x}  {:>12}  {:<8}  {}{}\n", r->start, r->end,
-                         r->perms(), r->offset, r->size(), r->kind(), r->path,
-                         object.empty() || r->kind() != "shm" ? "" : "  -> " + object);
+      out +=
+          fmt::format("{:016x}  {:016x}  {:<5} {:>10x}  {:>12}  {:<8}  {}{}\n", r->start, r->end,
+                      r->perms(), r->offset, r->size(), r->kind(), printable_text(r->path),
+                      object.empty() || r->kind() != "shm" ? "" : "  -> " + printable_text(object));
     }
   }
   if (!write_stdout(out)) return kExitFailure;

@@ -1,5 +1,6 @@
 // memview-cli remove NAME: unlinks an object (shm_unlink, IPC_RMID). Processes that have
-// it mapped keep their mapping; the name is gone.
+// it mapped keep their mapping; the name is gone. file:, pid: and gdb: specs are refused
+// (the core's file backend has no remove: memview never deletes a user's file).
 #include <memory>
 #include <string>
 
@@ -8,6 +9,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 
 namespace memview::cli {
 namespace {
@@ -21,13 +23,14 @@ int run_remove(const RemoveOptions& opts) {
   if (!spec) return fail(with_context("remove", opts.name, spec.error()));
   Status removed = remove_source(opts.name);
   if (!removed) return fail(with_context("remove", opts.name, removed.error()));
-  if (!write_stdout(fmt::format("removed {}\n", spec->text()))) return kExitFailure;
+  if (!write_stdout(fmt::format("removed {}\n", printable_text(spec->text())))) return kExitFailure;
   return 0;
 }
 
 void setup_remove(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RemoveOptions>();
-  CLI::App* sub = app.add_subcommand("remove", "Remove (unlink) a shared memory object");
+  CLI::App* sub = app.add_subcommand(
+      "remove", "Remove (unlink) a shared memory object; never a file, a process or a target");
   sub->add_option("NAME", opts->name, "Name or spec (NAME, shm:NAME, sysv:ID, sysvkey:KEY)")
       ->required();
   sub->callback([opts, &exit_code] { exit_code = run_remove(*opts); });

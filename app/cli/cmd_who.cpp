@@ -12,8 +12,9 @@
 
 #include "cli_util.h"
 #include "command.h"
+#include "memview/json_bytes.h"
+#include "memview/text_bytes.h"
 #include "memview/who_maps.h"
-#include "who_format.h"
 
 namespace memview::cli {
 namespace {
@@ -35,9 +36,9 @@ std::string who_size_text(uint64_t n) {
 
 nlohmann::json who_to_json(const WhoMaps& w) {
   nlohmann::json j;
-  j["spec"] = who_format::json_bytes(w.object.spec);
+  j["spec"] = json_from_bytes(w.object.spec);
   nlohmann::json o;
-  o["path"] = who_format::json_bytes(w.object.path);
+  o["path"] = json_from_bytes(w.object.path);
   o["device"] = fmt::format("{:02x}:{:02x}", w.object.dev_major, w.object.dev_minor);
   o["inode"] = w.object.inode;
   o["sysv"] = w.object.sysv;
@@ -50,12 +51,12 @@ nlohmann::json who_to_json(const WhoMaps& w) {
   for (const MappingProcess& p : w.processes) {
     nlohmann::json pj;
     pj["pid"] = p.pid;
-    pj["command"] = who_format::json_bytes(p.command);
+    pj["command"] = json_from_bytes(p.command);
     pj["uid"] = p.uid;
-    pj["user"] = who_format::json_bytes(p.user);
+    pj["user"] = json_from_bytes(p.user);
     pj["self"] = p.self;
     pj["can_open"] = p.can_open;
-    pj["cannot_open"] = p.can_open ? nlohmann::json() : nlohmann::json(p.cannot_open);
+    pj["cannot_open"] = p.can_open ? nlohmann::json() : json_message(p.cannot_open);
     nlohmann::json maps = nlohmann::json::array();
     for (const ObjectMapping& m : p.mappings) {
       nlohmann::json mj;
@@ -76,15 +77,15 @@ nlohmann::json who_to_json(const WhoMaps& w) {
   for (const UninspectedProcess& u : w.uninspected) {
     nlohmann::json uj;
     uj["pid"] = u.pid;
-    uj["command"] = who_format::json_bytes(u.command);
+    uj["command"] = json_from_bytes(u.command);
     uj["uid"] = u.uid;
-    uj["user"] = who_format::json_bytes(u.user);
-    uj["reason"] = u.reason;
+    uj["user"] = json_from_bytes(u.user);
+    uj["reason"] = json_message(u.reason);
     un.push_back(std::move(uj));
   }
   j["uninspected"] = std::move(un);
   const std::string summary = w.uninspected_summary();
-  j["uninspected_summary"] = summary.empty() ? nlohmann::json() : nlohmann::json(summary);
+  j["uninspected_summary"] = summary.empty() ? nlohmann::json() : json_message(summary);
   return j;
 }
 
@@ -93,16 +94,15 @@ std::string who_to_text(const WhoMaps& w, bool all) {
   const MappedObject& o = w.object;
   const size_t n = w.processes.size();
   if (o.anonymous) {
-    out += fmt::format("{}: private memory of process {}{}\n", who_format::printable(o.spec),
+    out += fmt::format("{}: private memory of process {}{}\n", printable_text(o.spec),
                        n ? w.processes.front().pid : 0,
-                       o.path.empty() ? "" : " (" + who_format::printable(o.path) + ")");
+                       o.path.empty() ? "" : " (" + printable_text(o.path) + ")");
   } else {
-    out +=
-        fmt::format("{} ({}, {} {}): {} process{} map{} it\n", who_format::printable(o.spec),
-                    who_format::printable(o.path),
-                    o.sysv ? "segment id"
-                           : fmt::format("device {:02x}:{:02x}, inode", o.dev_major, o.dev_minor),
-                    o.inode, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
+    out += fmt::format(
+        "{} ({}, {} {}): {} process{} map{} it\n", printable_text(o.spec), printable_text(o.path),
+        o.sysv ? "segment id"
+               : fmt::format("device {:02x}:{:02x}, inode", o.dev_major, o.dev_minor),
+        o.inode, n, n == 1 ? "" : "es", n == 1 ? "s" : "");
   }
   if (o.attach_count && *o.attach_count > 0) {
     size_t found = 0;
@@ -120,9 +120,9 @@ std::string who_to_text(const WhoMaps& w, bool all) {
       const std::string range =
           fmt::format("0x{:x}-0x{:x} ({})", m.start, m.end, who_size_text(m.size()));
       out += fmt::format("{:<8} {:<10} {:<5} {:<35} {:>12}  {:<4}  {}{}\n", p.pid,
-                         who_format::printable(p.user), m.perms, range,
+                         printable_text(p.user), m.perms, range,
                          fmt::format("0x{:x}", m.object_offset), p.can_open ? "yes" : "no",
-                         who_format::printable(p.command), p.self ? "  (this memview)" : "");
+                         printable_text(p.command), p.self ? "  (this memview)" : "");
     }
   }
   for (const MappingProcess& p : w.processes) {
@@ -130,15 +130,15 @@ std::string who_to_text(const WhoMaps& w, bool all) {
     if (p.can_open) {
       out += fmt::format("open in process {}: {}\n", p.pid, p.mappings.front().spec(p.pid));
     } else {
-      out += fmt::format("cannot open in process {}: {}\n", p.pid, p.cannot_open);
+      out += fmt::format("cannot open in process {}: {}\n", p.pid, printable_text(p.cannot_open));
     }
   }
   if (!w.uninspected.empty()) {
-    out += w.uninspected_summary() + "\n";
+    out += printable_text(w.uninspected_summary()) + "\n";
     if (all) {
       for (const UninspectedProcess& u : w.uninspected) {
-        out += fmt::format("  {:<8} {:<10} {}\n", u.pid, who_format::printable(u.user),
-                           who_format::printable(u.command));
+        out += fmt::format("  {:<8} {:<10} {}\n", u.pid, printable_text(u.user),
+                           printable_text(u.command));
       }
     } else {
       out += "(--all lists them)\n";
@@ -154,7 +154,7 @@ int run_who(const WhoOptions& opts) {
   Result<WhoMaps> who = who_maps(opts.spec);
   if (!who) return fail(with_context("look up who maps", opts.spec, who.error()));
   const std::string out =
-      opts.json ? who_format::dump(who_to_json(*who)) : who_to_text(*who, opts.all);
+      opts.json ? json_dump(who_to_json(*who), 2) + "\n" : who_to_text(*who, opts.all);
   if (!write_stdout(out)) return kExitFailure;
   return 0;
 }

@@ -20,10 +20,11 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/clock.h"
+#include "memview/json_bytes.h"
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 #include "memview/who_writes.h"
-#include "who_format.h"
 
 namespace memview::cli {
 namespace {
@@ -49,8 +50,8 @@ std::string ww_location(const CodeLocation& c) {
   std::string module = c.module;
   if (const size_t slash = module.rfind('/'); slash != std::string::npos)
     module = module.substr(slash + 1);
-  if (c.function.empty()) return who_format::printable(module);
-  return who_format::printable(fmt::format("{}+0x{:x}", c.function, c.function_offset));
+  if (c.function.empty()) return printable_text(module);
+  return printable_text(fmt::format("{}+0x{:x}", c.function, c.function_offset));
 }
 
 std::string ww_source(const CodeLocation& c) {
@@ -58,7 +59,7 @@ std::string ww_source(const CodeLocation& c) {
   std::string file = c.file;
   if (const size_t slash = file.rfind('/'); slash != std::string::npos)
     file = file.substr(slash + 1);
-  return who_format::printable(fmt::format("{}:{}", file, c.line));
+  return printable_text(fmt::format("{}:{}", file, c.line));
 }
 
 std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
@@ -70,7 +71,7 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
                            w.length == 1 ? "" : "s");
   }
   out += fmt::format("who writes {} at {}: {} write{} in {:.1f} s, {} process{} attached\n",
-                     who_format::printable(t.spec), watched, t.hits, t.hits == 1 ? "" : "s", secs,
+                     printable_text(t.spec), watched, t.hits, t.hits == 1 ? "" : "s", secs,
                      t.attached_count(), t.attached_count() == 1 ? "" : "es");
   const bool many = t.watches.size() > 1;
   if (!t.rows.empty()) {
@@ -82,8 +83,8 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
     const double ago = static_cast<double>(now - r.last_ns) / 1e9;
     out += fmt::format("{}{:<24} {:<24} {:>10}  {:>7.1f} s  {:<18}  {:<32} {}\n",
                        many ? fmt::format("0x{:<7x} ", t.watches[r.watch].address) : "",
-                       fmt::format("{} {}", r.pid, who_format::printable(r.process)),
-                       fmt::format("{} {}", r.tid, who_format::printable(r.thread)), r.count, ago,
+                       fmt::format("{} {}", r.pid, printable_text(r.process)),
+                       fmt::format("{} {}", r.tid, printable_text(r.thread)), r.count, ago,
                        ww_value_text(r.value), ww_location(r.where), ww_source(r.where));
   }
   for (const AttachedProcess& p : t.processes) {
@@ -91,10 +92,10 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
     for (const WatchAddress& a : p.addresses)
       where += fmt::format("{}0x{:x}", where.empty() ? "" : ", ", a.address);
     const char* state = p.exited ? "exited" : p.detached ? "detached" : "attached";
-    out +=
-        fmt::format("{} {} ({}): {} thread{}, {} write{} at {}{}\n", state, p.pid,
-                    who_format::printable(p.command), p.threads, p.threads == 1 ? "" : "s", p.hits,
-                    p.hits == 1 ? "" : "s", where, p.error.empty() ? "" : " — " + p.error);
+    out += fmt::format("{} {} ({}): {} thread{}, {} write{} at {}{}\n", state, p.pid,
+                       printable_text(p.command), p.threads, p.threads == 1 ? "" : "s", p.hits,
+                       p.hits == 1 ? "" : "s", where,
+                       p.error.empty() ? "" : " — " + printable_text(p.error));
   }
   if (t.lost > 0) {
     out += fmt::format(
@@ -102,14 +103,14 @@ std::string ww_table_text(const WhoWritesTable& t, int64_t now) {
         "up to {} of {}\n",
         t.lost, t.lost == 1 ? " was" : "s were", t.samples, t.hits);
   }
-  for (const std::string& n : t.notes) out += "note: " + n + "\n";
-  if (!t.values_note.empty()) out += "note: " + t.values_note + "\n";
+  for (const std::string& n : t.notes) out += "note: " + printable_text(n) + "\n";
+  if (!t.values_note.empty()) out += "note: " + printable_text(t.values_note) + "\n";
   return out;
 }
 
 nlohmann::json ww_table_json(const WhoWritesTable& t) {
   nlohmann::json j;
-  j["spec"] = who_format::json_bytes(t.spec);
+  j["spec"] = json_from_bytes(t.spec);
   nlohmann::json watches = nlohmann::json::array();
   for (const WriteWatch& w : t.watches)
     watches.push_back({{"address", w.address}, {"length", w.length}});
@@ -122,7 +123,7 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
   for (const AttachedProcess& p : t.processes) {
     nlohmann::json pj;
     pj["pid"] = p.pid;
-    pj["command"] = who_format::json_bytes(p.command);
+    pj["command"] = json_from_bytes(p.command);
     nlohmann::json addrs = nlohmann::json::array();
     for (const WatchAddress& a : p.addresses)
       addrs.push_back({{"watch", a.watch}, {"address", a.address}});
@@ -131,7 +132,7 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
     pj["hits"] = p.hits;
     pj["exited"] = p.exited;
     pj["detached"] = p.detached;
-    pj["error"] = p.error.empty() ? nlohmann::json() : nlohmann::json(p.error);
+    pj["error"] = p.error.empty() ? nlohmann::json() : json_message(p.error);
     procs.push_back(std::move(pj));
   }
   j["processes"] = std::move(procs);
@@ -141,13 +142,13 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
     rj["watch"] = r.watch;
     rj["pid"] = r.pid;
     rj["tid"] = r.tid;
-    rj["process"] = who_format::json_bytes(r.process);
-    rj["thread"] = who_format::json_bytes(r.thread);
+    rj["process"] = json_from_bytes(r.process);
+    rj["thread"] = json_from_bytes(r.thread);
     rj["ip"] = r.ip;
-    rj["module"] = who_format::json_bytes(r.where.module);
-    rj["function"] = who_format::json_bytes(r.where.function);
+    rj["module"] = json_from_bytes(r.where.module);
+    rj["function"] = json_from_bytes(r.where.function);
     rj["function_offset"] = r.where.function_offset;
-    rj["file"] = who_format::json_bytes(r.where.file);
+    rj["file"] = json_from_bytes(r.where.file);
     rj["line"] = r.where.line;
     rj["column"] = r.where.column;
     rj["count"] = r.count;
@@ -157,8 +158,10 @@ nlohmann::json ww_table_json(const WhoWritesTable& t) {
     rows.push_back(std::move(rj));
   }
   j["writers"] = std::move(rows);
-  j["notes"] = t.notes;
-  j["values_note"] = t.values_note.empty() ? nlohmann::json() : nlohmann::json(t.values_note);
+  nlohmann::json notes = nlohmann::json::array();
+  for (const std::string& n : t.notes) notes.push_back(json_message(n));
+  j["notes"] = std::move(notes);
+  j["values_note"] = t.values_note.empty() ? nlohmann::json() : json_message(t.values_note);
   return j;
 }
 
@@ -224,7 +227,7 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
     size_t threads = 0;
     for (const AttachedProcess& p : t->processes) threads += p.threads;
     fmt::print(
-        stderr, "watching {}: {} process{}, {} thread{}; {}\n", who_format::printable(t->spec),
+        stderr, "watching {}: {} process{}, {} thread{}; {}\n", printable_text(t->spec),
         t->attached_count(), t->attached_count() == 1 ? "" : "es", threads, threads == 1 ? "" : "s",
         opts.duration ? fmt::format("for {} s", *opts.duration) : std::string("Ctrl-C stops"));
     std::fflush(stderr);
@@ -249,7 +252,7 @@ int run_who_writes(const WhoWritesCliOptions& opts) {
   const std::shared_ptr<const WhoWritesTable> t = job.table->latest();
   if (!t) return fail("the watch ended without a result");
   const std::string out = opts.json
-                              ? who_format::dump(ww_table_json(*t))
+                              ? json_dump(ww_table_json(*t), 2) + "\n"
                               : (live ? "\x1b[H\x1b[2J" : "") + ww_table_text(*t, t->updated_ns);
   if (!write_stdout(out)) return kExitFailure;
   return 0;

@@ -2,6 +2,7 @@
 // one field of a struct overlaid on the live mapping. An aligned field is one store; a
 // bitfield is a compare-and-swap on its storage unit, so a concurrent writer's
 // neighbouring bits are never lost.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,14 +40,15 @@ int run_write(const WriteOptions& o) {
   if (!field) return fail(field.error());
 
   // Check the value before opening anything: bad input never reaches the mapping.
-  {
+  if (field->bit_width) {
     Field local = *field;
     local.offset = 0;
     local.bit_offset %= 8;
-    std::vector<std::byte> scratch(local.bit_width ? (local.bit_offset + local.bit_width + 7) / 8
-                                                   : local.size);
+    std::vector<std::byte> scratch((local.bit_offset + local.bit_width + 7) / 8);
     Status st = encode_field(local, o.value, scratch);
     if (!st) return fail(st.error());
+  } else if (Result<std::vector<std::byte>> bytes = encode_field_bytes(*field, o.value); !bytes) {
+    return fail(bytes.error());  // also refuses a field too big to encode at once
   }
 
   Result<SourcePtr> opened = open_spec(o.spec, /*read_only=*/false);
@@ -60,16 +62,18 @@ int run_write(const WriteOptions& o) {
   const uint64_t first = field->bit_width ? field->bit_offset / 8 : field->offset;
   const uint64_t end = field->bit_width ? (field->bit_offset + field->bit_width + 7) / 8
                                         : field->offset + field->size;
-  if (at > UINT64_MAX - end) return fail("--at offset overflows");
-  Status inside =
-      check_inside(info, at + first, end - first, fmt::format("field '{}'", field->path));
+  if (at > UINT64_MAX - std::max(end, layout->size)) return fail("--at offset overflows");
+  // The whole struct must lie inside the object, as for `read --at`: a struct placed where
+  // it does not fit is a wrong --at, even when the one field would.
+  Status inside = check_inside(info, at, layout->size,
+                               fmt::format("{} ({} bytes)", layout->type, layout->size));
   if (!inside) return fail(inside.error());
 
   Status st = write_field(source, at, *field, o.value);
   if (!st) return fail(st.error());
 
   // Show what the field holds now (read back: another writer may already have changed it).
-  std::vector<std::byte> bytes(end - first);
+  std::vector<std::byte> bytes(static_cast<size_t>(std::min(end - first, kMaxFieldValueBytes)));
   ReadOutcome r = source.read(at + first, bytes);
   std::string shown = o.value;
   if (r.complete()) {

@@ -20,8 +20,10 @@ std::vector<CommandSetup>& registered_commands();
 
 #define MEMVIEW_CLI_CONCAT_INNER(a, b) a##b
 #define MEMVIEW_CLI_CONCAT(a, b) MEMVIEW_CLI_CONCAT_INNER(a, b)
-#define MEMVIEW_CLI_COMMAND(setup_fn)                                          \
-  namespace {                                                                  \
-  [[maybe_unused]] const bool MEMVIEW_CLI_CONCAT(memview_cli_cmd_, __LINE__) = \
-      ::memview::cli::register_command(setup_fn);                              \
+// __COUNTER__, not __LINE__: the Windows build compiles all cmd_*.cpp as one unity
+// translation unit, where two files may register on the same line.
+#define MEMVIEW_CLI_COMMAND(setup_fn)                                             \
+  namespace {                                                                     \
+  [[maybe_unused]] const bool MEMVIEW_CLI_CONCAT(memview_cli_cmd_, __COUNTER__) = \
+      ::memview::cli::register_command(setup_fn);                                 \
   }

@@ -3,16 +3,15 @@
 // `layout --json --full`).
 #pragma once
 
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "memview/file_read.h"
 #include "memview/layout.h"
 
 namespace memview::cli {
@@ -52,11 +51,9 @@ inline Result<Layout> load_layout(const LayoutArgs& a) {
   if (a.layout_json) {
     if (a.header || a.type)
       return make_error(Errc::invalid_argument, "give either --layout-json or --header/--type");
-    std::ifstream in(*a.layout_json, std::ios::binary);
-    if (!in) return make_error(Errc::not_found, fmt::format("cannot read '{}'", *a.layout_json));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return layout_from_json(ss.str());
+    Result<std::string> text = read_file_capped(*a.layout_json, kMaxLayoutFileBytes, "layout file");
+    if (!text) return text.error();
+    return layout_from_json(*text);
   }
   if (!a.header) return make_error(Errc::invalid_argument, "--header FILE is required");
   if (!a.type) return make_error(Errc::invalid_argument, "--type NAME is required");

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdio>
 #include <exception>
+#include <new>
 #include <string>
 
 #include <fmt/format.h>
@@ -57,9 +58,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "error: {}\n", e.what());
     fmt::print(stderr, "Run '{}' for usage.\n", hint);
     return memview::cli::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    // Commands check the sizes they are given; this is the last line of defence.
+    return memview::cli::fail(
+        "out of memory: the request needs more memory than this machine gives (try a smaller "
+        "range, count or file)");
   } catch (const std::exception& e) {
-    // The core never throws; this catches allocation failures and the like in the CLI
-    // itself so the user still gets one line instead of an abort.
+    // The core never throws; this catches the unexpected in the CLI itself so the user
+    // still gets one line instead of an abort.
     return memview::cli::failf("internal error: {}", e.what());
   }
   std::fflush(stdout);

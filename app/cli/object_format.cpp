@@ -6,6 +6,8 @@
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include "memview/json_bytes.h"
+
 namespace memview::cli {
 
 std::string format_unix_ns(int64_t unix_ns) {
@@ -26,11 +28,11 @@ std::string format_mode(uint32_t mode) {
 
 nlohmann::json to_json(const DiscoveredObject& o) {
   nlohmann::json j;
-  j["spec"] = o.spec;
+  j["spec"] = json_from_bytes(o.spec);
   j["kind"] = o.kind;
-  j["name"] = o.name;
+  j["name"] = json_from_bytes(o.name);
   j["size"] = o.size;
-  j["owner"] = o.owner;
+  j["owner"] = json_from_bytes(o.owner);
   j["owner_uid"] = o.owner_uid;
   j["mode"] = format_mode(o.mode);
   if (o.attach_count >= 0) {
@@ -45,14 +47,14 @@ nlohmann::json to_json(const DiscoveredObject& o) {
 
 nlohmann::json to_json(const SourceInfo& info) {
   nlohmann::json j;
-  j["spec"] = info.spec;
+  j["spec"] = json_from_bytes(info.spec);
   j["kind"] = info.kind;
-  j["name"] = info.name;
+  j["name"] = json_from_bytes(info.name);
   j["base"] = info.base;
   j["size"] = info.size;
   j["size_exact"] = info.size_exact;
   j["writable"] = info.writable;
-  j["read_only_reason"] = info.read_only_reason;
+  j["read_only_reason"] = json_message(info.read_only_reason);
   return j;
 }
 

@@ -17,6 +17,7 @@ std::string format_unix_ns(int64_t unix_ns);
 std::string format_mode(uint32_t mode);
 // "4096" or "4.0 KiB"-style human size is not used: exact byte counts are what scripts need.
 
+// Names, specs and owners go through memview/json_bytes.h: any bytes, always valid JSON.
 nlohmann::json to_json(const DiscoveredObject& object);
 nlohmann::json to_json(const SourceInfo& info);
 

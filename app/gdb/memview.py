@@ -334,6 +334,17 @@ def _write_layout(layout, pid, expr, address):
     return path
 
 
+def _json_bytes(value):
+    """A path or spec for the control socket: the string itself when its bytes are UTF-8,
+    else {"hex": ...} (core/include/memview/json_bytes.h). Python keeps non-UTF-8 path
+    bytes as lone surrogates, which a strict JSON reader refuses."""
+    raw = os.fsencode(value)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"hex": raw.hex(), "text": raw.decode("utf-8", "replace")}
+
+
 def send_to_viewer(pid, request, timeout=2.0):
     """Sends one request to the viewer showing `pid`. None when no viewer listens there,
     else (ok, error)."""
@@ -346,7 +357,8 @@ def send_to_viewer(pid, request, timeout=2.0):
         s.close()
         return None
     try:
-        s.sendall((json.dumps(request) + "\n").encode())
+        encoded = {k: _json_bytes(v) if isinstance(v, str) else v for k, v in request.items()}
+        s.sendall((json.dumps(encoded) + "\n").encode())
         data = b""
         while b"\n" not in data:
             chunk = s.recv(4096)

@@ -4,9 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -18,6 +16,9 @@
 
 #include "assets.h"
 #include "fonts.h"
+#include "frame_guard.h"
+#include "memview/file_read.h"
+#include "memview/text_bytes.h"
 #include "views/hex_view.h"
 
 namespace memview::gui {
@@ -35,6 +36,7 @@ double steady_ms() {
 App::App(AppOptions options) : options_(std::move(options)) {
   config_path = options_.config_dir.empty() ? config_dir() : options_.config_dir;
   settings = load_settings(config_path, &settings_error);
+  if (!settings_error.empty()) notify(settings_error);
   palette = palette_for(settings.theme);
 }
 
@@ -48,6 +50,7 @@ void App::save_settings_if_dirty() {
   if (!dirty_ || !options_.persist) return;
   dirty_ = false;
   settings_error = save_settings(config_path, settings);
+  if (!settings_error.empty()) notify(settings_error);
 }
 
 void App::set_theme(Theme theme) {
@@ -128,23 +131,48 @@ void App::serve_control_socket(const Session& s) {
     control_servers.emplace(*pid, std::move(server.value()));
   } else if (server.error().code != Errc::exists) {  // exists: another viewer serves it
     control_error = "control socket: " + server.error().message;
+    // Said once (an unsafe directory stays unsafe for every pid: tab).
+    if (!control_error_said_) {
+      control_error_said_ = true;
+      notify(control_error + " (not listening: the gdb extension will open new windows)");
+    }
   }
 }
 
+Status App::carry_out(const ControlRequest& r) {
+  if (Status st = open(r.open); !st.ok()) {
+    return make_error(st.error().code, fmt::format("cannot open '{}': {}", printable_text(r.open),
+                                                   st.error().message));
+  }
+  Session* s = last_opened();
+  if (!s || r.layout.empty()) return {};
+  auto o = add_layout_file_overlay(*s, r.layout, s->info().base, r.title);
+  if (!o.ok()) return o.error();
+  return {};
+}
+
+// Runs before anything is drawn (step 1 of the frame), so the tabs and overlays a request
+// opens are applied at once, like the App's other public calls made outside drawing.
 void App::poll_control_sockets() {
   for (auto& [pid, server] : control_servers) {
     for (const ControlRequest& r : server->poll()) {
       ++control_requests;
-      if (Status st = open(r.open); !st.ok()) {
-        control_error = fmt::format("request to open {}: {}", r.open, st.error().message);
-        continue;
+      // The client (the gdb extension) hears the outcome; the viewer shows a failure too.
+      const Status st = carry_out(r);
+      server->answer(r.id, st);
+      if (!st.ok()) {
+        control_error = "control request: " + st.error().message;
+        notify(control_error);
       }
-      Session* s = last_opened();
-      if (!s || r.layout.empty()) continue;
-      auto o = add_layout_file_overlay(*s, r.layout, s->info().base, r.title);
-      if (!o.ok()) control_error = o.error().message;
     }
   }
+}
+
+void App::notify(std::string message) {
+  message = printable_text(message);
+  if (message == notice) return;
+  notice = std::move(message);
+  std::fprintf(stderr, "memview: %s\n", notice.c_str());
 }
 
 namespace {
@@ -188,18 +216,13 @@ Overlay* App::add_overlay(Session& s, const DeclOrigin& origin, const std::strin
 
 Result<Overlay*> App::add_layout_file_overlay(Session& s, const std::string& path, uint64_t address,
                                               std::string title) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) {
-    return make_error(Errc::not_found, fmt::format("layout file {}: no such file", path));
-  }
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (!in && !in.eof()) return make_error(Errc::io, fmt::format("cannot read {}", path));
+  // Says what is wrong: no such file, permission denied, a FIFO or /dev/zero, too big.
+  Result<std::string> text = read_file_capped(path, kMaxLayoutFileBytes, "layout file");
+  if (!text) return text.error();
   DeclOrigin origin;
   origin.kind = DeclOrigin::Kind::layout_json;
   origin.path = path;
-  origin.text = text.str();
+  origin.text = std::move(*text);
   Overlay* o = add_overlay(s, origin, {}, address, 1, std::move(title));
   if (o->state() == Overlay::State::failed) return make_error(Errc::invalid_argument, o->error());
   return o;
@@ -246,6 +269,13 @@ Status App::start_demo(const DemoOptions& options, bool overlay) {
 }
 
 void App::frame(int64_t now_ns) {
+  // Nothing thrown while building a frame ends the viewer: the frame is closed, the
+  // message shown, and the next frame starts afresh.
+  const std::string failure = run_frame_guarded([&] { build_frame(now_ns); });
+  if (!failure.empty()) notify("this frame failed: " + failure);
+}
+
+void App::build_frame(int64_t now_ns) {
   const double t0 = steady_ms();
   if (!theme_applied_ || applied_theme_ != settings.theme) {
     ImGui::GetStyle() = ImGuiStyle();

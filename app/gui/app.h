@@ -165,10 +165,16 @@ class App {
     return side_tab_rects[static_cast<size_t>(t)];
   }
 
-  // Control sockets by target pid, and the requests they brought (last first-error).
+  // Control sockets by target pid, and the requests they brought (last error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
   uint64_t control_requests = 0;
   std::string control_error;
+
+  // The latest message that belongs to no tab (a control request that failed, an unsafe
+  // control socket directory, a settings file that could not be read or written, a frame
+  // that failed): shown in the status bar and written once to stderr (the log).
+  std::string notice;
+  void notify(std::string message);
 
   // Workspace dialog.
   std::string workspace_path;  // last saved/opened
@@ -192,10 +198,12 @@ class App {
   void draw_workspace_popup();
   void draw_side_panel(Session& s, int64_t now_ns);
   void draw_add_overlay_tab(Session& s);
+  void build_frame(int64_t now_ns);
   void end_frame(int64_t now_ns);
   void apply_requests();
   void poll_control_sockets();
   void serve_control_socket(const Session& s);
+  Status carry_out(const ControlRequest& r);
   void mark_dirty() { dirty_ = true; }
 
   AppOptions options_;
@@ -209,6 +217,7 @@ class App {
   bool quit_ = false;
   bool dirty_ = false;
   bool help_request_ = false;
+  bool control_error_said_ = false;
   Theme applied_theme_ = Theme::dark;
   float ui_scale_ = 1.0f;
   bool theme_applied_ = false;

@@ -6,6 +6,7 @@
 
 #include "app.h"
 #include "keys.h"
+#include "memview/text_bytes.h"
 
 namespace memview::gui {
 
@@ -79,10 +80,13 @@ void App::draw_tabs(int64_t now_ns) {
       bool keep = true;
       const std::string gone =
           s.poller->source_gone() ? fmt::format(" ({})", event_kind_name(s.banner.kind)) : "";
-      const std::string label = fmt::format("{}{}###session{}", s.info().name, gone, s.id);
+      const std::string label =
+          fmt::format("{}{}###session{}", printable_text(s.info().name), gone, s.id);
       if (ImGui::BeginTabItem(label.c_str(), &keep,
                               select == s.id ? ImGuiTabItemFlags_SetSelected : 0)) {
-        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s.info().spec.c_str());
+        if (ImGui::IsItemHovered()) {
+          ImGui::SetTooltip("%s", printable_text(s.info().spec).c_str());
+        }
         if (shown != s.id && active_id != s.id) s.hex.focus_request = true;
         shown = s.id;
         draw_session(s, now_ns);
@@ -105,6 +109,7 @@ void App::draw_status(int64_t now_ns) {
   }
   sb.frame = stats_shown;
   sb.discovered = open_view.objects.size();
+  sb.notice = notice;
   if (Session* s = active_session()) {
     sb.info = &s->info();
     sb.hex = &s->hex;

@@ -31,7 +31,13 @@ void DemoRunner::run(double hz) {
   auto next = start;
   std::unique_lock<std::mutex> lock(mutex_);
   while (!stop_) {
-    producer_->step(std::chrono::duration<double>(clock::now() - start).count());
+    // Nothing thrown here may end the viewer (an exception leaving a thread aborts it):
+    // the demo stops writing instead.
+    try {
+      producer_->step(std::chrono::duration<double>(clock::now() - start).count());
+    } catch (const std::exception&) {
+      return;
+    }
     next += std::chrono::duration_cast<clock::duration>(period);
     wake_.wait_until(lock, next, [this] { return stop_; });
   }

@@ -26,7 +26,9 @@
 #include "fonts.h"
 #include "input_queue.h"
 #include "memview/clock.h"
+#include "memview/file_read.h"
 #include "memview/source_spec.h"
+#include "memview/text_bytes.h"
 #include "settings.h"
 
 namespace {
@@ -36,6 +38,11 @@ memview::gui::InputQueue g_input;
 volatile std::sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
+}
+
+// One "error: ..." line on stderr, whatever bytes the paths and names in it hold.
+void say_error(const std::string& message) {
+  std::fprintf(stderr, "error: %s\n", memview::printable_text(message).c_str());
 }
 
 void on_glfw_error(int code, const char* text) {
@@ -176,7 +183,14 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   cli.add_option("--save-workspace", cl.save_workspace,
                  "save the workspace to this file when the viewer quits");
   cli.set_version_flag("--version", MEMVIEW_VERSION);
-  CLI11_PARSE(cli, argc, argv);
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return cli.exit(e);  // --help, --version
+    // One "error:" line like every other tool here, then where to look.
+    std::fprintf(stderr, "error: %s\nRun 'memview --help' for usage.\n", e.what());
+    return 2;
+  }
   return kRun;
 }
 
@@ -216,6 +230,17 @@ float init_imgui(GLFWwindow* window, std::string& ini_path, const std::string& f
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (!ec) ini_path = dir + "/imgui.ini";
+    // ImGui reads the file whole, without limit: a FIFO, a device or a huge file there is
+    // said and skipped (the layout is then not remembered).
+    if (!ini_path.empty()) {
+      memview::Result<uint64_t> ini =
+          memview::check_regular_file(ini_path, memview::kMaxTextFileBytes, "window layout");
+      if (!ini && ini.error().code != memview::Errc::not_found) {
+        std::fprintf(stderr, "memview: %s (not used)\n",
+                     memview::printable_text(ini.error().message).c_str());
+        ini_path.clear();
+      }
+    }
   }
   io.IniFilename = ini_path.empty() ? nullptr : ini_path.c_str();
   io.LogFilename = nullptr;
@@ -223,7 +248,10 @@ float init_imgui(GLFWwindow* window, std::string& ini_path, const std::string& f
   float xscale = 1.0f, yscale = 1.0f;
   glfwGetWindowContentScale(window, &xscale, &yscale);
   const float ui_scale = std::max(xscale, yscale);
-  memview::gui::load_fonts(io, ui_scale, font);
+  if (const memview::gui::FontInfo f = memview::gui::load_fonts(io, ui_scale, font);
+      !f.error.empty()) {
+    say_error(f.error + " (using the built-in font instead)");
+  }
 
   // Callbacks are installed here, not by the backend: keys and characters go through the
   // queue; the others go straight to the backend.
@@ -246,8 +274,9 @@ float init_imgui(GLFWwindow* window, std::string& ini_path, const std::string& f
 void apply_command_line(memview::gui::App& app, const CommandLine& cl) {
   if (!cl.workspace.empty()) {
     if (auto st = app.open_workspace(cl.workspace); !st.ok()) {
-      std::fprintf(stderr, "error: workspace %s: %s\n", cl.workspace.c_str(),
-                   st.error().message.c_str());
+      // File errors name the workspace already; the others get its name here.
+      const std::string& m = st.error().message;
+      say_error(m.rfind("workspace ", 0) == 0 ? m : "workspace " + cl.workspace + ": " + m);
     }
   }
   if (!cl.theme.empty()) {
@@ -256,7 +285,7 @@ void apply_command_line(memview::gui::App& app, const CommandLine& cl) {
   if (cl.bytes_per_row) app.set_bytes_per_row(cl.bytes_per_row);
   if (cl.demo) {
     if (auto st = app.start_demo(true); !st.ok()) {
-      std::fprintf(stderr, "error: cannot start the demo: %s\n", st.error().message.c_str());
+      say_error("cannot start the demo: " + st.error().message);
     }
   }
   for (const std::string& spec : cl.specs) {
@@ -264,19 +293,17 @@ void apply_command_line(memview::gui::App& app, const CommandLine& cl) {
     options.read_only = cl.read_only;
     if (auto st = app.open(spec, options); !st.ok()) {
       // The Open view shows it too; the viewer stays up so the user can fix the spec.
-      std::fprintf(stderr, "error: cannot open '%s': %s\n", spec.c_str(),
-                   st.error().message.c_str());
+      say_error("cannot open '" + spec + "': " + st.error().message);
     }
   }
   if (cl.layout.empty()) return;
   if (app.sessions.empty()) {
-    std::fprintf(stderr, "error: --layout %s: no source is open to overlay it on\n",
-                 cl.layout.c_str());
+    say_error("--layout " + cl.layout + ": no source is open to overlay it on");
     return;
   }
   memview::gui::Session& first = *app.sessions.front();
   if (auto o = app.add_layout_file_overlay(first, cl.layout, first.info().base); !o.ok()) {
-    std::fprintf(stderr, "error: %s\n", o.error().message.c_str());
+    say_error(o.error().message);
   }
 }
 
@@ -326,7 +353,9 @@ void run_frames(memview::gui::App& app, GLFWwindow* window, float ui_scale,
     ImGui::Render();
 
     std::string want = "memview";
-    if (memview::gui::Session* s = app.active_session()) want += " - " + s->info().spec;
+    if (memview::gui::Session* s = app.active_session()) {
+      want += " - " + memview::printable_text(s->info().spec);
+    }
     if (want != title) {
       title = want;
       glfwSetWindowTitle(window, title.c_str());
@@ -375,7 +404,7 @@ int run(int argc, char** argv) {
     app.save_settings_if_dirty();
     if (!cl.save_workspace.empty()) {
       if (auto st = app.save_workspace(cl.save_workspace); !st.ok()) {
-        std::fprintf(stderr, "error: cannot save the workspace: %s\n", st.error().message.c_str());
+        say_error("cannot save the workspace: " + st.error().message);
         exit_code = 1;
       }
     }
@@ -396,7 +425,7 @@ int main(int argc, char** argv) {
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
+    say_error(e.what());
   } catch (...) {
     std::fprintf(stderr, "error: unexpected failure\n");
   }

@@ -8,6 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "memview/file_read.h"
+#include "memview/json_bytes.h"
+
 namespace memview::gui {
 
 namespace fs = std::filesystem;
@@ -41,9 +44,15 @@ std::string config_dir() {
 Settings load_settings(const std::string& dir, std::string* error) {
   Settings s;
   if (dir.empty()) return s;
-  std::ifstream in(dir + "/settings.json");
-  if (!in) return s;
-  nlohmann::json j = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
+  Result<std::string> text =
+      read_file_capped(dir + "/settings.json", kMaxTextFileBytes, "settings file");
+  if (!text) {
+    // No file yet is the normal first start; anything else (a FIFO, a directory, too big,
+    // unreadable) is said, and the defaults are used.
+    if (text.error().code != Errc::not_found && error) *error = text.error().message;
+    return s;
+  }
+  nlohmann::json j = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     if (error) *error = "ignoring malformed " + dir + "/settings.json";
     return s;
@@ -60,8 +69,10 @@ Settings load_settings(const std::string& dir, std::string* error) {
   }
   if (auto it = j.find("recent"); it != j.end() && it->is_array()) {
     for (const auto& r : *it) {
-      if (r.is_string() && s.recent.size() < Settings::kMaxRecent) {
-        s.recent.push_back(r.get<std::string>());
+      // Specs are bytes: a string, or {"hex": ...} for names that are not UTF-8.
+      Result<std::string> spec = bytes_from_json(r, "recent");
+      if (spec && !spec->empty() && s.recent.size() < Settings::kMaxRecent) {
+        s.recent.push_back(std::move(*spec));
       }
     }
   }
@@ -77,13 +88,14 @@ std::string save_settings(const std::string& dir, const Settings& s) {
   j["theme"] = theme_name(s.theme);
   j["bytes_per_row"] = s.bytes_per_row;
   j["fade_seconds"] = s.fade_seconds;
-  j["recent"] = s.recent;
+  j["recent"] = nlohmann::json::array();
+  for (const std::string& spec : s.recent) j["recent"].push_back(json_from_bytes(spec));
   const std::string path = dir + "/settings.json";
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     if (!out) return "cannot write " + tmp;
-    out << j.dump(2) << "\n";
+    out << json_dump(j, 2) << "\n";
     if (!out) return "cannot write " + tmp;
   }
   fs::rename(tmp, path, ec);

@@ -25,7 +25,8 @@ struct Settings {
 std::string config_dir();
 
 // Loads settings.json from `dir`; a missing or malformed file gives the defaults (and a
-// malformed one an error message in *error when given).
+// malformed, unreadable, oversized or non-regular one an error message in *error when
+// given). Recent specs are bytes (memview/json_bytes.h): any name round-trips exactly.
 Settings load_settings(const std::string& dir, std::string* error = nullptr);
 // Writes settings.json atomically (temp file + rename); creates the directory. Returns an
 // error message, empty on success.

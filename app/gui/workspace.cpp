@@ -2,10 +2,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "memview/file_read.h"
+#include "memview/json_bytes.h"
 
 namespace memview::gui {
 
@@ -26,6 +28,17 @@ const char* kind_name(DeclOrigin::Kind k) {
   return "header";
 }
 
+// Names, paths and texts are bytes: written with json_from_bytes, read with bytes_from_json.
+json bytes(std::string_view s) {
+  return json_from_bytes(s);
+}
+
+json bytes_list(const std::vector<std::string>& list) {
+  json out = json::array();
+  for (const std::string& s : list) out.push_back(bytes(s));
+  return out;
+}
+
 // Type-checked reads: a wrong type is an error naming the key, never an exception.
 struct Reader {
   std::string error;
@@ -37,8 +50,9 @@ struct Reader {
   bool str(const json& j, const char* key, std::string& out, const std::string& where) {
     auto it = j.find(key);
     if (it == j.end()) return true;
-    if (!it->is_string()) return fail(fmt::format("{}.{} must be a string", where, key));
-    out = it->get<std::string>();
+    Result<std::string> b = bytes_from_json(*it, fmt::format("{}.{}", where, key));
+    if (!b) return fail(b.error().message);
+    out = std::move(*b);
     return true;
   }
   bool u64(const json& j, const char* key, uint64_t& out, const std::string& where) {
@@ -63,8 +77,9 @@ struct Reader {
     if (it == j.end()) return true;
     if (!it->is_array()) return fail(fmt::format("{}.{} must be a list of strings", where, key));
     for (const auto& e : *it) {
-      if (!e.is_string()) return fail(fmt::format("{}.{} must be a list of strings", where, key));
-      out.push_back(e.get<std::string>());
+      Result<std::string> b = bytes_from_json(e, fmt::format("{}.{} entries", where, key));
+      if (!b) return fail(b.error().message);
+      out.push_back(std::move(*b));
     }
     return true;
   }
@@ -85,55 +100,55 @@ std::string workspace_to_json(const Workspace& ws) {
     if (s.demo) {
       js["demo"] = true;
     } else {
-      js["spec"] = s.spec;
+      js["spec"] = bytes(s.spec);
     }
     js["read_only"] = s.read_only;
     js["cursor"] = s.cursor;
     json overlays = json::array();
     for (const WorkspaceOverlay& o : s.overlays) {
       json jo;
-      jo["title"] = o.title;
+      jo["title"] = bytes(o.title);
       jo["from"] = kind_name(o.origin.kind);
       switch (o.origin.kind) {
         case DeclOrigin::Kind::header:
-          jo["header"] = o.origin.path;
+          jo["header"] = bytes(o.origin.path);
           break;
         case DeclOrigin::Kind::text:
-          jo["text"] = o.origin.text;
+          jo["text"] = bytes(o.origin.text);
           break;
         case DeclOrigin::Kind::layout_json: {
           // The layout itself, not its path: gdb's layout files live in a runtime directory.
           json doc = json::parse(o.origin.text, nullptr, false);
           if (doc.is_discarded()) {
-            jo["layout_text"] = o.origin.text;
+            jo["layout_text"] = bytes(o.origin.text);
           } else {
             jo["layout"] = std::move(doc);
           }
-          if (!o.origin.path.empty()) jo["layout_path"] = o.origin.path;
+          if (!o.origin.path.empty()) jo["layout_path"] = bytes(o.origin.path);
           break;
         }
       }
       if (o.origin.kind != DeclOrigin::Kind::layout_json) {
-        jo["type"] = o.type;
-        jo["std"] = o.origin.options.standard;
-        jo["include_dirs"] = o.origin.options.include_dirs;
-        jo["defines"] = o.origin.options.defines;
+        jo["type"] = bytes(o.type);
+        jo["std"] = bytes(o.origin.options.standard);
+        jo["include_dirs"] = bytes_list(o.origin.options.include_dirs);
+        jo["defines"] = bytes_list(o.origin.options.defines);
       }
       jo["offset"] = o.offset;
       jo["count"] = o.count;
-      jo["expanded"] = o.expanded;
+      jo["expanded"] = bytes_list(o.expanded);
       overlays.push_back(std::move(jo));
     }
     js["overlays"] = std::move(overlays);
     json bookmarks = json::array();
     for (const WorkspaceBookmark& b : s.bookmarks) {
-      bookmarks.push_back({{"name", b.name}, {"offset", b.offset}});
+      bookmarks.push_back({{"name", bytes(b.name)}, {"offset", b.offset}});
     }
     js["bookmarks"] = std::move(bookmarks);
     sources.push_back(std::move(js));
   }
   j["sources"] = std::move(sources);
-  return j.dump(2) + "\n";
+  return json_dump(j, 2) + "\n";
 }
 
 Result<Workspace> workspace_from_json(std::string_view text) {
@@ -146,7 +161,7 @@ Result<Workspace> workspace_from_json(std::string_view text) {
   if (!j["memview_workspace"].is_number_integer() || j["memview_workspace"].get<int>() != kFormat) {
     return make_error(Errc::unsupported,
                       fmt::format("workspace format {} is not supported (this viewer reads {})",
-                                  j["memview_workspace"].dump(), kFormat));
+                                  json_dump(j["memview_workspace"]), kFormat));
   }
   Workspace ws;
   Reader rd;
@@ -282,19 +297,13 @@ Status save_workspace_file(const std::string& path, const Workspace& ws) {
 }
 
 Result<Workspace> load_workspace_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) {
-    return make_error(Errc::not_found, fmt::format("{}: no such file", path));
+  // A regular file of sane size only: /dev/zero or a FIFO is refused, never read forever.
+  Result<std::string> text = read_file_capped(path, kMaxTextFileBytes, "workspace");
+  if (!text) return text.error();
+  auto ws = workspace_from_json(*text);
+  if (!ws.ok()) {
+    return make_error(ws.error().code, fmt::format("workspace {}: {}", path, ws.error().message));
   }
-  std::ifstream in(path);
-  if (!in) return make_error(Errc::permission, fmt::format("{}: cannot read", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  if (text.str().size() > (size_t{64} << 20)) {
-    return make_error(Errc::invalid_argument, fmt::format("{}: too large for a workspace", path));
-  }
-  auto ws = workspace_from_json(text.str());
-  if (!ws.ok()) return make_error(ws.error().code, fmt::format("{}: {}", path, ws.error().message));
   return ws;
 }
 

@@ -3,7 +3,8 @@
 // or "the demo"), each with its overlays (where their declarations come from: a header
 // path, pasted text or a layout JSON document, with the parse options; the type, offset
 // and instance count), bookmarks and cursor; and the view settings (bytes per row, theme,
-// fade). Offsets are relative to each source's base.
+// fade). Offsets are relative to each source's base. Specs, paths, names and texts are
+// bytes: stored with memview/json_bytes.h, so any of them round-trips exactly.
 #pragma once
 
 #include <cstdint>
@@ -52,7 +53,8 @@ std::string workspace_to_json(const Workspace& ws);
 // Validates the document; unknown keys are ignored, wrong types are errors naming the key.
 Result<Workspace> workspace_from_json(std::string_view json);
 
-// Atomic save (temp file + rename); load with a clear error for a missing/malformed file.
+// Atomic save (temp file + rename); load with a clear error for a missing or malformed
+// file, one that is not a regular file, or one over memview::kMaxTextFileBytes.
 Status save_workspace_file(const std::string& path, const Workspace& ws);
 Result<Workspace> load_workspace_file(const std::string& path);
 

@@ -286,6 +286,24 @@ def _write_layout(layout, pid, expr, address):
     return path
 
 
+def _json_bytes(value):
+    """A path or spec for the control socket: the string itself when its bytes are UTF-8,
+    else {"hex": ..., "text": ...} (core/include/memview/json_bytes.h, docs/json-bytes.md).
+    Python keeps non-UTF-8 path bytes as lone surrogates, which a strict JSON reader
+    refuses."""
+    raw = os.fsencode(value)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return {"hex": raw.hex(), "text": raw.decode("utf-8", "replace")}
+
+
+def _printable(line):
+    """A line for lldb's output: bytes of a path that are not UTF-8 (lone surrogates in
+    Python) as \\xNN, which lldb can print."""
+    return os.fsencode(line).decode("utf-8", "backslashreplace")
+
+
 def send_to_viewer(pid, request, timeout=2.0):
     """Sends one request to the viewer showing `pid`: None when none listens, else
     (ok, error)."""
@@ -297,7 +315,8 @@ def send_to_viewer(pid, request, timeout=2.0):
         s.close()
         return None
     try:
-        s.sendall((json.dumps(request) + "\n").encode())
+        encoded = {k: _json_bytes(v) if isinstance(v, str) else v for k, v in request.items()}
+        s.sendall((json.dumps(encoded) + "\n").encode())
         data = b""
         while b"\n" not in data:
             chunk = s.recv(4096)
@@ -475,12 +494,10 @@ Options (before the expression): --dry-run (print what would be opened), --new-w
 (do not reuse a running viewer). Environment: MEMVIEW, MEMVIEW_DRY_RUN, MEMVIEW_LAYOUT_DIR."""
     try:
         for line in run(exe_ctx, command):
-            result.AppendMessage(line)
+            result.AppendMessage(_printable(line))
         result.SetStatus(lldb.eReturnStatusSuccessFinishResult)
-    except MemviewError as e:
-        result.SetError("memview: %s" % e)
-    except OSError as e:
-        result.SetError("memview: %s" % e)
+    except (MemviewError, OSError) as e:
+        result.SetError(_printable("memview: %s" % e))
 
 
 def __lldb_init_module(debugger, internal_dict):

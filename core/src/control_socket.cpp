@@ -14,10 +14,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "memview/json_bytes.h"
 #include "memview/source_spec.h"
 
 namespace memview {
@@ -62,18 +65,24 @@ Status ensure_private_dir(const std::string& dir) {
   return {};
 }
 
-std::string answer(bool ok, const std::string& error = {}) {
+std::string answer_line(bool ok, const std::string& error = {}) {
   nlohmann::json j;
   j["ok"] = ok;
-  if (!ok) j["error"] = error;
-  return j.dump() + "\n";
+  if (!ok) j["error"] = json_message(error);  // quotes names: any bytes, one line
+  return json_dump(j) + "\n";
 }
 
 }  // namespace
 
 struct ControlServer::Client {
+  // One entry per request line, in order: its answer once known (id 0: answered at once).
+  struct Pending {
+    uint64_t id = 0;
+    std::optional<std::string> line;
+  };
   int fd = -1;
   std::string buffer;
+  std::deque<Pending> pending;
   int64_t last_ns = 0;
   bool dead = false;
   ~Client() {
@@ -83,6 +92,17 @@ struct ControlServer::Client {
     // Answers are tiny; a client that does not read them is dropped rather than waited for.
     const ssize_t n = send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n != static_cast<ssize_t>(line.size())) dead = true;
+  }
+  void queue_answer(std::string line) {
+    pending.push_back({0, std::move(line)});
+    flush();
+  }
+  // Sends the answers that are known, in request order.
+  void flush() {
+    while (!pending.empty() && pending.front().line && !dead) {
+      send_line(*pending.front().line);
+      pending.pop_front();
+    }
   }
 };
 
@@ -177,9 +197,9 @@ std::vector<ControlRequest> ControlServer::poll() {
       socklen_t len = sizeof cred;
       if (getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
           (cred.uid != geteuid() && cred.uid != 0) || clients_.size() >= kMaxClients) {
-        const std::string no = answer(false, clients_.size() >= kMaxClients
-                                                 ? "too many clients"
-                                                 : "connections from other users are refused");
+        const std::string no = answer_line(false, clients_.size() >= kMaxClients
+                                                      ? "too many clients"
+                                                      : "connections from other users are refused");
         (void)!send(cfd, no.data(), no.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
         close(cfd);
         continue;
@@ -199,7 +219,7 @@ std::vector<ControlRequest> ControlServer::poll() {
         c->buffer.append(buf, static_cast<size_t>(n));
         c->last_ns = now;
         if (c->buffer.size() > kMaxLine && c->buffer.find('\n') == std::string::npos) {
-          c->send_line(answer(false, "request line longer than 64 KiB"));
+          c->send_line(answer_line(false, "request line longer than 64 KiB"));
           c->dead = true;
           break;
         }
@@ -217,43 +237,56 @@ std::vector<ControlRequest> ControlServer::poll() {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
       const nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
       if (!j.is_object()) {
-        c->send_line(answer(false, "expected one JSON object per line"));
+        c->queue_answer(answer_line(false, "expected one JSON object per line"));
         continue;
       }
       if (j.contains("ping")) {
         nlohmann::json pong;
         pong["ok"] = true;
         pong["pid"] = static_cast<int64_t>(getpid());
-        c->send_line(pong.dump() + "\n");
+        c->queue_answer(json_dump(pong) + "\n");
         continue;
       }
-      auto text = [&](const char* key) -> std::optional<std::string> {
+      std::string bad;
+      auto text = [&](const char* key) {
         if (!j.contains(key)) return std::string();
-        if (!j[key].is_string()) return std::nullopt;
-        return j[key].get<std::string>();
+        Result<std::string> b = bytes_from_json(j[key], fmt::format("\"{}\"", key));
+        if (!b && bad.empty()) bad = b.error().message;
+        return b ? *b : std::string();
       };
-      const std::optional<std::string> open = text("open");
-      const std::optional<std::string> layout = text("layout");
-      const std::optional<std::string> title = text("title");
-      if (!open || !layout || !title) {
-        c->send_line(answer(false, "\"open\", \"layout\" and \"title\" must be strings"));
+      ControlRequest request{text("open"), text("layout"), text("title")};
+      if (!bad.empty()) {
+        c->queue_answer(answer_line(false, bad));
         continue;
       }
-      if (open->empty()) {
-        c->send_line(answer(false, "missing \"open\": a source spec"));
+      if (request.open.empty()) {
+        c->queue_answer(answer_line(false, "missing \"open\": a source spec"));
         continue;
       }
-      if (Result<SourceSpec> spec = parse_source_spec(*open); !spec) {
-        c->send_line(answer(false, spec.error().message));
+      if (Result<SourceSpec> spec = parse_source_spec(request.open); !spec) {
+        c->queue_answer(answer_line(false, spec.error().message));
         continue;
       }
-      c->send_line(answer(true));
-      requests.push_back(ControlRequest{*open, *layout, *title});
+      // Answered by the caller once it has opened the spec (answer()).
+      request.id = next_id_++;
+      c->pending.push_back({request.id, std::nullopt});
+      requests.push_back(std::move(request));
     }
     if (now - c->last_ns > kIdleNs) c->dead = true;
   }
   std::erase_if(clients_, [](const std::unique_ptr<Client>& c) { return c->dead; });
   return requests;
+}
+
+void ControlServer::answer(uint64_t id, const Status& result) {
+  for (auto& c : clients_) {
+    for (Client::Pending& p : c->pending) {
+      if (p.id != id) continue;
+      p.line = result ? answer_line(true) : answer_line(false, result.error().message);
+      c->flush();
+      return;
+    }
+  }
 }
 
 Status send_control_request(const std::string& path, const ControlRequest& request,
@@ -269,10 +302,10 @@ Status send_control_request(const std::string& path, const ControlRequest& reque
                       fmt::format("no viewer listens at {}: {}", path, std::strerror(err)));
   }
   nlohmann::json j;
-  j["open"] = request.open;
-  if (!request.layout.empty()) j["layout"] = request.layout;
-  if (!request.title.empty()) j["title"] = request.title;
-  const std::string line = j.dump() + "\n";
+  j["open"] = json_from_bytes(request.open);
+  if (!request.layout.empty()) j["layout"] = json_from_bytes(request.layout);
+  if (!request.title.empty()) j["title"] = json_from_bytes(request.title);
+  const std::string line = json_dump(j) + "\n";
   if (send(fd, line.data(), line.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(line.size())) {
     close(fd);
     return make_error(Errc::io, fmt::format("cannot send to {}", path));

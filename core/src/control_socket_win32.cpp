@@ -40,6 +40,8 @@ std::vector<ControlRequest> ControlServer::poll() {
   return {};
 }
 
+void ControlServer::answer(uint64_t, const Status&) {}
+
 Status send_control_request(const std::string&, const ControlRequest&, int) {
   return make_error(Errc::unsupported, "the viewer control socket is not available on Windows");
 }

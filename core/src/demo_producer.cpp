@@ -1,8 +1,12 @@
 // The built-in demo: a simulated vehicle writing its telemetry into shared memory.
 #include "memview/demo_producer.h"
 
+#if !defined(_WIN32)
+#include <signal.h>
+#endif
 #include <unistd.h>
 
+#include <cerrno>
 #include <cmath>
 #include <cstddef>
 #include <cstring>
@@ -32,6 +36,32 @@ struct DemoProducer::Impl {
   double last_log_s = -1.0;
 };
 
+namespace {
+
+// True when the object behind `spec` is one a demo made and no demo writes any more: the
+// demo's size, its telemetry header, and a producer process that no longer exists. Only
+// such an object is ever replaced; anything else of that name belongs to someone.
+bool is_stale_demo(const std::string& spec) {
+#if defined(_WIN32)
+  (void)spec;
+  return false;  // a Win32 named mapping vanishes with the last process holding it
+#else
+  OpenOptions read_only;
+  read_only.read_only = true;
+  Result<SourcePtr> src = open_source(spec, read_only);
+  if (!src || (*src)->info().size != kDemoSize) return false;
+  telemetry t{};
+  auto bytes = std::span(reinterpret_cast<std::byte*>(&t), offsetof(telemetry, frame));
+  if (!(*src)->read(0, bytes).complete()) return false;
+  if (std::memcmp(t.magic, TELEMETRY_MAGIC, sizeof(TELEMETRY_MAGIC)) != 0) return false;
+  if (t.version != TELEMETRY_VERSION || t.producer_pid == 0) return false;
+  const auto pid = static_cast<pid_t>(t.producer_pid);
+  return pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH;
+#endif
+}
+
+}  // namespace
+
 Result<std::unique_ptr<DemoProducer>> DemoProducer::start(const DemoOptions& options) {
 #if defined(_WIN32)
   // A Win32 named mapping: it lives while this process holds it, nothing is left behind.
@@ -43,8 +73,15 @@ Result<std::unique_ptr<DemoProducer>> DemoProducer::start(const DemoOptions& opt
   create.size = kDemoSize;
   create.mode = options.mode;
   Result<SourcePtr> src = create_source(spec, create);
-  if (!src && src.error().code == Errc::exists && options.replace_existing) {
-    // A demo that was killed leaves its object behind; start over with a fresh one.
+  if (!src && src.error().code == Errc::exists) {
+    // A demo that was killed leaves its object behind: start over with a fresh one. Any
+    // other object of that name is someone's data and is never touched.
+    if (!options.replace_stale || !is_stale_demo(spec)) {
+      return make_error(Errc::exists,
+                        fmt::format("'{}' already exists and is not a demo left behind: the "
+                                    "demo never replaces it (choose another name)",
+                                    spec));
+    }
     (void)remove_source(spec);
     src = create_source(spec, create);
   }
@@ -64,10 +101,19 @@ Result<std::unique_ptr<DemoProducer>> DemoProducer::start(const DemoOptions& opt
 }
 
 DemoProducer::~DemoProducer() {
-  if (impl_) {
-    impl_->source.reset();
-    (void)remove_source(spec_);
+  (void)stop();
+}
+
+bool DemoProducer::stop() {
+  if (!impl_ || !impl_->source) return false;
+  // Remove only what this demo created: if the name was removed or now names another
+  // object (someone replaced it meanwhile), it is left alone.
+  bool still_ours = true;
+  for (const SourceEvent& e : impl_->source->refresh()) {
+    if (e.kind == SourceEvent::Kind::removed) still_ours = false;
   }
+  impl_->source.reset();
+  return still_ours && remove_source(spec_).ok();
 }
 
 uint64_t DemoProducer::size() const {
@@ -75,6 +121,7 @@ uint64_t DemoProducer::size() const {
 }
 
 void DemoProducer::step(double s) {
+  if (!impl_->source) return;
   telemetry& t = impl_->state;
   const uint64_t frame = ++impl_->frame;
   t.frame = frame;

@@ -134,9 +134,12 @@ Result<uint32_t> parse_mode(std::string_view text) {
                         fmt::format("mode {} is not an octal number (like 600 or 0644)", quote(t)));
     }
     value = value * 8 + static_cast<uint32_t>(c - '0');
-    if (value > 07777) {
+    if (value > 0777) {
+      // Permission bits only: setuid/setgid/sticky on a shared object is a way to root.
       return make_error(Errc::invalid_argument,
-                        fmt::format("mode {} is too large (max 7777)", quote(t)));
+                        fmt::format("mode {} is not permission bits: give 0 to 0777 (setuid, "
+                                    "setgid and sticky bits are refused)",
+                                    quote(t)));
     }
   }
   return value;

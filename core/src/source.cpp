@@ -1,6 +1,7 @@
 // Defaults shared by every backend.
 #include "memview/source.h"
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -58,30 +59,44 @@ Status check_write_range(const SourceInfo& info, uint64_t address, uint64_t leng
 }
 
 ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) {
+  // Read and compared a slice at a time: the scratch copy costs at most kSlice bytes, not
+  // the size of the range (a watched 64 MiB window of a process stays ~1 byte per byte).
+  constexpr size_t kSlice = size_t{1} << 20;
   thread_local std::vector<std::byte> scratch;
-  scratch.resize(cache.size());
-  ReadOutcome outcome = read(address, scratch);
-  // Walk the readable parts only; unreadable bytes stay as they were in cache.
-  size_t pos = 0;
-  auto compare = [&](size_t from, size_t to) {
-    size_t i = from;
-    while (i < to) {
-      // Skip agreeing bytes with vector compares (byte_compare.h), per byte only on a run.
-      i += detail::equal_prefix(scratch.data() + i, cache.data() + i, to - i);
-      if (i >= to) break;
-      size_t j = i + 1;
-      while (j < to && scratch[j] != cache[j]) ++j;
-      std::memcpy(cache.data() + i, scratch.data() + i, j - i);
-      if (sink) sink(i, j - i);
-      i = j;
+  ReadOutcome outcome;
+  for (size_t base = 0; base < cache.size(); base += kSlice) {
+    const size_t n = std::min(kSlice, cache.size() - base);
+    scratch.resize(n);
+    ReadOutcome part = read(address + base, scratch);
+    std::byte* const mine = cache.data() + base;
+    // Walk the readable parts only; unreadable bytes stay as they were in cache.
+    size_t pos = 0;
+    auto compare = [&](size_t from, size_t to) {
+      size_t i = from;
+      while (i < to) {
+        // Skip agreeing bytes with vector compares (byte_compare.h), per byte only on a run.
+        i += detail::equal_prefix(scratch.data() + i, mine + i, to - i);
+        if (i >= to) break;
+        size_t j = i + 1;
+        while (j < to && scratch[j] != mine[j]) ++j;
+        std::memcpy(mine + i, scratch.data() + i, j - i);
+        if (sink) sink(base + i, j - i);
+        i = j;
+      }
+    };
+    for (const ByteRange& bad : part.unreadable) {
+      compare(pos, static_cast<size_t>(bad.address - (address + base)));
+      pos = static_cast<size_t>(bad.end() - (address + base));
+      if (!outcome.unreadable.empty() && outcome.unreadable.back().end() == bad.address) {
+        outcome.unreadable.back().length += bad.length;
+      } else {
+        outcome.unreadable.push_back(bad);
+      }
     }
-  };
-  for (const ByteRange& bad : outcome.unreadable) {
-    const size_t bad_from = static_cast<size_t>(bad.address - address);
-    compare(pos, bad_from);
-    pos = static_cast<size_t>(bad.end() - address);
+    compare(pos, n);
+    if (outcome.message.empty()) outcome.message = std::move(part.message);
   }
-  compare(pos, cache.size());
+  if (scratch.capacity() > kSlice) scratch = {};
   return outcome;
 }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "memview/text_bytes.h"
+
 namespace memview {
 
 namespace {
@@ -13,12 +15,8 @@ std::vector<SourceBackend>& registry() {
   return backends;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
+bool all_blank(std::string_view s) {
+  return s.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
 const SourceBackend* bare_backend() {
@@ -30,13 +28,20 @@ const SourceBackend* bare_backend() {
   return best;
 }
 
-std::string known_schemes() {
+// The syntaxes of the backends that `filter` accepts ("shm:NAME, sysv:ID").
+template <class Filter>
+std::string syntaxes(Filter filter) {
   std::string out;
   for (const SourceBackend& b : registry()) {
+    if (!filter(b)) continue;
     if (!out.empty()) out += ", ";
     out += b.syntax;
   }
   return out;
+}
+
+std::string known_schemes() {
+  return syntaxes([](const SourceBackend&) { return true; });
 }
 }  // namespace
 
@@ -57,8 +62,9 @@ const SourceBackend* find_source_backend(std::string_view scheme) {
 }
 
 Result<SourceSpec> parse_source_spec(std::string_view text) {
-  text = trim(text);
-  if (text.empty()) return make_error(Errc::invalid_argument, "empty source spec");
+  // Not trimmed: names are bytes, and one may end in a space or a newline. (Front ends
+  // trim what people type into a text box.)
+  if (all_blank(text)) return make_error(Errc::invalid_argument, "empty source spec");
   const SourceBackend* backend = nullptr;
   std::string_view target = text;
   if (const size_t colon = text.find(':'); colon != std::string_view::npos) {
@@ -96,6 +102,13 @@ Result<SourcePtr> open_source(std::string_view spec, const OpenOptions& options)
 Result<SourcePtr> create_source(std::string_view text, const CreateOptions& options) {
   Result<SourceSpec> parsed = parse_source_spec(text);
   if (!parsed) return parsed.error();
+  if (options.mode > 0777) {
+    // Only permission bits: a setuid/setgid file in a world-writable tmpfs is a way to root.
+    return make_error(Errc::invalid_argument,
+                      fmt::format("mode {:04o} is not permission bits: give 0 to 0777 (setuid, "
+                                  "setgid and sticky bits are refused)",
+                                  options.mode));
+  }
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->create) {
     return make_error(Errc::unsupported, fmt::format("cannot create '{}' sources", parsed->scheme));
@@ -108,7 +121,13 @@ Status remove_source(std::string_view text) {
   if (!parsed) return parsed.error();
   const SourceBackend* backend = find_source_backend(parsed->scheme);
   if (!backend || !backend->remove) {
-    return make_error(Errc::unsupported, fmt::format("cannot remove '{}' sources", parsed->scheme));
+    // Files, processes and remote targets are never deleted: only named shared memory.
+    return make_error(
+        Errc::unsupported,
+        fmt::format("cannot remove '{}': it is not named shared memory; remove only removes {} "
+                    "(never a file, a process or a remote target)",
+                    printable_text(parsed->text()),
+                    syntaxes([](const SourceBackend& b) { return b.remove != nullptr; })));
   }
   return backend->remove(parsed.value());
 }

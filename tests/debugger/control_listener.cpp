@@ -1,6 +1,7 @@
 // The viewer's end of the control socket, without a window: listens at the path given (or
 // at control_socket_path(PID) for "--pid PID"), prints "listening PATH", then one JSON line
-// per request received, until it gets SIGTERM/SIGINT or `--count N` requests arrived.
+// per request received (and answers it ok), until it gets SIGTERM/SIGINT or `--count N`
+// requests arrived.
 // Used by the gdb extension's tests in place of a running GUI: same core code, no display.
 #include <signal.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memview/control_socket.h"
+#include "memview/json_bytes.h"
 
 namespace {
 volatile sig_atomic_t g_stop = 0;
@@ -47,11 +49,12 @@ int main(int argc, char** argv) {
   while (!g_stop && (count < 0 || seen < count)) {
     for (const memview::ControlRequest& r : (*server)->poll()) {
       nlohmann::json j;
-      j["open"] = r.open;
-      j["layout"] = r.layout;
-      j["title"] = r.title;
-      std::printf("%s\n", j.dump().c_str());
+      j["open"] = memview::json_from_bytes(r.open);
+      j["layout"] = memview::json_from_bytes(r.layout);
+      j["title"] = memview::json_from_bytes(r.title);
+      std::printf("%s\n", memview::json_dump(j).c_str());
       std::fflush(stdout);
+      (*server)->answer(r.id, {});  // a viewer answers once it has opened the spec
       ++seen;
     }
     usleep(10000);  // a GUI polls once per frame; 100 Hz here

@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -24,15 +25,20 @@ std::string temp_dir() {
   return d ? d : "";
 }
 
-// Sends `request` from a thread while this thread polls the server like a GUI frame loop.
+// Sends `request` from a thread while this thread polls the server like a GUI frame loop,
+// which answers each request it receives with `verdict`.
 Status exchange(ControlServer& server, const ControlRequest& request,
-                std::vector<ControlRequest>& received) {
+                std::vector<ControlRequest>& received, const Status& verdict = {}) {
   auto client = std::async(std::launch::async,
                            [&] { return send_control_request(server.path(), request, 3000); });
-  while (client.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) {
-    for (ControlRequest& r : server.poll()) received.push_back(std::move(r));
-  }
-  for (ControlRequest& r : server.poll()) received.push_back(std::move(r));
+  auto frame = [&] {
+    for (ControlRequest& r : server.poll()) {
+      server.answer(r.id, verdict);
+      received.push_back(std::move(r));
+    }
+  };
+  while (client.wait_for(std::chrono::milliseconds(1)) != std::future_status::ready) frame();
+  frame();
   return client.get();
 }
 
@@ -80,7 +86,7 @@ TEST(ControlSocket, RequestsArriveAndAreAnswered) {
   EXPECT_NE(s.error().message.find("bad process spec"), std::string::npos) << s.error().message;
   EXPECT_TRUE(got.empty());
   EXPECT_NE(raw_exchange(**server, "not json\n").find("JSON object"), std::string::npos);
-  EXPECT_NE(raw_exchange(**server, "{\"open\": 5}\n").find("must be strings"), std::string::npos);
+  EXPECT_NE(raw_exchange(**server, "{\"open\": 5}\n").find("must be a string"), std::string::npos);
   EXPECT_NE(raw_exchange(**server, "{\"layout\": \"x\"}\n").find("missing"), std::string::npos);
   EXPECT_NE(raw_exchange(**server, "{\"ping\": true}\n").find("\"pid\""), std::string::npos);
   EXPECT_NE(raw_exchange(**server, std::string(70000, 'x')).find("64 KiB"), std::string::npos);
@@ -88,6 +94,58 @@ TEST(ControlSocket, RequestsArriveAndAreAnswered) {
   const std::string path = (*server)->path();
   server.value().reset();
   EXPECT_NE(access(path.c_str(), F_OK), 0) << "socket file left behind";
+  std::system(("rm -rf " + dir).c_str());
+}
+
+TEST(ControlSocket, TheViewersErrorIsTheAnswer) {
+  const std::string dir = temp_dir();
+  auto server = ControlServer::listen(dir + "/pid-5.sock");
+  ASSERT_TRUE(server.ok()) << server.error().message;
+  std::vector<ControlRequest> got;
+  // The viewer could not open it (or read the layout): the client hears why.
+  Status s =
+      exchange(**server, {"pid:5@0x10+4", "/no/such.layout.json", ""}, got,
+               make_error(Errc::not_found, "layout file /no/such.layout.json: no such file"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("no such file"), std::string::npos) << s.error().message;
+  ASSERT_EQ(got.size(), 1u);
+  // Names that are not UTF-8 travel as bytes, both ways.
+  got.clear();
+  const ControlRequest odd{"shm:/bad\xff\xfename", "/tmp/caf\xe9.json", "t\xff\n"};
+  s = exchange(**server, odd, got, make_error(Errc::not_found, "no object '/bad\xff\xfename'"));
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("bad\\xff\\xfename"), std::string::npos) << s.error().message;
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].open, odd.open);
+  EXPECT_EQ(got[0].layout, odd.layout);
+  EXPECT_EQ(got[0].title, odd.title);
+  // Two requests on one connection are answered in order, whatever order the viewer
+  // answers them in.
+  const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  std::strcpy(addr.sun_path, (*server)->path().c_str());
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  const std::string two = "{\"open\": \"pid:5\"}\n{\"open\": \"pid:6\"}\n";
+  ASSERT_EQ(write(fd, two.data(), two.size()), static_cast<ssize_t>(two.size()));
+  std::vector<ControlRequest> both;
+  for (int i = 0; i < 3000 && both.size() < 2; ++i) {
+    for (ControlRequest& r : (*server)->poll()) both.push_back(std::move(r));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_EQ(both.size(), 2u);
+  (*server)->answer(both[1].id, make_error(Errc::io, "second"));
+  (*server)->answer(both[0].id, {});
+  std::string answers;
+  for (int i = 0; i < 3000 && std::count(answers.begin(), answers.end(), '\n') < 2; ++i) {
+    char buf[512];
+    const ssize_t n = recv(fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0) answers.append(buf, static_cast<size_t>(n));
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  close(fd);
+  EXPECT_EQ(answers, "{\"ok\":true}\n{\"error\":\"second\",\"ok\":false}\n");
+  server.value().reset();
   std::system(("rm -rf " + dir).c_str());
 }
 

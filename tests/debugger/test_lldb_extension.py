@@ -142,6 +142,33 @@ try:
               req.get("title") == "g_state" and req.get("layout", "").endswith(".layout.json") and
               os.path.exists(req.get("layout", "")),
               "the viewer received spec, title and layout path: %s" % line)
+
+        # A layout directory whose path is not UTF-8: the viewer receives its exact bytes
+        # ({"hex": ...}, docs/json-bytes.md) and lldb prints it escaped.
+        odd_dir = os.fsencode(runtime) + b"/lay\xffouts\xe9"
+        odd_env = dict(env, MEMVIEW_LAYOUT_DIR=os.fsdecode(odd_dir))
+        lst = subprocess.Popen([LISTENER, "--pid", str(t.pid), "--count", "1"],
+                               stdout=subprocess.PIPE, text=True, env=odd_env)
+        lst.stdout.readline()
+        args = ["timeout", "-k", "5", "90", LLDB, "--no-lldbinit", "-b", "-p", str(t.pid),
+                "-o", "command script import " + EXTENSION, "-o", "memview --dry-run g_state",
+                "-o", "memview g_state"]
+        p = subprocess.run(args, capture_output=True, timeout=120, env=odd_env,
+                           stdin=subprocess.DEVNULL)
+        out = (p.stdout + p.stderr).decode("utf-8", "replace")
+        check("/lay\\xffouts\\xe9/" in out, "lldb prints the layout path escaped: " + out[-600:])
+        check("in the running viewer" in out, "the range goes to the running viewer")
+        try:
+            line = lst.stdout.readline().strip()
+            lst.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            lst.kill()
+            line = ""
+        req = json.loads(line) if line.startswith("{") else {}
+        layout = req.get("layout")
+        got = bytes.fromhex(layout["hex"]) if isinstance(layout, dict) else b""
+        check(got.startswith(odd_dir + b"/") and got.endswith(b".layout.json") and
+              os.path.exists(got), "the viewer received the layout path's exact bytes: %s" % line)
     # lldb detached: the debuggee still runs.
     check(t.proc.poll() is None, "the debuggee runs on after lldb detached")
 finally:

@@ -125,10 +125,14 @@ try:
                               "--offset", hex(t.addr("counter")), "--length", "8",
                               "--interval-ms", "20"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
-    time.sleep(0.3)
+    # Stop the target only once watch has opened it (a slow start, e.g. under ASan on a
+    # busy machine, would otherwise find no process at all).
+    first = watch.stdout.readline()
+    time.sleep(0.1)
     t.stop()
     try:
         wout, werr = watch.communicate(timeout=10)
+        wout = first + wout
         check("exited" in wout, "watch reports the exit: " + wout.strip().splitlines()[-1])
         check(watch.returncode == 0, "watch ends cleanly after the exit")
     except subprocess.TimeoutExpired:

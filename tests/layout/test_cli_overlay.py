@@ -161,7 +161,16 @@ class OverlayTest(unittest.TestCase):
             (["write", self.name, *o, "--at", "4090", "--field", "value", "1"], "outside"),
             (["write", self.name, *o, "--at", "zz", "--field", "seq", "1"], "--at"),
             (["write", self.name, "--header", missing, "--type", "struct rec", "--field", "seq",
-              "1"], "not found"),
+              "1"], "header %s: no such file" % missing),
+            # The field fits but the struct would run past the end: write refuses like read.
+            (["write", self.name, *o, "--at", str(4096 - SIZE + 8), "--field", "seq", "1"],
+             "outside"),
+            (["read", self.name, *o, "--at", str(4096 - SIZE + 8)], "outside"),
+            (["layout", "--header", "/dev/zero", "--type", "struct rec"],
+             "header /dev/zero is a character device, not a regular file"),
+            (["layout", "--header", self.dir.name, "--type", "struct rec"], "is a directory"),
+            (["read", self.name, "--layout-json", "/dev/zero"],
+             "layout file /dev/zero is a character device"),
             (["write", self.name, "--header", self.header, "--type", "struct nope", "--field",
               "seq", "1"], "unknown type 'struct nope'"),
             (["write", self.name, "--header", bad_header, "--type", "struct x", "--field", "a",
@@ -184,6 +193,77 @@ class OverlayTest(unittest.TestCase):
             self.assertTrue(lines[0].startswith("error: "), lines[0])
             self.assertIn(expect, lines[0], args)
             self.assertEqual(bytes(self.shm.buf), before, "bytes changed by %s" % args)
+
+    def test_a_huge_struct_is_refused_not_allocated(self):
+        """A 1 TiB struct over a sparse 1 TiB file: read and write say what is too big
+        (they used to end in std::bad_alloc as an "internal error")."""
+        header = os.path.join(self.dir.name, "huge.h")
+        with open(header, "w") as f:
+            f.write("struct huge { unsigned n; char text[1099511627776]; };\n")
+        path = os.path.join(self.dir.name, "huge.bin")
+        with open(path, "wb") as f:
+            f.truncate(1099511627780)
+        try:
+            o = ["--header", header, "--type", "struct huge"]
+            p = cli("read", "file:" + path, *o)
+            self.assertEqual(p.returncode, 1, p.stdout[:200])
+            self.assertRegex(p.stderr, r"^error: struct huge is 1099511627780 bytes: read takes "
+                                       r"structs of up to \d+ bytes")
+            p = cli("write", "file:" + path, *o, "--field", "text", "hello")
+            self.assertEqual(p.returncode, 1)
+            self.assertRegex(p.stderr, r"^error: .*text.* is 1099511627776 bytes, more than the "
+                                       r"\d+ bytes written at once")
+            p = cli("write", "file:" + path, *o, "--field", "n", "7")
+            self.assertEqual(p.returncode, 0, p.stderr)
+        finally:
+            os.unlink(path)
+
+    def test_a_large_count_is_bounded(self):
+        """A large --count: text is streamed, JSON stops at its value budget and says so."""
+        header = os.path.join(self.dir.name, "pair.h")
+        with open(header, "w") as f:
+            f.write("struct pair { unsigned short a, b, c, d; };\n")
+        path = os.path.join(self.dir.name, "pairs.bin")
+        with open(path, "wb") as f:
+            f.truncate(4 << 20)
+        try:
+            o = ["--header", header, "--type", "struct pair", "--count", "300000"]
+            p = subprocess.run([CLI, "read", "file:" + path, *o, "--json"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            doc = json.loads(p.stdout)
+            self.assertTrue(doc.get("truncated"))
+            self.assertLess(len(doc["records"]), 300000)
+            p = subprocess.run([CLI, "read", "file:" + path, *o], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stdout.count(b"struct pair at"), 300000)
+            import resource
+            peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            with open(CLI, "rb") as f:
+                asan = b"__asan_init" in f.read()  # its allocator and quarantine add a lot
+            self.assertLess(peak_mib, 2048 if asan else 1024,
+                            "read --count peaked at %d MiB" % peak_mib)
+        finally:
+            os.unlink(path)
+
+    def test_unreadable_header_says_permission_denied_and_the_path(self):
+        secret = os.path.join(self.dir.name, "secret.h")
+        with open(secret, "w") as f:
+            f.write(HEADER)
+        os.chmod(secret, 0o000)
+        kwargs = {}
+        if os.geteuid() == 0:  # root reads any file: ask as 'nobody', who may not
+            import pwd
+            kwargs = dict(user="nobody", group=pwd.getpwnam("nobody").pw_gid, extra_groups=[])
+            os.chmod(self.dir.name, 0o755)
+        try:
+            p = subprocess.run([CLI, "layout", "--header", secret, "--type", "struct rec"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+        finally:
+            os.chmod(secret, 0o644)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertEqual(p.stderr.strip(), "error: header %s: permission denied" % secret)
 
     @unittest.skipIf(os.geteuid() == 0, "root may write to a 0400 object")
     def test_read_only_object(self):

@@ -30,7 +30,7 @@ def unique_name(tag):
 
 def run_cli(*args, input=None, timeout=60, env=None, user=None):
     """Runs memview-cli; returns CompletedProcess with bytes stdout and text stderr."""
-    cmd = [CLI, *[str(a) for a in args]]
+    cmd = [CLI, *[a if isinstance(a, bytes) else str(a) for a in args]]  # bytes: names as-is
     kwargs = {}
     if user is not None:
         kwargs["user"] = user
@@ -40,6 +40,22 @@ def run_cli(*args, input=None, timeout=60, env=None, user=None):
                           timeout=timeout, env=env, **kwargs)
     proc.stderr = proc.stderr.decode("utf-8", "replace")
     return proc
+
+
+_asan = None
+
+
+def asan_build():
+    """True when the CLI under test is built with AddressSanitizer (its shadow memory needs
+    terabytes of address space and adds to the resident memory)."""
+    global _asan
+    if _asan is None:
+        try:
+            with open(CLI, "rb") as f:
+                _asan = b"__asan_init" in f.read()
+        except OSError:
+            _asan = False
+    return _asan
 
 
 def shm_path(name):
@@ -211,4 +227,4 @@ def main():
 
 __all__ = ["CLI", "PEER", "HEXDUMP", "unique_name", "run_cli", "shm_path", "PyShm",
            "remove_shm_quietly", "SysvSegment", "Peer", "hexdump_c", "wait_until", "main",
-           "tempfile"]
+           "tempfile", "asan_build"]

@@ -74,7 +74,10 @@ class BadInputTableTest(unittest.TestCase):
             (["poke", n, "255", "0000"], r"outside the object"),  # would straddle the end
             (["poke", n, "250", "--u64", "1"], r"outside the object"),
             (["poke", n, "18446744073709551615", "0102"], r"outside the object"),
-            (["poke", n, "--batch", "-"], r"outside the object", "0 01\n16 0203\n256 04\n"),
+            (["poke", n, "--batch", "-"], r"^error: batch line 3: .*outside the object",
+             "0 01\n16 0203\n256 04\n"),
+            (["poke", n, "--batch", "-"], r"^error: batch line 4: .*outside the object",
+             "# comment\n\n0 01\n255 0203\n"),
             # malformed numbers
             (["dump", n, "--offset", "12abc"], r"offset"),
             (["dump", n, "--offset", "-1"], r"offset"),
@@ -109,7 +112,9 @@ class BadInputTableTest(unittest.TestCase):
             (["poke", n, "0", "--u8", "1", "--u16", "2"], r"not both --u8 and --u16"),
             (["poke", n, "0"], r"nothing to write"),
             (["poke", n, "0", "00", "--be"], r"--be applies to typed values"),
-            (["poke", n, "--batch", "/nonexistent/batch"], r"cannot read batch file"),
+            (["poke", n, "--batch", "/nonexistent/batch"], r"batch file /nonexistent/batch: no such"),
+            (["poke", n, "--batch", "/dev/zero"], r"batch file /dev/zero is a character device"),
+            (["poke", n, "--batch", "/tmp"], r"batch file /tmp is a directory"),
             # create/remove
             (["create", unique_name("zero"), "0"], r"size must be"),
             (["create", unique_name("mode"), "16", "--mode", "999"], r"mode"),

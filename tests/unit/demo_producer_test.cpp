@@ -38,3 +38,36 @@ TEST(DemoProducer, WritesTelemetryThatAReaderSees) {
   demo->reset();
   EXPECT_EQ(open_source(spec).error().code, Errc::not_found);
 }
+
+TEST(DemoProducer, NeverReplacesSomeoneElsesObject) {
+  const std::string name = test_support::unique_name("demo-precious");
+  Result<SourcePtr> precious = create_source(name, CreateOptions{.size = 128});
+  ASSERT_TRUE(precious) << precious.error().message;
+  const std::byte mark[] = {std::byte{0xde}, std::byte{0xad}};
+  ASSERT_TRUE((*precious)->write(0, mark));
+  DemoOptions options;
+  options.name = name;
+  Result<std::unique_ptr<DemoProducer>> demo = DemoProducer::start(options);
+  ASSERT_FALSE(demo);
+  EXPECT_EQ(demo.error().code, Errc::exists);
+  // Still the same object, same bytes.
+  EXPECT_TRUE((*precious)->refresh().empty());
+  std::byte got[2] = {};
+  ASSERT_TRUE((*precious)->read(0, got).complete());
+  EXPECT_EQ(got[0], mark[0]);
+  EXPECT_EQ(got[1], mark[1]);
+  EXPECT_TRUE(remove_source(name));
+}
+
+TEST(DemoProducer, LeavesAnObjectThatReplacedItsOwn) {
+  DemoOptions options;
+  options.name = test_support::unique_name("demo-swapped");
+  Result<std::unique_ptr<DemoProducer>> demo = DemoProducer::start(options);
+  ASSERT_TRUE(demo) << demo.error().message;
+  ASSERT_TRUE(remove_source((*demo)->spec()));
+  Result<SourcePtr> other = create_source((*demo)->spec(), CreateOptions{.size = 100});
+  ASSERT_TRUE(other) << other.error().message;
+  EXPECT_FALSE((*demo)->stop());
+  EXPECT_TRUE(open_source((*demo)->spec())) << "the demo removed the replacement";
+  EXPECT_TRUE(remove_source((*demo)->spec()));
+}

@@ -95,12 +95,27 @@ TEST(FileSource, ReadOnlyFileFallsBackToReadOnly) {
   std::filesystem::remove(path);
 }
 
-TEST(FileSource, CreateAndRemove) {
+TEST(FileSource, CreateButNeverRemove) {
   const std::string path = temp_path();
   Result<SourcePtr> created = create_source("file:" + path, CreateOptions{.size = 3000});
   ASSERT_TRUE(created) << created.error().message;
   EXPECT_EQ(std::filesystem::file_size(path), 3000u);
   EXPECT_FALSE(create_source("file:" + path, CreateOptions{.size = 3000}));
-  EXPECT_TRUE(remove_source("file:" + path));
-  EXPECT_FALSE(std::filesystem::exists(path));
+  // A file is the user's data: remove refuses it and says what it removes instead.
+  Status removed = remove_source("file:" + path);
+  ASSERT_FALSE(removed);
+  EXPECT_EQ(removed.error().code, Errc::unsupported);
+  EXPECT_NE(removed.error().message.find("not named shared memory"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::exists(path));
+  std::filesystem::remove(path);
+}
+
+TEST(FileSource, CreateTakesPermissionBitsOnly) {
+  const std::string path = temp_path();
+  for (uint32_t mode : {04777u, 02755u, 01777u, 010000u}) {
+    Result<SourcePtr> created = create_source("file:" + path, CreateOptions{.size = 16, .mode = mode});
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.error().code, Errc::invalid_argument);
+    EXPECT_FALSE(std::filesystem::exists(path));
+  }
 }

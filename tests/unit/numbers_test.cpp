@@ -65,9 +65,10 @@ TEST(ParseI64, SignedValues) {
 TEST(ParseMode, Octal) {
   EXPECT_EQ(parse_mode("600").value(), 0600u);
   EXPECT_EQ(parse_mode("0644").value(), 0644u);
-  EXPECT_EQ(parse_mode("7777").value(), 07777u);
+  EXPECT_EQ(parse_mode("777").value(), 0777u);
   EXPECT_EQ(parse_mode("0").value(), 0u);
-  for (const char* bad : {"", "8", "0x1ff", "17777", "rw", "-600", "6 00"}) {
+  for (const char* bad : {"", "8", "0x1ff", "17777", "rw", "-600", "6 00", "4777", "1000",
+                          "2755", "7777"}) {
     EXPECT_FALSE(parse_mode(bad).ok()) << bad;
   }
 }

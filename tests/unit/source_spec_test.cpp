@@ -7,7 +7,8 @@ using namespace memview;
 TEST(SourceSpec, SchemesAreRecognised) {
   EXPECT_EQ(parse_source_spec("shm:foo")->text(), "shm:/foo");
   EXPECT_EQ(parse_source_spec("foo")->text(), "shm:/foo");
-  EXPECT_EQ(parse_source_spec("  /foo \n")->text(), "shm:/foo");
+  // Names are bytes: leading and trailing blanks are part of the name.
+  EXPECT_EQ(parse_source_spec("/foo \n")->text(), "shm:/foo \n");
   EXPECT_EQ(parse_source_spec("sysv:0x10")->text(), "sysv:16");
   EXPECT_EQ(parse_source_spec("sysvkey:4660")->text(), "sysvkey:0x00001234");
   EXPECT_EQ(parse_source_spec("file:/tmp/../tmp/x")->text(), "file:/tmp/x");
@@ -23,6 +24,7 @@ TEST(SourceSpec, UnknownSchemeIsABareName) {
 TEST(SourceSpec, EmptyIsAnError) {
   EXPECT_FALSE(parse_source_spec(""));
   EXPECT_FALSE(parse_source_spec("   "));
+  EXPECT_FALSE(parse_source_spec(" \n\t"));
 }
 
 TEST(SourceSpec, EveryBackendHasASyntaxAndDescription) {

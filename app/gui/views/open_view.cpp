@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "memview/text_bytes.h"
 #include "text_match.h"
 #include "views/status_bar.h"
 
@@ -173,7 +174,7 @@ void draw_hints(OpenViewState& s, const Settings& settings, const Palette& pal, 
   if (!s.spec_text.empty() && !s.completions.empty()) {
     std::string line = "Tab: ";
     for (size_t i = 0; i < s.completions.size() && i < 6; ++i) {
-      line += (i ? "  " : "") + s.completions[i];
+      line += (i ? "  " : "") + printable_text(s.completions[i]);
     }
     if (s.completions.size() > 6) line += fmt::format("  (+{})", s.completions.size() - 6);
     ImGui::TextColored(dim, "%s", line.c_str());
@@ -190,7 +191,7 @@ void draw_hints(OpenViewState& s, const Settings& settings, const Palette& pal, 
   for (size_t i = 0; i < settings.recent.size() && i < 8; ++i) {
     ImGui::SameLine();
     ImGui::PushID(static_cast<int>(i));
-    if (ImGui::Button(settings.recent[i].c_str())) {
+    if (ImGui::Button(printable_text(settings.recent[i]).c_str())) {
       req.open = true;
       req.spec = settings.recent[i];
       req.options.read_only = s.read_only;
@@ -220,21 +221,22 @@ void draw_object_row(OpenViewState& s, size_t k, OpenRequest& req) {
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
   ImGui::PushID(static_cast<int>(k));
-  if (ImGui::Selectable(o.name.c_str(), s.selected == static_cast<int>(k),
+  // Names are bytes: shown escaped on one line (a newline, invalid UTF-8).
+  if (ImGui::Selectable(printable_text(o.name).c_str(), s.selected == static_cast<int>(k),
                         ImGuiSelectableFlags_SpanAllColumns)) {
     req.open = true;
     req.spec = o.spec;
     req.options.read_only = s.read_only;
     s.spec_text = o.spec;
   }
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", o.spec.c_str());
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", printable_text(o.spec).c_str());
   ImGui::PopID();
   ImGui::TableSetColumnIndex(1);
   ImGui::TextUnformatted(o.kind.c_str());
   ImGui::TableSetColumnIndex(2);
   ImGui::TextUnformatted(human_size(o.size).c_str());
   ImGui::TableSetColumnIndex(3);
-  ImGui::TextUnformatted(o.owner.c_str());
+  ImGui::TextUnformatted(printable_text(o.owner).c_str());
   ImGui::TableSetColumnIndex(4);
   ImGui::Text("%04o", o.mode & 07777);
   ImGui::TableSetColumnIndex(5);

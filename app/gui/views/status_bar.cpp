@@ -55,6 +55,7 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
   }
   f.push_back(fmt::format("frame {:.2f} ms ({:.0f} fps)", in.frame.cpu_ms,
                           in.frame.frame_ms > 0 ? 1000.0 / in.frame.frame_ms : 0.0));
+  if (!in.notice.empty()) f.push_back(in.notice);
   return f;
 }
 
@@ -70,7 +71,8 @@ void draw_status_bar(const StatusBarInput& in, const Palette& pal) {
     }
     const std::string& t = fields[k];
     const bool warn = t.rfind("read-only", 0) == 0 || t == "removed" || t == "exited" ||
-                      t == "disconnected" || t == "PAUSED" || t.rfind("typing held", 0) == 0;
+                      t == "disconnected" || t == "PAUSED" || t.rfind("typing held", 0) == 0 ||
+                      (!in.notice.empty() && t == in.notice);
     if (warn) {
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "%s", fields[k].c_str());
     } else {

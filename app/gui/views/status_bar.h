@@ -28,6 +28,7 @@ struct StatusBarInput {
   std::string attached;      // how many processes map it (attached_status), empty: not known
   FrameStats frame;
   size_t discovered = 0;  // objects listed (Open tab)
+  std::string notice;     // the app's latest message (App::notice), shown last
 };
 
 // The fields shown, left to right (also what tests read).

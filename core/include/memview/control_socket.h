@@ -15,7 +15,10 @@
 //   <- {"ok": true, "pid": VIEWER_PID}
 // "open" is a source spec (required); "layout" an optional path to a layout JSON file
 // (memview::layout_to_json, LayoutJson::full) to overlay at the start of the opened range;
-// "title" an optional display name. "ok" means the viewer queued the request.
+// "title" an optional display name. Each is a JSON string, or {"hex": ...} for bytes that
+// are not UTF-8 (memview/json_bytes.h). "ok" means the viewer opened the spec and read the
+// layout; otherwise "error" says why (no such object, no such layout file, ...). Malformed
+// requests are answered by the server itself and never reach the viewer.
 //
 // Thread-safety: a ControlServer is used by one thread (the GUI's frame loop).
 #pragma once
@@ -35,6 +38,7 @@ struct ControlRequest {
   std::string open;    // source spec
   std::string layout;  // layout JSON path, may be empty
   std::string title;   // may be empty
+  uint64_t id = 0;     // from poll(): pass it to ControlServer::answer()
 };
 
 class ControlServer {
@@ -47,11 +51,18 @@ class ControlServer {
   ControlServer(const ControlServer&) = delete;
   ControlServer& operator=(const ControlServer&) = delete;
 
-  // Never blocks: accepts waiting clients, reads what they sent, answers each complete
-  // line and returns the valid requests in arrival order. Costs one poll() syscall when
-  // nothing happened: call it once per frame. Idle clients are dropped after 10 s; at most
-  // 16 clients at once; a line longer than 64 KiB is refused and its client dropped.
+  // Never blocks: accepts waiting clients, reads what they sent, answers malformed lines
+  // and pings at once and returns the valid requests in arrival order, for the caller to
+  // carry out and answer(). Costs one poll() syscall when nothing happened: call it once
+  // per frame. Idle clients are dropped after 10 s; at most 16 clients at once; a line
+  // longer than 64 KiB is refused and its client dropped.
   std::vector<ControlRequest> poll();
+
+  // Answers the request `id` (from poll()) with ok or the error. Its client waits for the
+  // answer (send_control_request: 2 s by default), so answer within the frame. A client's
+  // answers go out in the order of its requests; an id whose client hung up is ignored.
+  // Never blocks.
+  void answer(uint64_t id, const Status& result);
 
   const std::string& path() const { return path_; }
 
@@ -61,6 +72,7 @@ class ControlServer {
   int fd_ = -1;
   std::string path_;
   uint64_t inode_ = 0;  // of the socket file we created (removal check)
+  uint64_t next_id_ = 1;
   std::vector<std::unique_ptr<Client>> clients_;
 };
 

@@ -15,14 +15,22 @@ namespace memview {
 struct DemoOptions {
   std::string name = "memview-demo";  // shm name (without leading '/')
   uint32_t mode = 0600;
-  bool replace_existing = true;  // reuse/overwrite a stale demo object of the same name
+  // Replace an object of that name that a demo left behind (the demo's header, a producer
+  // process that is gone). Any other existing object is refused with Errc::exists.
+  bool replace_stale = true;
 };
 
 class DemoProducer {
  public:
-  // Creates (or reuses) the object and writes the initial state.
+  // Creates the object (never replacing someone's, see DemoOptions) and writes the
+  // initial state.
   static Result<std::unique_ptr<DemoProducer>> start(const DemoOptions& options);
-  ~DemoProducer();  // unlinks the object
+  // stop()s if that was not done.
+  ~DemoProducer();
+
+  // Stops writing and unlinks the object, unless its name was removed or given to another
+  // object meanwhile. Returns whether it removed the object. step() does nothing after it.
+  bool stop();
 
   // Advances the simulation to `seconds` since start and writes the new state.
   void step(double seconds);

@@ -18,6 +18,7 @@ namespace memview {
 // Caps for the kinds of text files memview reads whole.
 inline constexpr uint64_t kMaxTextFileBytes = 64ull << 20;     // workspaces, settings, batch files
 inline constexpr uint64_t kMaxLayoutFileBytes = 256ull << 20;  // layout JSON (--full can be big)
+inline constexpr uint64_t kMaxHeaderBytes = 64ull << 20;       // a C/C++ header handed to clang
 
 // Checks that `path` names a regular file of at most max_bytes (0: no cap) without opening
 // it (opening a FIFO would block). `what` names the file in messages ("workspace", "layout
@@ -27,8 +28,13 @@ Result<uint64_t> check_regular_file(const std::string& path, uint64_t max_bytes,
 
 // Reads a whole regular file of at most max_bytes. Errors: not_found (with the path),
 // permission (permission denied, with the path), invalid_argument (not a regular file: says
-// which kind it is; too big: says the size and the cap), io (read error).
+// which kind it is; too big: says the size and the cap), io (read error). Anything that is
+// not a regular file is refused before it is opened; the file is opened without blocking.
 Result<std::string> read_file_capped(const std::string& path, uint64_t max_bytes,
                                      std::string_view what);
+
+// What read_file_capped checks, and that the file can be opened for reading (says
+// "permission denied" with the path), without reading it: for files another library reads.
+Status check_readable_file(const std::string& path, uint64_t max_bytes, std::string_view what);
 
 }  // namespace memview

@@ -290,9 +290,14 @@ Result<FieldValue> decode_field(const Field& field, std::span<const std::byte> o
 // Nothing is modified on error.
 Status encode_field(const Field& field, std::string_view text, std::span<std::byte> object);
 
+// The largest field whose value is encoded as a whole (a text field, a scalar): a bigger
+// one is written element by element ([i]); it would need that much memory at once.
+inline constexpr uint64_t kMaxFieldValueBytes = uint64_t{64} << 20;
+
 // The bytes to store for a non-bitfield field (size bytes; text: count bytes, zero-filled),
 // e.g. to hand to an Editor for undo. Bitfields: Errc::invalid_argument (use write_field,
-// which does not clobber neighbouring bits).
+// which does not clobber neighbouring bits). Fields over kMaxFieldValueBytes:
+// Errc::invalid_argument (write their elements).
 Result<std::vector<std::byte>> encode_field_bytes(const Field& field, std::string_view text);
 
 // The naturally aligned unit a bitfield write uses at a given base address.

@@ -19,7 +19,7 @@ Result<uint64_t> parse_u64(std::string_view text, std::string_view what = "numbe
 // Signed variant: accepts a leading '-' (and "-0x10").
 Result<int64_t> parse_i64(std::string_view text, std::string_view what = "number");
 
-// Permission bits in octal ("600", "0644"); at most 07777.
+// Permission bits in octal ("600", "0644"): 0 to 0777 only (no setuid, setgid or sticky).
 Result<uint32_t> parse_mode(std::string_view text);
 
 // Hex bytes: "deadbeef", "de ad be ef", "DE:AD", "0xdeadbeef". Errors on an odd number of

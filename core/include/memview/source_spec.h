@@ -63,7 +63,8 @@ bool register_source_backend(const SourceBackend& backend);
 const std::vector<SourceBackend>& source_backends();
 const SourceBackend* find_source_backend(std::string_view scheme);
 
-// Parses "scheme:target" or a bare name. Never throws; errors say what is wrong.
+// Parses "scheme:target" or a bare name, exactly as given (names are bytes: nothing is
+// trimmed; a spec of blanks only is an error). Never throws; errors say what is wrong.
 Result<SourceSpec> parse_source_spec(std::string_view text);
 
 Result<SourcePtr> open_source(std::string_view spec, const OpenOptions& options = {});

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "memview/json_bytes.h"
 #include "memview/layout.h"
 
 namespace memview {
@@ -26,7 +27,7 @@ json field_brief(const Field& f) {
   j["bit_offset"] = f.bit_offset;
   j["bit_width"] = f.bit_width ? json(f.bit_width) : json(nullptr);
   j["size"] = f.size;
-  j["type"] = f.type;
+  j["type"] = json_from_bytes<json>(f.type);  // "struct (unnamed at PATH:3:1)" holds a path
   j["count"] = f.count ? json(*f.count) : json(nullptr);
   return j;
 }
@@ -57,7 +58,7 @@ json layout_json(const Layout& layout, LayoutJson detail) {
     j["format"] = kFormat;
     j["version"] = kVersion;
   }
-  j["type"] = layout.type;
+  j["type"] = json_from_bytes<json>(layout.type);
   j["size"] = layout.size;
   j["align"] = layout.align;
   if (detail == LayoutJson::full) j["is_union"] = layout.is_union;
@@ -100,6 +101,14 @@ struct Reader {
     if (!(*m)->is_string()) return fail(fmt::format("\"{}\" must be a string", key));
     return (*m)->get<std::string>();
   }
+  // A type name: a string, or {"hex": ...} for bytes (memview/json_bytes.h).
+  Result<std::string> bytes(const json& j, const char* key) const {
+    Result<const json*> m = member(j, key);
+    if (!m) return m.error();
+    Result<std::string> b = bytes_from_json(**m, fmt::format("\"{}\"", key));
+    if (!b) return fail(b.error().message);
+    return b;
+  }
   Result<bool> boolean(const json& j, const char* key) const {
     Result<const json*> m = member(j, key);
     if (!m) return m.error();
@@ -120,7 +129,7 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
   if (nesting > kMaxNesting) return r.fail("nested too deeply");
   if (++r.fields > kMaxImportedFields) return r.fail("too many fields");
   Field f;
-  Result<std::string> s = r.str(j, "type");
+  Result<std::string> s = r.bytes(j, "type");
   if (!s) return s.error();
   f.type = *s;
   if (!element) {
@@ -240,7 +249,7 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
 Result<Layout> read_layout(Reader& r, const json& j, unsigned nesting) {
   if (nesting > kMaxNesting) return r.fail("nested too deeply");
   Layout out;
-  Result<std::string> s = r.str(j, "type");
+  Result<std::string> s = r.bytes(j, "type");
   if (!s) return s.error();
   out.type = *s;
   Result<uint64_t> u = r.u64(j, "size");
@@ -299,8 +308,7 @@ Result<Layout> read_layout(Reader& r, const json& j, unsigned nesting) {
 }  // namespace
 
 std::string layout_to_json(const Layout& layout, LayoutJson detail, int indent) {
-  return layout_json(layout, detail)
-      .dump(indent < 0 ? -1 : indent, ' ', false, json::error_handler_t::replace);
+  return json_dump(layout_json(layout, detail), indent < 0 ? -1 : indent);
 }
 
 Result<Layout> layout_from_json(std::string_view text) {

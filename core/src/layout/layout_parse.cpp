@@ -10,11 +10,13 @@
 #include <map>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <unordered_map>
 
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include "memview/file_read.h"
 #include "memview/layout.h"
 
 #if MEMVIEW_HAVE_LIBCLANG
@@ -516,10 +518,13 @@ class LayoutBuilder {
       if (!st) return st;
     }
 
-    for (CXCursor fc : record_fields(canonical)) {
+    const std::vector<CXCursor> fields = record_fields(canonical);
+    const std::vector<long long> offsets = field_bit_offsets(canonical, fields);
+    for (size_t i = 0; i < fields.size(); ++i) {
+      const CXCursor fc = fields[i];
       if (clang().isInvalidDeclaration(fc)) return fail("invalid field declaration");
       const std::string field_name = take(clang().getCursorSpelling(fc));
-      const long long off = clang().Cursor_getOffsetOfField(fc);
+      const long long off = offsets[i];
       if (off < 0)
         return fail(fmt::format("cannot compute the offset of '{}{}'", prefix, field_name));
       const uint64_t bits = base_bits + static_cast<uint64_t>(off);
@@ -570,6 +575,105 @@ class LayoutBuilder {
       }
     }
     return {};
+  }
+
+  // True when the declaration carries an attribute (packed, aligned, no_unique_address,
+  // ms_struct, ...): its layout is not the natural one.
+  static bool has_attribute(CXCursor decl) {
+    bool found = false;
+    (void)visit_children(decl, [&](CXCursor c, CXCursor) {
+      if (!clang().isAttribute(clang().getCursorKind(c))) return CXChildVisit_Continue;
+      found = true;
+      return CXChildVisit_Break;
+    });
+    return found;
+  }
+
+  // ABI alignment and size in bytes of a field's type; nullopt when clang has none.
+  static std::optional<std::pair<uint64_t, uint64_t>> natural_shape(CXCursor field) {
+    CXType t = clang().getCanonicalType(clang().getCursorType(field));
+    uint64_t size = 0;
+    if (t.kind == CXType_IncompleteArray) {  // a flexible array member: aligned like its element
+      t = clang().getCanonicalType(clang().getArrayElementType(t));
+    } else {
+      const long long s = clang().Type_getSizeOf(t);
+      if (s < 0) return std::nullopt;
+      size = static_cast<uint64_t>(s);
+    }
+    const long long align = clang().Type_getAlignOf(t);
+    if (align <= 0) return std::nullopt;
+    return std::make_pair(static_cast<uint64_t>(align), size);
+  }
+
+  // The bit offset of each field of a record (negative: clang's layout error).
+  //
+  // clang_Cursor_getOffsetOfField re-validates every field of the record on each call, so
+  // asking it for every field costs O(fields^2) (100,000 fields: about a minute). Fields
+  // whose place follows from the natural rule (no attribute on the field or the record, no
+  // #pragma pack: the record's alignment is the largest of its fields', not a bitfield and
+  // not right after one) are placed by that rule: the next multiple of their alignment
+  // after the previous field (0 in a union). The rest, and a sample of the predicted ones,
+  // the last among them, and the record's size, are taken from clang; any disagreement
+  // and every offset of the record comes from clang.
+  std::vector<long long> field_bit_offsets(CXType record, const std::vector<CXCursor>& fields) {
+    const size_t n = fields.size();
+    std::vector<long long> out(n, -1);
+    auto exact = [&](size_t i) { return clang().Cursor_getOffsetOfField(fields[i]); };
+    auto all_exact = [&] {
+      for (size_t i = 0; i < n; ++i) out[i] = exact(i);
+      return out;
+    };
+    const CXCursor decl = clang().getCursorDefinition(clang().getTypeDeclaration(record));
+    const long long record_align = clang().Type_getAlignOf(record);
+    const long long record_size = clang().Type_getSizeOf(record);
+    // Small records: asking clang for each offset costs little.
+    if (n < 32 || record_align <= 0 || record_size < 0 || has_attribute(decl)) return all_exact();
+    const bool is_union = clang().getCursorKind(decl) == CXCursor_UnionDecl;
+
+    std::vector<std::optional<std::pair<uint64_t, uint64_t>>> shapes(n);
+    uint64_t max_align = 1;
+    for (size_t i = 0; i < n; ++i) {
+      shapes[i] = natural_shape(fields[i]);
+      if (!shapes[i]) return all_exact();
+      const bool unnamed_bitfield = clang().Cursor_isBitField(fields[i]) &&
+                                    take(clang().getCursorSpelling(fields[i])).empty();
+      if (!unnamed_bitfield) max_align = std::max(max_align, shapes[i]->first);
+    }
+    // #pragma pack leaves no attribute behind, but caps the record's alignment.
+    if (static_cast<uint64_t>(record_align) != max_align) return all_exact();
+
+    std::vector<size_t> predicted;
+    uint64_t end_bits = 0;  // end of the previous field (the furthest one in a union)
+    bool after_special = false;
+    for (size_t i = 0; i < n; ++i) {
+      const bool bitfield = clang().Cursor_isBitField(fields[i]) != 0;
+      const auto [align, size] = *shapes[i];
+      if (bitfield || after_special || has_attribute(fields[i])) {
+        out[i] = exact(i);
+        if (out[i] < 0) return all_exact();
+      } else {
+        const uint64_t bytes = is_union ? 0 : ((end_bits + 7) / 8 + align - 1) / align * align;
+        out[i] = static_cast<long long>(bytes * 8);
+        predicted.push_back(i);
+      }
+      after_special = bitfield;
+      const uint64_t field_end =
+          static_cast<uint64_t>(out[i]) +
+          (bitfield ? static_cast<uint64_t>(std::max(0, clang().getFieldDeclBitWidth(fields[i])))
+                    : size * 8);
+      end_bits = is_union ? std::max(end_bits, field_end) : field_end;
+    }
+    if (predicted.empty()) return out;
+    // Checks: the record's size, the last predicted field and a spread of others.
+    const uint64_t size_bits = static_cast<uint64_t>(record_size) * 8;
+    const uint64_t align_bits = static_cast<uint64_t>(record_align) * 8;
+    if ((end_bits + align_bits - 1) / align_bits * align_bits != size_bits) return all_exact();
+    constexpr size_t kSamples = 8;
+    for (size_t k = 0; k <= kSamples; ++k) {
+      const size_t i = predicted[(predicted.size() - 1) * k / kSamples];
+      if (exact(i) != out[i]) return all_exact();
+    }
+    return out;
   }
 
   Result<bool> base_has_fields(CXType base) {
@@ -818,13 +922,15 @@ bool layout_parser_available() {
 
 Result<Declarations> parse_header_file(const std::string& path, const ParseOptions& options) {
   if (path.empty()) return make_error(Errc::invalid_argument, "empty header path");
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    return make_error(Errc::not_found, fmt::format("header '{}' not found", path));
-  if (!S_ISREG(st.st_mode))
-    return make_error(Errc::invalid_argument, fmt::format("'{}' is not a regular file", path));
+  // Read here, then handed to clang as the main file's contents: a header that is not a
+  // regular file, too big or unreadable is refused with the reason and the path (clang
+  // would only say "failure"), and clang parses exactly the bytes checked.
+  Result<std::string> contents = read_file_capped(path, kMaxHeaderBytes, "header");
+  if (!contents) return contents.error();
   try {
-    return parse(path, nullptr, options);
+    CXUnsavedFile unsaved{path.c_str(), contents->data(),
+                          static_cast<unsigned long>(contents->size())};
+    return parse(path, &unsaved, options);
   } catch (const std::exception& e) {
     return make_error(Errc::io, fmt::format("parsing '{}' failed: {}", path, e.what()));
   }

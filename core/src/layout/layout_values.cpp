@@ -568,6 +568,12 @@ Result<std::vector<std::byte>> encode_field_bytes(const Field& field, std::strin
   if (field.is_flexible_array())
     return field_error(Errc::invalid_argument, field,
                        "a flexible array has no fixed length: write its elements ([i])");
+  if (field.size > kMaxFieldValueBytes) {
+    return field_error(Errc::invalid_argument, field,
+                       fmt::format("is {} bytes, more than the {} bytes written at once: write "
+                                   "its elements ([i])",
+                                   field.size, kMaxFieldValueBytes));
+  }
   Field local = field;
   local.offset = 0;
   local.bit_offset = 0;

@@ -69,6 +69,7 @@
   X(getTypeSpelling)                  \
   X(getTypedefDeclUnderlyingType)     \
   X(isCursorDefinition)               \
+  X(isAttribute)                      \
   X(isInvalidDeclaration)             \
   X(isVirtualBase)                    \
   X(parseTranslationUnit2)            \

@@ -29,11 +29,30 @@ Result<std::string> parse_file_path(std::string_view target) {
   return p.lexically_normal().string();
 }
 
+const char* kind_of(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO (named pipe)";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  return "not a regular file";
+}
+
 Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) {
   const std::string& path = spec.target;
+  // Only regular files are mapped; anything else is refused before it is opened (opening a
+  // FIFO read-only blocks until a writer comes; a device can have effects).
+  struct stat pre {};
+  if (stat(path.c_str(), &pre) == 0 && !S_ISREG(pre.st_mode)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}' is {}, not a regular file: only regular files can be "
+                                  "mapped",
+                                  path, kind_of(pre.st_mode)));
+  }
   bool writable = !options.read_only;
   std::string reason = options.read_only ? "opened read-only on request" : "";
-  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  // O_NONBLOCK: should the path become a FIFO after the check, open still returns.
+  int fd = open(path.c_str(), (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   if (fd < 0 && writable && (errno == EACCES || errno == EPERM || errno == EROFS)) {
     const int err = errno;
     reason = err == EROFS ? "the file system is read-only" : "no write permission on the file";
@@ -43,7 +62,7 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
                             detail::owner_name(st.st_uid));
     }
     writable = false;
-    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   }
   if (fd < 0) {
     const int err = errno;
@@ -70,35 +89,22 @@ Result<SourcePtr> open_file(const SourceSpec& spec, const OpenOptions& options) 
 Result<SourcePtr> create_file(const SourceSpec& spec, const CreateOptions& options) {
   if (options.size == 0) return make_error(Errc::invalid_argument, "size must be greater than 0");
   const std::string& path = spec.target;
-  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | (options.exclusive ? O_EXCL : 0),
-                      options.mode);
+  const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, options.mode);
   if (fd < 0) {
     const int err = errno;
     if (err == EEXIST) {
+      // Not exclusive: the existing file as it is (never resized: it is someone's).
+      if (!options.exclusive) return open_file(spec, {});
       return make_error(Errc::exists, fmt::format("file '{}' already exists", path));
     }
     return detail::errno_error(err, "cannot create '" + path + "'");
-  }
-  fchmod(fd, options.mode);
-  if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
-    const int err = errno;
-    close(fd);
-    unlink(path.c_str());
-    return detail::errno_error(err,
-                               fmt::format("cannot size '{}' to {} bytes", path, options.size));
   }
   SourceInfo info;
   info.spec = spec.text();
   info.kind = "file";
   info.name = path;
-  return detail::MappedFdSource::create(fd, true, "", path, std::move(info));
-}
-
-Status remove_file(const SourceSpec& spec) {
-  if (unlink(spec.target.c_str()) != 0) {
-    return detail::errno_error(errno, "cannot remove '" + spec.target + "'");
-  }
-  return {};
+  return detail::finish_create(fd, options, path, "'" + path + "'", std::move(info),
+                               [](const std::string& p) { unlink(p.c_str()); });
 }
 
 SourceBackend file_backend() {
@@ -109,7 +115,7 @@ SourceBackend file_backend() {
   b.parse = parse_file_path;
   b.open = open_file;
   b.create = create_file;
-  b.remove = remove_file;
+  // No remove: a file is the user's data, never deleted by memview.
   return b;
 }
 

@@ -62,6 +62,38 @@ Result<SourcePtr> MappedFdSource::create(int fd, bool writable, std::string read
   return SourcePtr(std::move(src));
 }
 
+Result<SourcePtr> finish_create(int fd, const CreateOptions& options, const std::string& path,
+                                const std::string& what, SourceInfo info,
+                                void (*remove_name)(const std::string& path)) {
+  struct stat made {};
+  const bool known = fstat(fd, &made) == 0;
+  auto undo = [&](Error error) {
+    struct stat now {};
+    if (known && stat(path.c_str(), &now) == 0 && now.st_dev == made.st_dev &&
+        now.st_ino == made.st_ino) {
+      remove_name(path);
+    }
+    return error;
+  };
+  if (fchmod(fd, options.mode) != 0) {
+    const int err = errno;
+    close(fd);
+    return undo(
+        errno_error(err, fmt::format("cannot set the mode of {} to {:04o}", what, options.mode)));
+  }
+  if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
+    const int err = errno;
+    close(fd);
+    return undo(errno_error(err, fmt::format("cannot size {} to {} bytes", what, options.size)));
+  }
+  Result<SourcePtr> source = MappedFdSource::create(fd, true, "", path, std::move(info));
+  if (!source) {
+    return undo(make_error(source.error().code, fmt::format("{} ({} bytes); it was not created",
+                                                            source.error().message, options.size)));
+  }
+  return source;
+}
+
 MappedFdSource::~MappedFdSource() {
   if (map_) munmap(map_, map_len_);
   if (fd_ >= 0) close(fd_);

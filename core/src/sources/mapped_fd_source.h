@@ -11,6 +11,7 @@
 
 #include "guarded_view.h"
 #include "memview/source.h"
+#include "memview/source_spec.h"
 
 namespace memview::detail {
 
@@ -44,6 +45,15 @@ class MappedFdSource : public Source {
   ino_t ino_ = 0;
   bool removed_ = false;
 };
+
+// The second half of creating an object that this process has just made with
+// O_CREAT|O_EXCL (fd): sets the exact mode (the umask narrowed the one given to open), the
+// size, and maps it. On any failure `remove_name` takes the new name away again, but only
+// while `path` still names the object made here: a failed create leaves nothing behind and
+// never removes someone else's object. `what` names the object in messages.
+Result<SourcePtr> finish_create(int fd, const CreateOptions& options, const std::string& path,
+                                const std::string& what, SourceInfo info,
+                                void (*remove_name)(const std::string& path));
 
 // errno -> Errc and a message naming what failed.
 Error errno_error(int err, const std::string& what);

@@ -53,13 +53,22 @@ std::string describe_access(const std::string& path) {
 Result<SourcePtr> open_shm(const SourceSpec& spec, const OpenOptions& options) {
   const std::string& name = spec.target;  // canonical "/name"
   const std::string path = kShmDir + name.substr(1);
+  // Anyone may put a FIFO or a directory into /dev/shm: refuse it before opening (a FIFO
+  // opened read-only would block until a writer comes).
+  struct stat pre {};
+  if (lstat(path.c_str(), &pre) == 0 && !S_ISREG(pre.st_mode)) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}' in {} is not a shared memory object (not a regular "
+                                  "file)",
+                                  name, kShmDir));
+  }
   bool writable = !options.read_only;
   std::string reason = options.read_only ? "opened read-only on request" : "";
-  int fd = shm_open(name.c_str(), writable ? O_RDWR : O_RDONLY, 0);
+  int fd = shm_open(name.c_str(), (writable ? O_RDWR : O_RDONLY) | O_NONBLOCK, 0);
   if (fd < 0 && writable && (errno == EACCES || errno == EPERM || errno == EROFS)) {
     reason = "no write permission" + describe_access(path);
     writable = false;
-    fd = shm_open(name.c_str(), O_RDONLY, 0);
+    fd = shm_open(name.c_str(), O_RDONLY | O_NONBLOCK, 0);
   }
   if (fd < 0) {
     const int err = errno;
@@ -87,14 +96,12 @@ Result<SourcePtr> create_shm(const SourceSpec& spec, const CreateOptions& option
   if (options.size == 0) {
     return make_error(Errc::invalid_argument, "size must be greater than 0");
   }
-  if (options.mode > 07777) {
-    return make_error(Errc::invalid_argument, fmt::format("bad mode {:o}", options.mode));
-  }
-  const int flags = O_RDWR | O_CREAT | (options.exclusive ? O_EXCL : 0);
-  const int fd = shm_open(name.c_str(), flags, options.mode);
+  const int fd = shm_open(name.c_str(), O_RDWR | O_CREAT | O_EXCL, options.mode);
   if (fd < 0) {
     const int err = errno;
     if (err == EEXIST) {
+      // Not exclusive: the existing object as it is (never resized: it is someone's).
+      if (!options.exclusive) return open_shm(spec, {});
       return make_error(Errc::exists,
                         fmt::format("shared memory '{}' already exists (remove it first or "
                                     "open it)",
@@ -102,20 +109,16 @@ Result<SourcePtr> create_shm(const SourceSpec& spec, const CreateOptions& option
     }
     return detail::errno_error(err, "cannot create shared memory '" + name + "'");
   }
-  // The process umask narrows the mode given to shm_open; the user asked for this one.
-  fchmod(fd, options.mode);
-  if (ftruncate(fd, static_cast<off_t>(options.size)) != 0) {
-    const int err = errno;
-    close(fd);
-    shm_unlink(name.c_str());
-    return detail::errno_error(
-        err, fmt::format("cannot size shared memory '{}' to {} bytes", name, options.size));
-  }
   SourceInfo info;
   info.spec = spec.text();
   info.kind = "shm";
   info.name = name;
-  return detail::MappedFdSource::create(fd, true, "", kShmDir + name.substr(1), std::move(info));
+  return detail::finish_create(
+      fd, options, kShmDir + name.substr(1), "shared memory '" + name + "'", std::move(info),
+      [](const std::string& path) {
+        // path is /dev/shm/NAME; shm_unlink takes "/NAME".
+        shm_unlink(path.substr(std::string_view(kShmDir).size() - 1).c_str());
+      });
 }
 
 Status remove_shm(const SourceSpec& spec) {

@@ -196,18 +196,22 @@ Result<SourcePtr> create_key(const SourceSpec& spec, const CreateOptions& option
   if (options.size == 0) return make_error(Errc::invalid_argument, "size must be greater than 0");
   Result<key_t> key = key_from_text(spec.target);
   if (!key) return key.error();
-  const int id = shmget(
-      *key, options.size,
-      IPC_CREAT | (options.exclusive ? IPC_EXCL : 0) | static_cast<int>(options.mode & 0777));
+  const int id =
+      shmget(*key, options.size, IPC_CREAT | IPC_EXCL | static_cast<int>(options.mode & 0777));
   if (id < 0) {
     const int err = errno;
     if (err == EEXIST) {
+      // Not exclusive: the existing segment as it is.
+      if (!options.exclusive) return open_key(spec, {});
       return make_error(Errc::exists,
                         fmt::format("a System V segment with key {} already exists", spec.target));
     }
     return detail::errno_error(err, "cannot create System V segment with key " + spec.target);
   }
-  return attach(id, spec, {});
+  Result<SourcePtr> attached = attach(id, spec, {});
+  // The segment was made here: a create that fails leaves nothing behind.
+  if (!attached) shmctl(id, IPC_RMID, nullptr);
+  return attached;
 }
 
 Status remove_id(int id) {
@@ -259,7 +263,8 @@ std::vector<DiscoveredObject> discover_sysv() {
     obj.size = size;
     obj.owner_uid = static_cast<uint32_t>(uid);
     obj.owner = detail::owner_name(static_cast<uid_t>(uid));
-    obj.mode = static_cast<uint32_t>(std::stoul(perms, nullptr, 8)) & 0777;
+    // strtoul, not stoul: a malformed line must not throw out of discovery.
+    obj.mode = static_cast<uint32_t>(std::strtoul(perms.c_str(), nullptr, 8)) & 0777;
     obj.attach_count = nattch;
     obj.modified_unix_ns = std::max({atime, dtime, ctime}) * 1000000000LL;
     out.push_back(std::move(obj));

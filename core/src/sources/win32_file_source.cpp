@@ -210,18 +210,10 @@ Result<SourcePtr> create_file(const SourceSpec& spec, const CreateOptions& optio
     if (options.exclusive) DeleteFileW(detail::to_wide(path).c_str());
     return win_error(err, fmt::format("cannot size file '{}' to {} bytes", path, options.size));
   }
-  return finish(f, true, "", spec);
-}
-
-Status remove_file(const SourceSpec& spec) {
-  if (!DeleteFileW(detail::to_wide(spec.target).c_str())) {
-    const DWORD err = GetLastError();
-    if (err == ERROR_FILE_NOT_FOUND || err == ERROR_PATH_NOT_FOUND) {
-      return make_error(Errc::not_found, fmt::format("no file '{}'", spec.target));
-    }
-    return win_error(err, "cannot delete file '" + spec.target + "'");
-  }
-  return {};
+  Result<SourcePtr> made = finish(f, true, "", spec);
+  // A create that fails leaves nothing behind (finish closed the handle).
+  if (!made && options.exclusive) DeleteFileW(detail::to_wide(path).c_str());
+  return made;
 }
 
 SourceBackend file_backend() {
@@ -232,7 +224,7 @@ SourceBackend file_backend() {
   b.parse = parse_win_path;
   b.open = open_file;
   b.create = create_file;
-  b.remove = remove_file;
+  // No remove: a file is the user's data, never deleted by memview.
   return b;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
+#include <sstream>
 
 #include <fmt/format.h>
 
@@ -160,10 +161,16 @@ std::wstring names_file() {
 }
 
 std::vector<RememberedName> read_names(const std::wstring& file) {
+  // A few hundred short lines at most: read no more than 1 MiB of it, whatever the file is.
+  constexpr std::streamsize kMaxBytes = std::streamsize{1} << 20;
   std::vector<RememberedName> out;
-  std::ifstream in(file.c_str());
+  std::ifstream in(file.c_str(), std::ios::binary);
+  std::string text(static_cast<size_t>(kMaxBytes), '\0');
+  in.read(text.data(), kMaxBytes);
+  text.resize(static_cast<size_t>(std::max<std::streamsize>(0, in.gcount())));
+  std::istringstream lines(text);
   std::string line;
-  while (std::getline(in, line)) {
+  while (std::getline(lines, line)) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     // "c NAME" (created here) or "o NAME" (opened)
     if (line.size() < 3 || line[1] != ' ') continue;

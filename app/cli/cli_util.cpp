@@ -41,6 +41,15 @@ Error with_context(std::string_view verb, std::string_view spec, const Error& er
   return make_error(error.code, fmt::format("cannot {} '{}': {}", verb, spec, error.message));
 }
 
+std::string spec_help(SpecUse use) {
+  return (use == SpecUse::open ? "Source: " : "Object: ") + source_spec_syntax(use);
+}
+
+std::string spec_help(std::string_view label, bool (*accept)(std::string_view scheme)) {
+  const std::string kinds = source_spec_syntax(accept);
+  return fmt::format("{} {}", label, kinds.empty() ? "none on this platform" : kinds);
+}
+
 Result<SourcePtr> open_spec(std::string_view spec, bool read_only) {
   OpenOptions options;
   options.read_only = read_only;

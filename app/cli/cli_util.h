@@ -13,6 +13,7 @@
 
 #include "memview/result.h"
 #include "memview/source.h"
+#include "memview/source_spec.h"
 
 namespace memview::cli {
 
@@ -32,6 +33,14 @@ int failf(fmt::format_string<Args...> f, Args&&... args) {
 // "cannot <verb> 'spec': message", unless the core's message already starts with
 // "cannot" (then it names the object itself and the prefix would only repeat it).
 Error with_context(std::string_view verb, std::string_view spec, const Error& error);
+
+// "Source: NAME, shm:NAME, file:PATH, ..., pid:..., gdb:..." from the backend registry: the
+// help of every SPEC argument ("Object: ..." for create/remove, with the backends that can).
+std::string spec_help(SpecUse use = SpecUse::open);
+
+// "LABEL NAME, shm:NAME, ..." with only the kinds `accept` takes, for a subcommand that
+// handles some kinds of source (who, who-writes); says so when this platform has none.
+std::string spec_help(std::string_view label, bool (*accept)(std::string_view scheme));
 
 // Opens a source (read-write with fallback to read-only unless read_only). The error
 // names the spec so the user sees which object was meant.

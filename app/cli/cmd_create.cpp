@@ -58,8 +58,7 @@ void setup_create(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<CreateCmdOptions>();
   CLI::App* sub =
       app.add_subcommand("create", "Create a new shared memory object (fails if it exists)");
-  sub->add_option("NAME", opts->name, "Name (NAME or shm:NAME; file:PATH where supported)")
-      ->required();
+  sub->add_option("NAME", opts->name, spec_help(SpecUse::create))->required();
   sub->add_option("SIZE", opts->size, "Size in bytes (decimal or 0x hex)")->required();
   sub->add_option("--mode", opts->mode,
                   "Permission bits in octal, 0 to 0777 (default 0600); set exactly as given: "

@@ -43,7 +43,7 @@ int run_dump(const DumpOptions& opts) {
   if (opts.length && window->length == 0) return 0;
 
   // Streams in chunks: the cost is the window, not the object, and memory stays bounded.
-  constexpr size_t kChunk = 64 * 1024;
+  constexpr size_t kChunk = size_t{64} * 1024;
   std::vector<std::byte> buffer(static_cast<size_t>(std::min<uint64_t>(kChunk, window->length)));
   HexdumpFormatter formatter(window->offset);
   std::string text;
@@ -88,8 +88,7 @@ int run_dump(const DumpOptions& opts) {
 void setup_dump(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<DumpOptions>();
   CLI::App* sub = app.add_subcommand("dump", "Print bytes of an object (hexdump -C layout or raw)");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   sub->add_option("--offset", opts->offset, "First byte (decimal or 0x hex; default 0)")
       ->type_name("N");
   sub->add_option("--length", opts->length, "Number of bytes (default: to the end)")

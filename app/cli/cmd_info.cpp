@@ -123,8 +123,7 @@ int run_info(const InfoOptions& opts) {
 void setup_info(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<InfoOptions>();
   CLI::App* sub = app.add_subcommand("info", "Show size, access, owner and mode of one object");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   sub->add_flag("--json", opts->json, "Print a JSON object");
   sub->callback([opts, &exit_code] { exit_code = run_info(*opts); });
 }

@@ -1,4 +1,4 @@
-// memview-cli layout --header FILE --type NAME [--std c11|c++17] [-I DIR] [-D X=Y] [--json]
+// memview-cli layout --header FILE --type NAME [--std STD] [-I DIR] [-D X=Y] [--json]
 // [--full] | layout --header FILE --list | layout --layout-json FILE: the compiler-exact
 // layout of a struct, union or class (libclang), the types a header declares, or a layout
 // exported earlier (builds without libclang).
@@ -30,7 +30,7 @@ std::string text_table(const Layout& layout) {
   out += fmt::format("{:<8} {:<9} {:>6}  {:<24} {}\n", "offset", "bits", "size", "type", "field");
   for (const Field& f : layout.fields) {
     std::string bits = f.bit_width ? fmt::format("{}:{}", f.bit_offset % 8, f.bit_width) : "";
-    std::string name = std::string(f.depth * 2, ' ') + f.name;
+    std::string name = std::string(size_t{f.depth} * 2, ' ') + f.name;
     if (f.count) name += *f.count ? fmt::format("[{}]", *f.count) : "[]";
     out += fmt::format("0x{:04x}   {:<9} {:>6}  {:<24} {}\n", f.offset, bits, f.size, f.type, name);
   }

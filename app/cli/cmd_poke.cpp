@@ -232,8 +232,7 @@ void setup_poke(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<PokeOptions>();
   CLI::App* sub = app.add_subcommand(
       "poke", "Write bytes: HEX (deadbeef or \"de ad be ef\") or one typed value at OFFSET");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   sub->add_option("OFFSET", opts->offset, "Where to write (decimal or 0x hex)");
   sub->add_option("HEX", opts->hex, "Bytes in hex: deadbeef, \"de ad be ef\" or de ad be ef");
   auto* types = sub->add_option_group("typed value", "Write one number instead of HEX bytes");

@@ -210,7 +210,7 @@ int run_read(const ReadOptions& o) {
                  ? fmt::format("[{}] {} at 0x{:x} ({} bytes)\n", i, layout->type, address, size)
                  : fmt::format("{} at 0x{:x} ({} bytes)\n", layout->type, address, size);
       for (const Field& f : rows) {
-        std::string name = std::string(f.depth * 2, ' ') + f.name;
+        std::string name = std::string(size_t{f.depth} * 2, ' ') + f.name;
         if (o.field && &f == &rows.front()) name = f.path;
         std::string value;
         if (!readable(f, address, r)) {
@@ -250,8 +250,7 @@ void setup_read(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<ReadOptions>();
   CLI::App* sub =
       app.add_subcommand("read", "Print a struct's typed field values from a live mapping");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   add_layout_options(sub, opts->args, /*allow_json_file=*/true);
   sub->add_option("--at", opts->at, "Offset of the (first) struct in the object (default 0)");
   sub->add_option("--count", opts->count, "Read N consecutive structs (an array of N)");

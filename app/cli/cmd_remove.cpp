@@ -31,8 +31,7 @@ void setup_remove(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<RemoveOptions>();
   CLI::App* sub = app.add_subcommand(
       "remove", "Remove (unlink) a shared memory object; never a file, a process or a target");
-  sub->add_option("NAME", opts->name, "Name or spec (NAME, shm:NAME, sysv:ID, sysvkey:KEY)")
-      ->required();
+  sub->add_option("NAME", opts->name, spec_help(SpecUse::remove))->required();
   sub->callback([opts, &exit_code] { exit_code = run_remove(*opts); });
 }
 

@@ -211,8 +211,7 @@ void setup_watch(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<WatchOptions>();
   CLI::App* sub = app.add_subcommand(
       "watch", "Poll a window and print every change, resize and removal until stopped");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   sub->add_option("--offset", opts->offset, "First byte of the window (default 0)")->type_name("N");
   sub->add_option("--length", opts->length,
                   "Bytes in the window (default: to the end, following resizes)")

@@ -166,8 +166,8 @@ void setup_who(CLI::App& app, int& exit_code) {
       "Which processes map this object: pid, user, command line, where it is mapped, whether "
       "you can open it there (pid:PID@ADDR+LEN)");
   sub->add_option("SPEC", opts->spec,
-                  "a shared memory object, mapped file or System V segment; or pid:PID@ADDR+LEN "
-                  "(that process and the others sharing that mapping)")
+                  spec_help("Object:", who_maps_supports) +
+                      " (pid: that process and the others sharing its mapping)")
       ->required();
   sub->add_flag("--json", opts->json, "Print JSON instead of a table");
   sub->add_flag("--all", opts->all, "List every process that could not be inspected");

@@ -24,6 +24,7 @@
 #include "memview/numbers.h"
 #include "memview/source_spec.h"
 #include "memview/text_bytes.h"
+#include "memview/who_maps.h"
 #include "memview/who_writes.h"
 
 namespace memview::cli {
@@ -265,9 +266,7 @@ void setup_who_writes(CLI::App& app, int& exit_code) {
       "Which code writes these bytes: hardware write breakpoints in every thread of every "
       "process that maps them (pid: that process), without stopping anyone; exact counts, "
       "function and file:line of each writer");
-  sub->add_option("SPEC", opts->spec,
-                  "what to watch: a shared memory object, mapped file, System V segment or pid:...")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help("What to watch:", who_maps_supports))->required();
   sub->add_option("ADDR", opts->address,
                   "offset of the bytes in the object (pid: sources: the virtual address)")
       ->required();

@@ -92,8 +92,7 @@ void setup_write(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<WriteOptions>();
   CLI::App* sub = app.add_subcommand(
       "write", "Write one typed field of a struct in a live mapping (bitfields atomically)");
-  sub->add_option("SPEC", opts->spec, "Source: NAME, shm:NAME, file:PATH, sysv:ID, sysvkey:KEY")
-      ->required();
+  sub->add_option("SPEC", opts->spec, spec_help())->required();
   add_layout_options(sub, opts->args, /*allow_json_file=*/true);
   sub->add_option("--at", opts->at, "Offset of the struct in the object (default 0)");
   sub->add_option("--field", opts->field, "Field path: a.b, arr[2], arr[1].x")->required();

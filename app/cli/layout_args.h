@@ -20,7 +20,7 @@ struct LayoutArgs {
   std::optional<std::string> header;
   std::optional<std::string> type;
   std::optional<std::string> layout_json;
-  std::string standard = "c11";
+  std::string standard;  // empty: the compiler's default (memview::default_standard)
   std::vector<std::string> include_dirs;
   std::vector<std::string> defines;
 };
@@ -28,7 +28,11 @@ struct LayoutArgs {
 inline void add_layout_options(CLI::App* sub, LayoutArgs& a, bool allow_json_file) {
   sub->add_option("--header", a.header, "C/C++ header declaring the type");
   sub->add_option("--type", a.type, "Type: 'struct foo', 'union u', a typedef name, a class");
-  sub->add_option("--std", a.standard, "Language standard: c11 (default), c17, gnu11, c++17, ...");
+  sub->add_option("--std", a.standard,
+                  fmt::format("Language standard: c11, c17, gnu11, c++17, gnu++20, ... (default: "
+                              "what gcc/g++ use with no -std: {}, or {} for a C++ header name "
+                              "such as .hpp, .hh, .hxx)",
+                              kDefaultCStandard, kDefaultCxxStandard));
   sub->add_option("-I,--include-dir", a.include_dirs, "Add an include directory")
       ->allow_extra_args(false);
   sub->add_option("-D,--define", a.defines, "Define a macro: X or X=Y")->allow_extra_args(false);

@@ -12,16 +12,21 @@
 #include "cli_util.h"
 #include "command.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_cli(int argc, char** argv) {
   // A closed pipe (`memview-cli dump X | head`) becomes a write error, not a signal death.
 #if defined(SIGPIPE)
   std::signal(SIGPIPE, SIG_IGN);
 #endif
 
+  // The source kinds come from the backend registry (what this build and platform has).
   CLI::App app{
       "memview-cli: list, inspect, dump, edit and watch named shared memory.\n"
-      "Sources: NAME or shm:NAME (POSIX), file:PATH, sysv:ID, sysvkey:KEY.\n"
-      "Offsets and sizes accept decimal and 0x hex.",
+      "Sources: " +
+          memview::source_spec_syntax() +
+          ".\n"
+          "Offsets and sizes accept decimal and 0x hex.",
       "memview-cli"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
@@ -73,4 +78,19 @@ int main(int argc, char** argv) {
     return exit_code != 0 ? exit_code : memview::cli::kExitFailure;
   }
   return exit_code;
+}
+
+}  // namespace
+
+// Whatever escapes (an allocation failure, a library's exception) ends the program with
+// one "error:" line instead of std::terminate's abort.
+int main(int argc, char** argv) {
+  try {
+    return run_cli(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: internal error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "error: internal error\n");
+  }
+  return 1;
 }

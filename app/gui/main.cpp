@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <string>
 #include <thread>
@@ -164,11 +165,8 @@ constexpr int kRun = -1;  // parse_command_line: go on and run the viewer
 // Parses argv into `cl`; returns kRun, or the exit code to stop with (--help, errors).
 int parse_command_line(int argc, char** argv, CommandLine& cl) {
   CLI::App cli{"memview: a live viewer and editor for named shared memory"};
-  std::string syntaxes;
-  for (const memview::SourceBackend& b : memview::source_backends()) {
-    syntaxes += (syntaxes.empty() ? "" : ", ") + std::string(b.syntax);
-  }
-  cli.add_option("SPEC", cl.specs, "sources to open, one tab each: NAME, " + syntaxes);
+  cli.add_option("SPEC", cl.specs,
+                 "sources to open, one tab each: " + memview::source_spec_syntax());
   cli.add_flag("--demo", cl.demo, "start the built-in demo producer and open its mapping");
   cli.add_flag("--read-only", cl.read_only, "open the sources read-only");
   cli.add_option("--theme", cl.theme, "dark or light")->check(CLI::IsMember({"dark", "light"}));

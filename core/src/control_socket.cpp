@@ -116,16 +116,6 @@ std::string control_socket_path(int64_t target_pid) {
   return fmt::format("{}/pid-{}.sock", control_socket_dir(), target_pid);
 }
 
-std::optional<int64_t> control_target_pid(std::string_view spec) {
-  Result<SourceSpec> parsed = parse_source_spec(spec);
-  if (!parsed || parsed->scheme != "pid") return std::nullopt;
-  const std::string& t = parsed->target;
-  size_t digits = 0;
-  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 10) return std::nullopt;
-  return std::stoll(t.substr(0, digits));
-}
-
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string& path) {
   Result<sockaddr_un> addr = unix_address(path);
   if (!addr) return addr.error();

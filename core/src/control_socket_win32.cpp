@@ -1,12 +1,11 @@
 // The viewer's control socket on Windows: not available (it is a Unix-domain socket with
 // SO_PEERCRED checks, see control_socket.h). listen() and send_control_request() say so;
-// the spec helpers work as on Linux.
+// the socket path helpers return placeholders. control_target_pid is control_target.cpp.
 #if defined(_WIN32)
 
 #include <fmt/format.h>
 
 #include "memview/control_socket.h"
-#include "memview/source_spec.h"
 
 namespace memview {
 
@@ -18,16 +17,6 @@ std::string control_socket_dir() {
 
 std::string control_socket_path(int64_t target_pid) {
   return fmt::format("pid-{}", target_pid);
-}
-
-std::optional<int64_t> control_target_pid(std::string_view spec) {
-  Result<SourceSpec> parsed = parse_source_spec(spec);
-  if (!parsed || parsed->scheme != "pid") return std::nullopt;
-  const std::string& t = parsed->target;
-  size_t digits = 0;
-  while (digits < t.size() && t[digits] >= '0' && t[digits] <= '9') ++digits;
-  if (digits == 0 || digits > 10) return std::nullopt;
-  return std::stoll(t.substr(0, digits));
 }
 
 Result<std::unique_ptr<ControlServer>> ControlServer::listen(const std::string&) {

@@ -2,6 +2,7 @@
 #include "memview/source_spec.h"
 
 #include <algorithm>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -28,22 +29,49 @@ const SourceBackend* bare_backend() {
   return best;
 }
 
-// The syntaxes of the backends that `filter` accepts ("shm:NAME, sysv:ID").
-template <class Filter>
-std::string syntaxes(Filter filter) {
+bool supports(const SourceBackend& b, SpecUse use) {
+  switch (use) {
+    case SpecUse::open:
+      return b.open != nullptr;
+    case SpecUse::create:
+      return b.create != nullptr;
+    case SpecUse::remove:
+      return b.remove != nullptr;
+  }
+  return false;
+}
+
+std::string syntax_of(const std::function<bool(const SourceBackend&)>& take,
+                      std::string_view separator) {
   std::string out;
+  const SourceBackend* bare = bare_backend();
+  if (bare && take(*bare)) {
+    out = "NAME";
+    out += separator;
+    out += bare->syntax;  // what a bare NAME means, next to it
+  }
   for (const SourceBackend& b : registry()) {
-    if (!filter(b)) continue;
-    if (!out.empty()) out += ", ";
+    if (!take(b) || &b == bare) continue;
+    if (!out.empty()) out += separator;
     out += b.syntax;
   }
   return out;
 }
 
-std::string known_schemes() {
-  return syntaxes([](const SourceBackend&) { return true; });
-}
 }  // namespace
+
+std::string source_spec_syntax(SpecUse use, std::string_view separator) {
+  return syntax_of([use](const SourceBackend& b) { return supports(b, use); }, separator);
+}
+
+std::string source_spec_syntax(bool (*accept)(std::string_view scheme),
+                               std::string_view separator) {
+  return syntax_of(
+      [accept](const SourceBackend& b) {
+        return supports(b, SpecUse::open) && accept != nullptr && accept(b.scheme);
+      },
+      separator);
+}
 
 bool register_source_backend(const SourceBackend& backend) {
   registry().push_back(backend);
@@ -76,7 +104,7 @@ Result<SourceSpec> parse_source_spec(std::string_view text) {
     if (!backend) {
       return make_error(Errc::unsupported, fmt::format("no default kind of source for '{}' on "
                                                        "this platform; use one of: {}",
-                                                       text, known_schemes()));
+                                                       text, source_spec_syntax()));
     }
   }
   if (!backend->parse) return SourceSpec{backend->scheme, std::string(target)};
@@ -127,7 +155,7 @@ Status remove_source(std::string_view text) {
         fmt::format("cannot remove '{}': it is not named shared memory; remove only removes {} "
                     "(never a file, a process or a remote target)",
                     printable_text(parsed->text()),
-                    syntaxes([](const SourceBackend& b) { return b.remove != nullptr; })));
+                    source_spec_syntax(SpecUse::remove, ", ")));
   }
   return backend->remove(parsed.value());
 }

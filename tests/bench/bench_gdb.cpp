@@ -35,12 +35,10 @@
 #include "memview/poller.h"
 #include "memview/source_spec.h"
 
-extern char** environ;
-
 namespace {
 
 constexpr size_t k4K = 4096;
-constexpr size_t k64K = 64 * 1024;
+constexpr size_t k64K = size_t{64} * 1024;
 std::vector<std::byte> g_buffer(k64K);  // the child's copy is what gdbserver reads
 pid_t g_child = -1;
 pid_t g_server = -1;

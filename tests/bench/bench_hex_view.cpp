@@ -108,7 +108,7 @@ struct Fixture {
       std::exit(2);
     }
     session = std::move(s.value());
-    for (size_t i = at; i < std::min<size_t>(size, at + 64 * 1024); ++i) {
+    for (size_t i = at; i < std::min<size_t>(size, at + size_t{64} * 1024); ++i) {
       obj.map[i] = static_cast<unsigned char>(i * 7 + (i >> 5));
     }
     memview::gui::hex_view_move_cursor(session->hex, session->info(), {.address = at});
@@ -166,7 +166,9 @@ struct Fixture {
         if (i % 8 == 7 && i + 1 < bpr) line += ' ';
         ascii += (v >= 0x20 && v < 0x7f) ? static_cast<char>(v) : '.';
       }
-      lines.push_back(line + " " + ascii);
+      line += ' ';
+      line += ascii;
+      lines.push_back(std::move(line));
     }
     return lines;
   }

@@ -23,8 +23,6 @@
 
 #include "memview/layout.h"
 
-extern char** environ;
-
 namespace {
 
 const char* const kSmallHeader =
@@ -50,8 +48,7 @@ std::string source_dir() {
 }
 
 std::string write_temp(const char* name, const char* text) {
-  const std::string path =
-      std::string("/tmp/memview-bench-") + std::to_string(getpid()) + "-" + name;
+  std::string path = std::string("/tmp/memview-bench-") + std::to_string(getpid()) + "-" + name;
   std::ofstream(path) << text;
   return path;
 }

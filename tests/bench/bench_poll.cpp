@@ -37,7 +37,7 @@ namespace {
 using memview::ByteRange;
 using memview::ChangeTracker;
 
-constexpr size_t k64K = 64 * 1024;
+constexpr size_t k64K = size_t{64} * 1024;
 constexpr size_t k4K = 4096;
 constexpr size_t k1G = size_t{1} << 30;
 constexpr uint64_t kFarWindow = uint64_t{1} << 29;  // middle of the 1 GiB object

@@ -37,7 +37,7 @@
 
 namespace {
 
-constexpr size_t k64K = 64 * 1024;
+constexpr size_t k64K = size_t{64} * 1024;
 constexpr size_t k2M = size_t{2} << 20;
 std::byte* g_window = nullptr;   // shared with the child
 std::byte* g_private = nullptr;  // the child's own copy after fork (copy-on-write broken)

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -21,9 +22,7 @@ volatile sig_atomic_t g_stop = 0;
 void on_signal(int) {
   g_stop = 1;
 }
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   std::string path;
   long count = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
@@ -60,4 +59,17 @@ int main(int argc, char** argv) {
     usleep(10000);  // a GUI polls once per frame; 100 Hz here
   }
   return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "error: unknown exception\n");
+  }
+  return 1;
 }

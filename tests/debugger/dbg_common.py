@@ -2,6 +2,7 @@
 import os
 import re
 import select
+import shlex
 import shutil
 import subprocess
 import sys
@@ -119,15 +120,41 @@ def cli(*args, **kw):
     return p.returncode, p.stdout, p.stderr.decode(errors="replace")
 
 
+# gdb as the tests run it, whatever the caller's environment: no init files, no styling,
+# no debuginfod downloads, the C locale (how values and char escapes print).
+GDB = ["gdb", "-nx", "-batch", "-iex", "set style enabled off",
+       "-iex", "set debuginfod enabled off"]
+
+
+def gdb_env(base=None):
+    """The environment for gdb: `base` (default os.environ) with the C locale and without
+    the variables that would make gdb fetch debug info over the network."""
+    env = dict(os.environ if base is None else base, LC_ALL="C")
+    env.pop("DEBUGINFOD_URLS", None)
+    return env
+
+
 def gdb_batch(pid, commands, extra=(), timeout=120):
-    """gdb -batch -p PID with -ex commands; returns its stdout+stderr as text."""
-    args = ["gdb", "-nx", "-batch", "-p", str(pid)]
+    """gdb -batch -p PID with -ex commands; returns its stdout+stderr as text.
+
+    Only gdb may write to the pipe: a `shell` child writing there too would interleave with
+    what gdb still holds in its stdout buffer (how much it holds depends on the caller's
+    environment). Shell commands must send their output to files (see shell())."""
+    args = GDB + ["-p", str(pid)]
     for c in extra:
         args += ["-ex", c]
     for c in commands:
         args += ["-ex", c]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=timeout,
+                       stdin=subprocess.DEVNULL, env=gdb_env())
     return p.stdout + p.stderr
+
+
+def shell(command, log):
+    """A gdb `shell` command whose output (stdout and stderr) goes to the file `log`, and
+    whose exit status is appended to it as "exit N"."""
+    log = shlex.quote(log)
+    return "shell (%s) </dev/null >>%s 2>&1; echo exit $? >>%s" % (command, log, log)
 
 
 def printed(output, name):

@@ -12,7 +12,7 @@
 // While running it increments g_state.counter every millisecond (while g_state.running)
 // and prints "command N" whenever g_state.command changes; command 2 makes it unmap the
 // shm mapping (then it prints "unmapped"), command 0xdead makes it exit.
-#define _GNU_SOURCE
+#define _GNU_SOURCE  // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -75,11 +75,12 @@ volatile struct test_state g_state = {
 
 int main(void) {
   g_state.self = (void*)&g_state;
-  char* pages = mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  const size_t page = 4096;
+  char* pages = mmap(NULL, 4 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (pages == MAP_FAILED) return 1;
-  memset(pages, 0x5a, 4 * 4096);
-  munmap(pages + 4096, 4096);
-  mprotect(pages + 2 * 4096, 4096, PROT_NONE);
+  memset(pages, 0x5a, 4 * page);
+  munmap(pages + page, page);
+  mprotect(pages + 2 * page, page, PROT_NONE);
   unsigned char* heap = malloc(256);
   for (int i = 0; i < 256; ++i) heap[i] = (unsigned char)i;
 

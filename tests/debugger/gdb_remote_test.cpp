@@ -117,12 +117,12 @@ TEST(GdbRemote, WholeAddressSpaceHolesAndLargeReads) {
   // rw | unmapped | PROT_NONE | rw. gdbserver reads through /proc/PID/mem with ptrace's
   // force flag, so unlike process_vm_readv it can read the PROT_NONE page: only the
   // unmapped page is a hole here.
-  std::vector<std::byte> bytes(4 * 4096, std::byte{0xaa});
+  std::vector<std::byte> bytes(size_t{4} * 4096, std::byte{0xaa});
   ReadOutcome r = s.read(t.pages, bytes);
   ASSERT_EQ(r.unreadable.size(), 1u) << r.message;
   EXPECT_EQ(r.unreadable[0], (ByteRange{t.pages + 4096, 4096}));
   for (size_t i = 0; i < bytes.size(); ++i) {
-    const bool hole = i >= 4096 && i < 2 * 4096;
+    const bool hole = i >= 4096 && i < size_t{2} * 4096;
     ASSERT_EQ(bytes[i], hole ? std::byte{0xaa} : std::byte{0x5a}) << "byte " << i;
   }
   // A write that would cross into the hole writes nothing.
@@ -199,7 +199,8 @@ TEST(GdbRemote, TheViewersPathReadsAndWritesThroughAWorker) {
     while (seconds_since(start) < 10) {
       poller.request({t.state, t.state_size});
       const auto p0 = Clock::now();
-      const Poller::PollResult r = poller.poll(static_cast<int64_t>(seconds_since(start) * 1e9) + 1);
+      const Poller::PollResult r =
+          poller.poll(static_cast<int64_t>(seconds_since(start) * 1e9) + 1);
       EXPECT_LT(seconds_since(p0), 0.1) << "a poll waited on the link";
       EXPECT_TRUE(r.events.empty()) << r.events[0].message;
       if (done()) return true;
@@ -281,7 +282,8 @@ class HostileStub {
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    (void)bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr),
+               sizeof addr);  // failing: port 0, no connection
     socklen_t len = sizeof addr;
     getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
     port_ = ntohs(addr.sin_port);
@@ -349,7 +351,7 @@ class HostileStub {
 
 // The handshake of a minimal stub (ack mode, a huge claimed PacketSize), then `memory`
 // answers every m/M packet.
-HostileStub::Reply stub_with(std::function<std::string(const std::string&)> memory) {
+HostileStub::Reply stub_with(const std::function<std::string(const std::string&)>& memory) {
   return [memory](const std::string& req) -> std::string {
     if (req.rfind("qSupported", 0) == 0) return rsp::frame("PacketSize=fffffffffff");
     if (req == "?") return rsp::frame("S05");
@@ -400,7 +402,7 @@ TEST(GdbRemoteHostile, TooManyBytesNonHexAndOddLengthsAreRejected) {
 
 TEST(GdbRemoteHostile, HugePacketIsRejectedWithoutHanging) {
   const std::string huge = "$" + std::string(4 << 20, '0') + "#00";
-  HostileStub stub(stub_with([&](const std::string&) { return huge; }));
+  HostileStub stub(stub_with([&](const std::string&) { return std::string(huge); }));
   double took = 0;
   ReadOutcome r = read_from(stub, 16, &took);
   ASSERT_FALSE(r.complete());
@@ -474,7 +476,7 @@ TEST(GdbRemoteHostile, SlowLinkIsPolledAtARateItCanTake) {
   // Every memory read takes the stub 40 ms: polling every 5 ms must not queue up requests.
   HostileStub stub(stub_with([](const std::string&) {
     std::this_thread::sleep_for(std::chrono::milliseconds(40));
-    return rsp::frame(std::string(64 * 2, '1'));
+    return rsp::frame(std::string(size_t{64} * 2, '1'));
   }));
   Result<SourcePtr> src = open_source(stub.spec());
   ASSERT_TRUE(src.ok()) << src.error().message;

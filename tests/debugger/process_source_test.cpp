@@ -94,12 +94,12 @@ TEST(ProcessSource, HolesAreUnreadableNeverZeros) {
   SourcePtr src = open_ok(fmt::format("pid:{}", t->pid));
   ASSERT_TRUE(src);
   // rw | unmapped | PROT_NONE | rw
-  std::vector<std::byte> bytes(4 * 4096, std::byte{0xaa});
+  std::vector<std::byte> bytes(size_t{4} * 4096, std::byte{0xaa});
   ReadOutcome r = src->read(t->pages, bytes);
   ASSERT_EQ(r.unreadable.size(), 1u) << r.message;
-  EXPECT_EQ(r.unreadable[0], (ByteRange{t->pages + 4096, 2 * 4096}));
+  EXPECT_EQ(r.unreadable[0], (ByteRange{t->pages + 4096, uint64_t{2} * 4096}));
   for (size_t i = 0; i < bytes.size(); ++i) {
-    const bool hole = i >= 4096 && i < 3 * 4096;
+    const bool hole = i >= 4096 && i < size_t{3} * 4096;
     ASSERT_EQ(bytes[i], hole ? std::byte{0xaa} : std::byte{0x5a}) << "byte " << i;
   }
   // Unaligned, starting inside the hole and ending 10 bytes into the last page.
@@ -327,13 +327,13 @@ TEST(ProcessSource, SharedMappingsAreLiveAtomicAndFollowTheTarget) {
 
   // The object shrinks under both mappings: the lost pages are unreadable, never a crash.
   ASSERT_EQ(truncate(("/dev/shm" + t->shm_name).c_str(), 4096), 0);
-  std::vector<std::byte> span(3 * 4096, std::byte{0xaa});
+  std::vector<std::byte> span(size_t{3} * 4096, std::byte{0xaa});
   ReadOutcome r = src->read(t->shm, span);
   ASSERT_EQ(r.unreadable.size(), 1u) << r.message;
-  EXPECT_EQ(r.unreadable[0], (ByteRange{t->shm + 4096, 2 * 4096}));
+  EXPECT_EQ(r.unreadable[0], (ByteRange{t->shm + 4096, uint64_t{2} * 4096}));
   EXPECT_EQ(span[128], std::byte{0x08});
   for (size_t i = 4096; i < span.size(); ++i) ASSERT_EQ(span[i], std::byte{0xaa});
-  poller.request({t->shm, 3 * 4096});
+  poller.request({t->shm, uint64_t{3} * 4096});
   Poller::PollResult pr = poller.poll(3);
   ASSERT_FALSE(pr.unreadable.empty());
   EXPECT_EQ(pr.unreadable.front().address, t->shm + 4096);

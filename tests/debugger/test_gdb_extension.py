@@ -19,22 +19,24 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from xvfb import start_xvfb  # noqa: E402
 
-from dbg_common import (CLI, EXTENSION, GUI, LISTENER, TARGET, Target, check, cli, finish,
-                        mark, printed, require)
+from dbg_common import (CLI, EXTENSION, GDB, GUI, LISTENER, TARGET, Target, check, cli, finish,
+                        gdb_env, mark, printed, require)
+
+ARTIFACTS = os.environ.get("MEMVIEW_ARTIFACT_DIR") or tempfile.gettempdir()
 
 require("gdb")
 runtime = tempfile.mkdtemp(prefix="memview-ext-test-")
 os.chmod(runtime, 0o700)
-env = dict(os.environ, XDG_RUNTIME_DIR=runtime)
+env = gdb_env(dict(os.environ, XDG_RUNTIME_DIR=runtime))
 
 
 def gdb(pid, commands, program=None):
-    args = ["gdb", "-nx", "-batch"]
-    args += ["-p", str(pid)] if pid else [program]
+    args = GDB + (["-p", str(pid)] if pid else [program])
     args += ["-ex", "source " + EXTENSION]
     for c in commands:
         args += ["-ex", c]
-    p = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env)
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120, env=env,
+                       stdin=subprocess.DEVNULL)
     return p.stdout + p.stderr
 
 
@@ -185,7 +187,7 @@ try:
                 alive = os.path.exists("/proc/%d" % found)
                 check(alive, "the window stays up (it opened the spec without error)")
                 if shutil.which("import"):
-                    shot = os.path.join(os.getcwd(), "gdb_extension_window.png")
+                    shot = os.path.join(ARTIFACTS, "gdb_extension_window.png")
                     subprocess.run(["import", "-window", "root", shot], env=env, timeout=30,
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                     print("screenshot:", shot)

@@ -4,10 +4,14 @@ holds it stopped: every value is checked from gdb's own `print` of the variable.
 Also: regions, the permission explanation for another user's process, and the exit event."""
 import json
 import os
+import shlex
+import shutil
 import subprocess
+import tempfile
 import time
 
-from dbg_common import (Target, check, cli, finish, gdb_batch, mark, printed, require)
+from dbg_common import (CLI, Target, check, cli, failures, finish, gdb_batch, mark, printed,
+                        require, shell)
 
 
 
@@ -48,19 +52,27 @@ try:
     check(counter_exceeds(t, whole, c1), "counter advances while running")
 
     # --- while gdb holds it stopped ------------------------------------------------------
-    counter_file = "/tmp/memview-dbg-%d.counter" % os.getpid()
+    # memview-cli runs as gdb's `shell` children with their output in files: only gdb
+    # writes to the pipe the test reads, so nothing can interleave with gdb's own lines.
+    work = tempfile.mkdtemp(prefix="memview-dbg-test-")
+    counter_file = os.path.join(work, "counter")
+    log = os.path.join(work, "shell.log")
     dump = "%s dump %s --offset %#x --length 8 --format raw > %s" % (
-        os.environ.get("MEMVIEW_CLI", "memview-cli"), whole, t.addr("counter"), counter_file)
-    poke = os.environ.get("MEMVIEW_CLI", "memview-cli") + " poke %s %#x --%s %s"
-    commands = (mark("before", "g_state.counter") + ["shell " + dump] +
-                ["shell " + poke % (whole, t.addr("counter"), "u64", 123456789),
-                 "shell " + poke % (whole, t.addr("command"), "u32", 99),
-                 "shell " + poke % (whole, t.addr("values") + 8, "i32", -77),
-                 "shell " + poke % (whole, t.addr("ratio"), "f64", 2.25)] +
+        shlex.quote(CLI), whole, t.addr("counter"), shlex.quote(counter_file))
+    poke = shlex.quote(CLI) + " poke %s %#x --%s %s"
+    commands = (mark("before", "g_state.counter") + [shell(dump, log)] +
+                [shell(poke % (whole, t.addr("counter"), "u64", 123456789), log),
+                 shell(poke % (whole, t.addr("command"), "u32", 99), log),
+                 shell(poke % (whole, t.addr("values") + 8, "i32", -77), log),
+                 shell(poke % (whole, t.addr("ratio"), "f64", 2.25), log)] +
                 mark("counter", "g_state.counter") + mark("command", "g_state.command") +
                 mark("value2", "g_state.values[2]") + mark("ratio", "g_state.ratio") +
                 ["shell sleep 0.2"] + mark("still", "g_state.counter"))
     out = gdb_batch(t.pid, commands)
+    shell_log = open(log).read() if os.path.exists(log) else ""
+    check(shell_log.count("exit 0\n") == 5 and shell_log.count("wrote ") == 4,
+          "memview-cli's dump and four pokes succeed while gdb holds the process: " +
+          shell_log.replace("\n", " | "))
     before = printed(out, "before")
     stopped_read = int.from_bytes(open(counter_file, "rb").read(), "little") \
         if os.path.exists(counter_file) else None
@@ -72,14 +84,15 @@ try:
     check(printed(out, "value2") == "-77", "gdb prints the array element memview wrote")
     check(printed(out, "ratio") == "2.25", "gdb prints the double memview wrote")
     check(printed(out, "still") == "123456789", "the process stayed stopped under gdb")
+    if failures:
+        print("gdb's output:\n" + out)
     # gdb detached: the program runs on from what memview wrote.
     check(t.wait_line("command") == "command 99", "after detach the program sees command 99")
     check(counter_exceeds(t, whole, 123456789), "the counter continues from the written value")
     out = gdb_batch(t.pid, mark("cmd", "g_state.command") + mark("v2", "g_state.values[2]"))
     check(printed(out, "cmd") == "99" and printed(out, "v2") == "-77",
           "a second gdb sees the same values")
-    if os.path.exists(counter_file):
-        os.unlink(counter_file)
+    shutil.rmtree(work, ignore_errors=True)
 
     # --- regions ---------------------------------------------------------------------------
     rc, out, err = cli("regions", whole, "--json")
@@ -105,7 +118,7 @@ try:
     # --- permission: another user's process ----------------------------------------------
     if os.geteuid() == 0:
         p = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                            os.environ.get("MEMVIEW_CLI", "memview-cli"), "info", whole],
+                            CLI, "info", whole],
                            capture_output=True, text=True, timeout=30)
         check(p.returncode == 1 and p.stderr.count("\n") == 1 and
               p.stderr.startswith("error: ") and "belongs to user root" in p.stderr and
@@ -121,7 +134,7 @@ try:
     check(rc != 0 and "not mapped" in err, "poke into a hole: " + err.strip())
 
     # --- exit: watch reports it and ends -------------------------------------------------
-    watch = subprocess.Popen([os.environ.get("MEMVIEW_CLI", "memview-cli"), "watch", whole,
+    watch = subprocess.Popen([CLI, "watch", whole,
                               "--offset", hex(t.addr("counter")), "--length", "8",
                               "--interval-ms", "20"], stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)

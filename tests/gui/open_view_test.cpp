@@ -2,7 +2,9 @@
 // the view, nothing created by accident, recent sources remembered, several tabs, the demo.
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "gui_test_support.h"
@@ -272,21 +274,42 @@ TEST(Settings, AMalformedFileGivesDefaultsAndSaysSo) {
   EXPECT_NE(app.settings_error.find("malformed"), std::string::npos) << app.settings_error;
 }
 
+// Sets (value) or unsets (nullptr) an environment variable until the end of the scope.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnv() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
 TEST(Settings, ConfigDirFollowsXdgAndNeverTheWorkingDirectory) {
-  const char* old_xdg = std::getenv("XDG_CONFIG_HOME");
-  const std::string saved = old_xdg ? old_xdg : "";
-  setenv("XDG_CONFIG_HOME", "/tmp/xdg-test", 1);
+  ScopedEnv xdg("XDG_CONFIG_HOME", "/tmp/xdg-test");
+  ScopedEnv home("HOME", "/tmp/home-test");
   EXPECT_EQ(config_dir(), "/tmp/xdg-test/memview");
   setenv("XDG_CONFIG_HOME", "relative/dir", 1);  // invalid per the XDG spec: ignored
-  const char* home = std::getenv("HOME");
-  if (home && home[0] == '/') {
-    EXPECT_EQ(config_dir(), std::string(home) + "/.config/memview");
-  }
-  if (old_xdg) {
-    setenv("XDG_CONFIG_HOME", saved.c_str(), 1);
-  } else {
-    unsetenv("XDG_CONFIG_HOME");
-  }
+  EXPECT_EQ(config_dir(), "/tmp/home-test/.config/memview");
+  unsetenv("XDG_CONFIG_HOME");
+  EXPECT_EQ(config_dir(), "/tmp/home-test/.config/memview");
+  unsetenv("HOME");
+  EXPECT_EQ(config_dir(), "");  // neither: no directory, never the working directory
 }
 
 }  // namespace

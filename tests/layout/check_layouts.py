@@ -6,8 +6,10 @@
       a program gcc compiles (offsetof/sizeof/_Alignof, bitfields by setting all bits of the
       field in a zeroed object), and is cross-checked against gcc's DWARF (read by gdb)
   check_layouts.py system --cli CLI --work DIR
-      real system headers (struct stat, sockaddr_in6, input_event, perf_event_attr, ...):
-      the field list comes from gcc's DWARF, every value from both DWARF and a compiled
+      real system headers (struct stat, sigaction, siginfo_t, tcphdr, v4l2_buffer, ucred,
+      statx, perf_event_attr, ...) as C with gcc's defaults, as C defining _GNU_SOURCE
+      itself, and as C++ with g++'s defaults: no -std or -D given to gcc, g++ or memview.
+      The field list comes from gcc's DWARF, every value from both DWARF and a compiled
       offsetof program
 
 Every offset, bit offset, bit width, size and count must agree, field by field, in order.
@@ -21,6 +23,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # the source tree may be read-only; nothing is written there
 import gen_corpus  # noqa: E402
 
 KEYS = ["path", "offset", "bit_offset", "bit_width", "size", "count"]
@@ -28,26 +31,70 @@ KEYS = ["path", "offset", "bit_offset", "bit_width", "size", "count"]
 SYSTEM_HEADERS = """\
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/time.h>
+#include <sys/timex.h>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
+#include <sys/user.h>
+#include <sys/ucontext.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
+#include <netinet/udp.h>
+#include <net/if.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <poll.h>
+#include <time.h>
 #include <signal.h>
 #include <termios.h>
 #include <linux/input.h>
 #include <linux/perf_event.h>
+#include <linux/videodev2.h>
 """
-SYSTEM_TYPES = ["struct stat", "struct sockaddr_in6", "struct input_event",
-                "struct perf_event_attr", "struct statx", "struct timespec", "struct rusage",
-                "struct utsname", "struct epoll_event", "struct iphdr", "struct tcphdr",
-                "struct sigaction", "siginfo_t", "struct termios", "struct sockaddr_storage"]
+# Types a C file sees with gcc's defaults (gnu17: _DEFAULT_SOURCE, not _GNU_SOURCE).
+SYSTEM_TYPES = ["struct stat", "struct sockaddr_in6", "struct sockaddr_un",
+                "struct sockaddr_storage", "struct msghdr", "struct iovec", "struct in_pktinfo",
+                "struct iphdr", "struct udphdr", "struct tcphdr", "struct tcp_info",
+                "struct ifreq", "struct input_event", "struct perf_event_attr",
+                "struct v4l2_buffer", "struct v4l2_format", "struct timespec",
+                "struct itimerspec", "struct tm", "struct rusage", "struct utsname",
+                "struct epoll_event", "struct pollfd", "struct flock", "struct dirent",
+                "struct sigaction", "siginfo_t", "stack_t", "struct sigevent", "ucontext_t",
+                "struct user_regs_struct", "struct termios"]
+# Types behind _GNU_SOURCE: a C header defines it itself; g++ always defines it.
+GNU_TYPES = ["struct ucred", "struct in6_pktinfo", "struct statx", "struct mmsghdr",
+             "struct f_owner_ex", "struct file_handle", "struct timex"]
+# Each suite: a header as a user writes it, compiled by gcc/g++ with no flags at all and
+# read by `memview-cli layout` with no --std and no -D (the header's name picks C or C++).
+SYSTEM_SUITES = [
+    ("C, gcc's defaults", "system.h", SYSTEM_HEADERS, SYSTEM_TYPES),
+    ("C with #define _GNU_SOURCE", "system_gnu.h", "#define _GNU_SOURCE\n" + SYSTEM_HEADERS,
+     GNU_TYPES),
+    ("C++, g++'s defaults", "system.hpp", SYSTEM_HEADERS, SYSTEM_TYPES + GNU_TYPES),
+]
 
 
-def run(cmd, **kw):
-    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+def tool_env():
+    """The environment for gcc, gdb and memview-cli, whatever the caller's: the C locale
+    (messages and gdb's type names), no debuginfod downloads, no bytecode files written."""
+    env = dict(os.environ, LC_ALL="C", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("DEBUGINFOD_URLS", None)
+    return env
+
+
+# gdb with no init files, no styling and no debuginfod, in batch mode.
+GDB = ["gdb", "-nx", "-batch", "-iex", "set style enabled off",
+       "-iex", "set debuginfod enabled off"]
+
+
+def run(cmd, env=None):
+    """Runs cmd with stdin from /dev/null; its stdout, or RuntimeError with its output."""
+    p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True, env=env or tool_env())
     if p.returncode != 0:
         raise RuntimeError("%s failed (%d):\n%s%s" % (" ".join(cmd), p.returncode, p.stdout,
                                                       p.stderr))
@@ -55,17 +102,19 @@ def run(cmd, **kw):
 
 
 def gdb_layouts(obj, names, work):
+    """DWARF's layouts of `names` in the object file obj, read by gdb (gdb_layout.py)."""
     out = os.path.join(work, "gdb_layouts.jsonl")
-    env = dict(os.environ, LAYOUT_TYPES="\n".join(names), LAYOUT_OUT=out)
-    run(["gdb", "-nx", "-batch", "-x", os.path.join(HERE, "gdb_layout.py"), obj], env=env)
+    env = dict(tool_env(), LAYOUT_TYPES="\n".join(names), LAYOUT_OUT=out)
+    run(GDB + ["-x", os.path.join(HERE, "gdb_layout.py"), obj], env=env)
     with open(out) as f:
         return {j["type"]: j for j in map(json.loads, f)}
 
 
-def engine_layout(cli, header, name, std, defines=()):
-    cmd = [cli, "layout", "--header", header, "--type", name, "--json", "--std", std]
-    for d in defines:
-        cmd += ["-D", d]
+def engine_layout(cli, header, name, std=None):
+    """memview-cli's layout; std None: no --std (the compiler's default)."""
+    cmd = [cli, "layout", "--header", header, "--type", name, "--json"]
+    if std:
+        cmd += ["--std", std]
     return json.loads(run(cmd))
 
 
@@ -87,15 +136,16 @@ def compare(what, expected, got, problems, compare_align=True):
     return len(ef)
 
 
-def compile_and_run_truth(work, source, cxx, extra=()):
+def compile_and_run_truth(work, source, cxx, std=None):
+    """gcc's answer; std None: no -std (gcc's own default)."""
     exe = os.path.join(work, "truth")
     compiler = "g++" if cxx else "gcc"
-    std = "-std=gnu++17" if cxx else "-std=gnu11"
-    run([compiler, std, "-O0", "-w", "-I", work, *extra, source, "-o", exe])
+    run([compiler, *(["-std=" + std] if std else []), "-O0", "-w", "-I", work, source, "-o",
+         exe])
     return {j["type"]: j for j in map(json.loads, run([exe]).splitlines())}
 
 
-def debug_object(work, header_text, names, cxx, extra=()):
+def debug_object(work, header_text, names, cxx):
     src = os.path.join(work, "debuginfo.cc" if cxx else "debuginfo.c")
     with open(src, "w") as f:
         f.write(header_text)
@@ -103,7 +153,7 @@ def debug_object(work, header_text, names, cxx, extra=()):
             f.write("%s memview_dbg_%d;\n" % (n, i))
     obj = os.path.join(work, "debuginfo.o")
     compiler = "g++" if cxx else "gcc"
-    run([compiler, "-g", "-O0", "-w", "-c", "-I", work, *extra, src, "-o", obj])
+    run([compiler, "-g", "-O0", "-w", "-c", "-I", work, src, "-o", obj])
     return obj
 
 
@@ -115,7 +165,7 @@ def cmd_corpus(a):
     with open(os.path.join(a.work, "types.json")) as f:
         queries = json.load(f)
     truth = compile_and_run_truth(a.work, os.path.join(a.work, "truth.cc" if cxx else "truth.c"),
-                                  cxx)
+                                  cxx, "gnu++17" if cxx else "gnu11")
     spellings = [q["spelling"] for q in queries]
     dwarf = gdb_layouts(debug_object(a.work, '#include "corpus.h"\n', spellings, cxx), spellings,
                         a.work)
@@ -162,68 +212,56 @@ def cmd_corpus(a):
                   fields, problems, counts)
 
 
-def cmd_system(a):
-    os.makedirs(a.work, exist_ok=True)
-    defines = ["_GNU_SOURCE"]
-    header = os.path.join(a.work, "system.h")
+def truth_fields(dwarf_fields):
+    """The gcc program's list of what to check for one type, from DWARF's field list."""
+    fields = []
+    for f in dwarf_fields:
+        if f["bit_width"]:
+            fields.append(dict(path=f["path"], kind="bitfield", ctype=f["ctype"]))
+        elif f["count"] == 0:
+            fields.append(dict(path=f["path"], kind="fam"))
+        elif f["count"] is not None:
+            fields.append(dict(path=f["path"], kind="array"))
+        else:
+            fields.append(dict(path=f["path"], kind="plain"))
+    return fields
+
+
+def system_suite(cli, work, header_name, text, type_names, title, problems):
+    """One suite of SYSTEM_SUITES: (layouts, fields) compared; differences go to problems."""
+    os.makedirs(work, exist_ok=True)
+    cxx = header_name.endswith(".hpp")
+    header = os.path.join(work, header_name)
     with open(header, "w") as f:
-        f.write(SYSTEM_HEADERS)
-    extra = ["-D" + d for d in defines]
-    dwarf = gdb_layouts(debug_object(a.work, '#include "system.h"\n', SYSTEM_TYPES, False, extra),
-                        SYSTEM_TYPES, a.work)
+        f.write(text)
+    dwarf = gdb_layouts(debug_object(work, '#include "%s"\n' % header_name, type_names, cxx),
+                        type_names, work)
     # A gcc program checks DWARF's answer for every field DWARF lists.
-    types = []
-    for name in SYSTEM_TYPES:
-        fields = []
-        for f in dwarf[name]["fields"]:
-            if f["bit_width"]:
-                ctype = run_gdb_field_type(a.work, name, f["path"])
-                fields.append(dict(path=f["path"], kind="bitfield", ctype=ctype))
-            elif f["count"] == 0:
-                fields.append(dict(path=f["path"], kind="fam"))
-            elif f["count"] is not None:
-                fields.append(dict(path=f["path"], kind="array"))
-            else:
-                fields.append(dict(path=f["path"], kind="plain"))
-        types.append((name, fields))
-    src = os.path.join(a.work, "truth.c")
+    types = [(name, truth_fields(dwarf[name]["fields"])) for name in type_names]
+    src = os.path.join(work, "truth.cc" if cxx else "truth.c")
     with open(src, "w") as f:
-        f.write(gen_corpus.truth_program(types, False, "system.h", undef_members=True))
-    truth = compile_and_run_truth(a.work, src, False, extra)
-    problems, fields, layouts = [], 0, 0
-    for name in SYSTEM_TYPES:
-        compare("%s (gcc DWARF vs gcc program)" % name, truth[name], dwarf[name], problems,
-                compare_align=False)
-        got = engine_layout(a.cli, header, name, "gnu11", defines)
-        fields += compare("%s (memview vs gcc)" % name, truth[name], got, problems)
-        layouts += 1
-    return report("system headers: " + ", ".join(SYSTEM_TYPES), layouts, fields, problems, None)
+        f.write(gen_corpus.truth_program(types, cxx, header_name, undef_members=True))
+    truth = compile_and_run_truth(work, src, cxx)
+    fields = 0
+    for name in type_names:
+        compare("%s [%s] (gcc DWARF vs gcc program)" % (name, title), truth[name], dwarf[name],
+                problems, compare_align=False)
+        got = engine_layout(cli, header, name)
+        fields += compare("%s [%s] (memview vs gcc)" % (name, title), truth[name], got, problems)
+    return len(type_names), fields
 
 
-_field_types = {}
-
-
-def run_gdb_field_type(work, type_name, path):
-    """Declared type of a bitfield, from DWARF (for sizeof in the gcc program)."""
-    key = (type_name, path)
-    if key not in _field_types:
-        obj = os.path.join(work, "debuginfo.o")
-        script = ("python\nimport gdb\nt = gdb.lookup_type(%r).strip_typedefs()\n"
-                  "def find(t, parts):\n"
-                  "    for f in t.fields():\n"
-                  "        if not f.name:\n"
-                  "            if f.bitsize: continue\n"
-                  "            r = find(f.type.strip_typedefs(), parts)\n"
-                  "            if r: return r\n"
-                  "        elif f.name == parts[0]:\n"
-                  "            return f.type if len(parts) == 1 else find(f.type.strip_typedefs(), parts[1:])\n"
-                  "print('TYPE=' + str(find(t, %r)))\nend\n" % (type_name, path.split(".")))
-        sfile = os.path.join(work, "field_type.gdb")
-        with open(sfile, "w") as f:
-            f.write(script)
-        out = run(["gdb", "-nx", "-batch", "-x", sfile, obj])
-        _field_types[key] = out.split("TYPE=", 1)[1].strip()
-    return _field_types[key]
+def cmd_system(a):
+    """Every suite of SYSTEM_SUITES; no compiler flags anywhere."""
+    problems, fields, layouts, names = [], 0, 0, []
+    for title, header_name, text, type_names in SYSTEM_SUITES:
+        work = os.path.join(a.work, header_name.replace(".", "_"))
+        n, f = system_suite(a.cli, work, header_name, text, type_names, title, problems)
+        layouts += n
+        fields += f
+        names.append("%s: %s" % (title, ", ".join(type_names)))
+    return report("system headers, no compiler flags\n  " + "\n  ".join(names), layouts, fields,
+                  problems, None)
 
 
 def report(title, layouts, fields, problems, counts):

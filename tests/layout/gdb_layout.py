@@ -1,8 +1,9 @@
 """Runs inside gdb (gdb -batch -x gdb_layout.py): prints the layouts of the types listed in
 $LAYOUT_TYPES (one per line) as gcc's DWARF debug information describes them, one JSON line
 per type, in memview's `layout --json` shape (anonymous members flattened, named members
-followed by their children, arrays as one entry, unnamed bitfields not listed).
-Output goes to $LAYOUT_OUT."""
+followed by their children, arrays as one entry, unnamed bitfields not listed). A bitfield
+also carries its declared type as "ctype" (the gcc program that checks it needs its size).
+Output goes to $LAYOUT_OUT, a file: nothing depends on how gdb buffers its own stdout."""
 import json
 import os
 
@@ -31,6 +32,8 @@ def walk(t, base_bits, prefix, out):
         path = prefix + f.name
         entry = {"path": path, "offset": bits // 8, "bit_offset": bits,
                  "bit_width": f.bitsize or None, "size": ft.sizeof, "count": None}
+        if f.bitsize:
+            entry["ctype"] = str(ft)
         if st.code == gdb.TYPE_CODE_ARRAY:
             n = array_count(st)
             entry["count"] = n

@@ -214,8 +214,9 @@ def truth_program(types, cxx, header="corpus.h", undef_members=False):
     undef_members: #undef every member name first (system headers define members such as
     si_addr or sa_handler as macros that expand to a longer member path)."""
     align = "alignof" if cxx else "_Alignof"
-    p = ['#include <stddef.h>', '#include <stdio.h>', '#include <string.h>',
-         '#include "%s"' % header, '']
+    # The header first: one that defines _GNU_SOURCE itself must come before any libc header.
+    p = ['#include "%s"' % header, '#include <stddef.h>', '#include <stdio.h>',
+         '#include <string.h>', '']
     if undef_members:
         names = sorted({part for _, fields in types for f in fields
                         for part in f["path"].split(".")})

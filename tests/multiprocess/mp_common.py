@@ -11,10 +11,14 @@ import pwd
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
 from multiprocessing import resource_tracker, shared_memory
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from run_as import reachable  # noqa: E402
 
 CLI = os.environ.get("MEMVIEW_CLI", "")
 PEER = os.environ.get("MEMVIEW_MP_PEER", "")
@@ -29,8 +33,10 @@ def unique_name(tag):
 
 
 def run_cli(*args, input=None, timeout=60, env=None, user=None):
-    """Runs memview-cli; returns CompletedProcess with bytes stdout and text stderr."""
-    cmd = [CLI, *[a if isinstance(a, bytes) else str(a) for a in args]]  # bytes: names as-is
+    """Runs memview-cli (as `user` when given); returns CompletedProcess with bytes stdout
+    and text stderr. Arguments given as bytes (names) are passed as they are."""
+    cmd = [CLI if user is None else reachable(CLI),
+           *[a if isinstance(a, bytes) else str(a) for a in args]]
     kwargs = {}
     if user is not None:
         kwargs["user"] = user

@@ -21,7 +21,7 @@ def needs_root(test):
             self.skipTest("there is no 'nobody' user")
         rc, out, err = run("who", "--help", user=USER)
         if rc != 0:
-            self.skipTest("'nobody' cannot run memview-cli from this build directory: " + err)
+            self.skipTest("'nobody' cannot run memview-cli (a noexec /tmp?): " + err)
         return test(self)
     wrapper.__doc__ = test.__doc__
     wrapper.__name__ = test.__name__

@@ -19,6 +19,14 @@ LINES = store_lines()
 SOURCE = "who_target.c"
 
 
+def no_breakpoint_floor(before, during):
+    """The write rate above which no breakpoint is left. One left behind keeps the rate near
+    `during`, thousands of times below `before`; the bound on `before` is loose because the
+    writer gets a fraction of a core on a loaded 2-core machine (17% of `before` was seen
+    with no breakpoint left, while the watched rate was 0.0006% of it)."""
+    return max(before * 0.05, during * 100)
+
+
 class WhoWritesShm(unittest.TestCase):
     def setUp(self):
         self.name = unique_name("who-writes")
@@ -107,9 +115,7 @@ class WhoWritesShm(unittest.TestCase):
         self.assertLess(during, before / 4, "the watch traps every write")
         self.assertRegex(out, r"(?m)^%d \S*who_ta\S*\s+%d \S*who_ta\S*\s+%d\s" %
                          (self.writer.pid, self.writer.pid, during))
-        # A breakpoint left behind would keep the rate near `during` (thousands of times
-        # lower); the loose bound on `before` absorbs the load of a busy 2-core machine.
-        self.assertGreater(after, max(before * 0.2, during * 100),
+        self.assertGreater(after, no_breakpoint_floor(before, during),
                            "full speed again: no breakpoint remains")
 
     def test_no_breakpoint_left_after_sigkill(self):
@@ -124,7 +130,7 @@ class WhoWritesShm(unittest.TestCase):
         after = max(self.writer.spin(spin) for _ in range(3))
         print("writes per %d ms: unwatched %d, watched %d, after SIGKILL %d" % (spin, before, during, after))
         self.assertLess(during, before / 4)
-        self.assertGreater(after, max(before * 0.2, during * 100))
+        self.assertGreater(after, no_breakpoint_floor(before, during))
 
     def test_bad_input(self):
         cases = [

@@ -7,8 +7,12 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from run_as import reachable  # noqa: E402
 
 CLI = os.environ.get("MEMVIEW_CLI", "")
 WHO_TARGET = os.environ.get("MEMVIEW_WHO_TARGET", "")
@@ -36,11 +40,12 @@ def nobody():
 
 
 def as_user(user, args):
-    """args run as `user` (uid, gid) with setpriv, all privileges dropped; as is when None."""
+    """args run as `user` (uid, gid) with setpriv, all privileges dropped (the program from a
+    copy that user can reach and read, see run_as.py); as is when None."""
     if user is None:
         return args
     return [shutil.which("setpriv") or "setpriv", "--reuid=%d" % user[0], "--regid=%d" % user[1],
-            "--clear-groups", "--inh-caps=-all", "--"] + args
+            "--clear-groups", "--inh-caps=-all", "--", reachable(args[0])] + args[1:]
 
 
 class Target:

@@ -13,6 +13,9 @@
 namespace memview {
 namespace {
 
+// The tracker's chunk size, as a 64-bit value so that multiples of it never overflow.
+constexpr uint64_t kChunk = ChangeTracker::kChunkSize;
+
 using testing::MemorySource;
 using testing::PeerShm;
 
@@ -70,7 +73,7 @@ TEST(ChangeTracker, StampsChangedBytesWithPollTime) {
 }
 
 TEST(ChangeTracker, RecordsRunsWithOldAndNewBytesAcrossChunks) {
-  MemorySource src(3 * 4096);
+  MemorySource src(3 * kChunk);
   ChangeTracker t;
   t.set_record_changes(true);
   (void)t.poll(src, {4000, 300}, 1);
@@ -177,7 +180,7 @@ TEST(ChangeTracker, OwnWritesAreNotForeignChanges) {
 }
 
 TEST(ChangeTracker, OwnWriteOfUnpolledBytesAndAcrossChunks) {
-  MemorySource src(3 * 4096);
+  MemorySource src(3 * kChunk);
   ChangeTracker t;
   std::vector<std::byte> mine(100, std::byte{0x5a});
   ASSERT_TRUE(src.write(4050, mine).ok());
@@ -192,16 +195,16 @@ TEST(ChangeTracker, OwnWriteOfUnpolledBytesAndAcrossChunks) {
 }
 
 TEST(ChangeTracker, EvictsLeastRecentlyPolledChunks) {
-  MemorySource src(8 * 4096);
+  MemorySource src(8 * kChunk);
   ChangeTracker t(/*max_chunks=*/2);
   (void)t.poll(src, {0, 10}, 1);
   (void)t.poll(src, {4096, 10}, 2);
-  (void)t.poll(src, {0, 10}, 3);         // chunk 0 is now the most recent
-  (void)t.poll(src, {2 * 4096, 10}, 4);  // evicts chunk 1
+  (void)t.poll(src, {0, 10}, 3);           // chunk 0 is now the most recent
+  (void)t.poll(src, {2 * kChunk, 10}, 4);  // evicts chunk 1
   EXPECT_EQ(t.chunk_count(), 2u);
   EXPECT_TRUE(t.known(0));
   EXPECT_FALSE(t.known(4096));
-  EXPECT_TRUE(t.known(2 * 4096));
+  EXPECT_TRUE(t.known(2 * kChunk));
   // An evicted chunk polled again starts over with a baseline.
   src.at(4096) = ~src.at(4096);
   ChangeTracker::PollStats s = t.poll(src, {4096, 10}, 5);
@@ -209,21 +212,21 @@ TEST(ChangeTracker, EvictsLeastRecentlyPolledChunks) {
   EXPECT_EQ(s.new_bytes, 10u);
   EXPECT_EQ(t.chunk_count(), 2u);
   // One poll larger than the limit still completes; the cache keeps what fits.
-  s = t.poll(src, {0, 8 * 4096}, 6);
+  s = t.poll(src, {0, 8 * kChunk}, 6);
   EXPECT_TRUE(s.read.complete());
   EXPECT_EQ(t.chunk_count(), 2u);
-  EXPECT_TRUE(t.known(7 * 4096));
+  EXPECT_TRUE(t.known(7 * kChunk));
 }
 
 TEST(ChangeTracker, ForgetFromAndMarkUnreadableFrom) {
-  MemorySource src(3 * 4096);
+  MemorySource src(3 * kChunk);
   ChangeTracker t;
-  (void)t.poll(src, {0, 3 * 4096}, 1);
+  (void)t.poll(src, {0, 3 * kChunk}, 1);
   EXPECT_EQ(t.chunk_count(), 3u);
   t.mark_unreadable_from(5000);
   EXPECT_EQ(t.flags(4999), kKnown);
   EXPECT_EQ(t.flags(5000), kKnown | kUnreadable);
-  EXPECT_EQ(t.flags(3 * 4096 - 1), kKnown | kUnreadable);
+  EXPECT_EQ(t.flags(3 * kChunk - 1), kKnown | kUnreadable);
   EXPECT_EQ(t.value(6000), src.at(6000));
   t.forget_from(5000);
   EXPECT_EQ(t.chunk_count(), 2u);
@@ -231,7 +234,7 @@ TEST(ChangeTracker, ForgetFromAndMarkUnreadableFrom) {
   EXPECT_FALSE(t.known(5000));
   EXPECT_EQ(t.flags(5000), 0);
   // The forgotten bytes come back as a baseline and the straddling chunk is consistent.
-  ChangeTracker::PollStats s = t.poll(src, {0, 3 * 4096}, 2);
+  ChangeTracker::PollStats s = t.poll(src, {0, 3 * kChunk}, 2);
   EXPECT_EQ(s.changed_bytes, 0u);
   EXPECT_EQ(s.new_bytes, 3u * 4096 - 5000);
   EXPECT_EQ(t.flags(5000), kKnown);
@@ -241,12 +244,12 @@ TEST(ChangeTracker, ForgetFromAndMarkUnreadableFrom) {
 }
 
 TEST(ChangeTracker, RowStopsAtChunkBoundary) {
-  MemorySource src(3 * 4096);
+  MemorySource src(3 * kChunk);
   ChangeTracker t;
   EXPECT_EQ(t.row(0, 16).length, 0u);
-  (void)t.poll(src, {0, 3 * 4096}, 1);
+  (void)t.poll(src, {0, 3 * kChunk}, 1);
   src.at(4090) = ~src.at(4090);
-  (void)t.poll(src, {0, 3 * 4096}, 7);
+  (void)t.poll(src, {0, 3 * kChunk}, 7);
   TrackedBytes row = t.row(4088, 16);
   ASSERT_EQ(row.length, 8u);
   EXPECT_EQ(row.address, 4088u);
@@ -286,7 +289,7 @@ TEST(ChangeTracker, CostIsProportionalToThePolledRange) {
 TEST(ChangeTracker, NonZeroBaseAddresses) {
   // Process-like sources start far from 0; a range at the very top of the space must work.
   const uint64_t base = 0x7fff'0000'1000ull;
-  MemorySource src(2 * 4096, base);
+  MemorySource src(2 * kChunk, base);
   ChangeTracker t;
   (void)t.poll(src, {base + 4000, 200}, 1);
   src.at(base + 4100) = ~src.at(base + 4100);
@@ -295,7 +298,7 @@ TEST(ChangeTracker, NonZeroBaseAddresses) {
   // Range past the end of the source: reported unreadable, never a crash.
   ChangeTracker::PollStats s = t.poll(src, {base + 8000, 1000}, 3);
   ASSERT_EQ(s.read.unreadable.size(), 1u);
-  EXPECT_EQ(s.read.unreadable[0].address, base + 2 * 4096);
+  EXPECT_EQ(s.read.unreadable[0].address, base + 2 * kChunk);
   EXPECT_EQ(s.read.unreadable[0].end(), base + 9000);
   ChangeTracker top;
   MemorySource tiny(16);
@@ -305,7 +308,7 @@ TEST(ChangeTracker, NonZeroBaseAddresses) {
 
 // Random edits, holes, own writes and polls, checked against a plain per-byte model.
 TEST(ChangeTracker, MatchesReferenceModel) {
-  constexpr size_t kSize = 5 * 4096 + 123;
+  constexpr size_t kSize = 5 * kChunk + 123;
   MemorySource src(kSize);
   ChangeTracker t;
   t.set_record_changes(true);
@@ -394,7 +397,7 @@ TEST(ChangeTracker, MatchesReferenceModel) {
 // The same promises on a real POSIX shared memory object, opened by name through the shm
 // backend (whose diff is fused with the read), while a peer mapping writes into it.
 TEST(ChangeTrackerOnShm, PeerWritesAreStampedOwnWritesAreNot) {
-  PeerShm peer(3 * 4096);
+  PeerShm peer(3 * kChunk);
   ASSERT_TRUE(peer.ok());
   Result<SourcePtr> opened = open_source(peer.spec());
   ASSERT_TRUE(opened.ok()) << opened.error().message;
@@ -438,20 +441,20 @@ TEST(ChangeTrackerOnShm, PeerWritesAreStampedOwnWritesAreNot) {
 }
 
 TEST(ChangeTrackerOnShm, PollerSeesTruncateAndUnlinkAndKeepsLastValues) {
-  PeerShm peer(4 * 4096);
+  PeerShm peer(4 * kChunk);
   ASSERT_TRUE(peer.ok());
   Result<SourcePtr> opened = open_source(peer.spec());
   ASSERT_TRUE(opened.ok()) << opened.error().message;
   Poller p(*opened.value());
   peer.bytes()[10000] = std::byte{0x7e};
-  p.request({0, 4 * 4096});
+  p.request({0, 4 * kChunk});
   Poller::PollResult r = p.poll(1);
   EXPECT_TRUE(r.events.empty());
   EXPECT_TRUE(r.unreadable.empty());
   EXPECT_EQ(p.tracker().value(10000), std::byte{0x7e});
 
   ASSERT_TRUE(peer.truncate(4096));
-  p.request({0, 4 * 4096});
+  p.request({0, 4 * kChunk});
   r = p.poll(2);  // reading the old window now would SIGBUS without the guard
   ASSERT_EQ(r.events.size(), 1u);
   EXPECT_EQ(r.events[0].kind, SourceEvent::Kind::resized);
@@ -462,9 +465,9 @@ TEST(ChangeTrackerOnShm, PollerSeesTruncateAndUnlinkAndKeepsLastValues) {
 
   // A diff straight past the new end (a caller that did not clamp) must not fault either.
   ChangeTracker direct;
-  ChangeTracker::PollStats s = direct.poll(p.source(), {0, 4 * 4096}, 3);
+  ChangeTracker::PollStats s = direct.poll(p.source(), {0, 4 * kChunk}, 3);
   ASSERT_EQ(s.read.unreadable.size(), 1u);
-  EXPECT_EQ(s.read.unreadable[0], (ByteRange{4096, 3 * 4096}));
+  EXPECT_EQ(s.read.unreadable[0], (ByteRange{4096, 3 * kChunk}));
   EXPECT_EQ(s.new_bytes, 4096u);
 
   ASSERT_TRUE(peer.unlink());
@@ -500,7 +503,7 @@ TEST(ChangeTrackerOnShm, OnePollReadsOnlyTheWindowOfAHugeObject) {
 // ranges (so chunks are created out of order and the fused diff runs over groups of
 // chunks with and without contiguous values), checked against a plain per-byte model.
 TEST(ChangeTrackerOnShm, MatchesReferenceModel) {
-  constexpr size_t kSize = 9 * 4096 + 100;
+  constexpr size_t kSize = 9 * kChunk + 100;
   PeerShm peer(kSize);
   ASSERT_TRUE(peer.ok());
   Result<SourcePtr> opened = open_source(peer.spec());

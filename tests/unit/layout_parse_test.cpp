@@ -32,7 +32,7 @@ class TempDir {
     if (!path_.empty()) std::system(("rm -rf '" + path_ + "'").c_str());
   }
   std::string write(const std::string& name, const std::string& text) const {
-    const std::string file = path_ + "/" + name;
+    std::string file = path_ + "/" + name;
     std::ofstream(file) << text;
     return file;
   }
@@ -42,7 +42,7 @@ class TempDir {
   std::string path_;
 };
 
-Layout must_layout(std::string_view decls, std::string_view type, ParseOptions o = {}) {
+Layout must_layout(std::string_view decls, std::string_view type, const ParseOptions& o = {}) {
   Result<Declarations> d = parse_declarations(decls, o);
   EXPECT_TRUE(d.ok()) << (d.ok() ? "" : d.error().message);
   if (!d) return {};
@@ -389,6 +389,53 @@ TEST_F(LayoutParse, LanguageStandardIsValidated) {
   EXPECT_TRUE(parse_declarations("struct a { int x; };", o).ok());
 }
 
+TEST_F(LayoutParse, DefaultStandardIsTheCompilersOwn) {
+  EXPECT_STREQ(default_standard("pasted.h"), "gnu17");
+  EXPECT_STREQ(default_standard("/usr/include/x.h"), "gnu17");
+  EXPECT_STREQ(default_standard("noext"), "gnu17");
+  EXPECT_STREQ(default_standard("dir.hpp/x.h"), "gnu17");  // the directory's dot is no suffix
+  EXPECT_STREQ(default_standard("a/b/net.hpp"), "gnu++17");
+  EXPECT_STREQ(default_standard("x.hh"), "gnu++17");
+  EXPECT_STREQ(default_standard("x.hxx"), "gnu++17");
+  EXPECT_STREQ(default_standard("x.H"), "gnu++17");
+  EXPECT_STREQ(default_standard("x.cpp"), "gnu++17");
+
+  // With no options, a C header sees what gcc shows it with no flags (POSIX and BSD types
+  // behind _DEFAULT_SOURCE), and a pasted "class" is refused with the option that allows it.
+  Result<Declarations> c = parse_declarations(
+      "#include <signal.h>\n#include <netinet/tcp.h>\nstruct s { struct sigaction sa; "
+      "siginfo_t si; struct tcphdr th; };\n");
+  ASSERT_TRUE(c.ok()) << c.error().message;
+  Result<Layout> l = c->layout("struct s");
+  ASSERT_TRUE(l.ok()) << l.error().message;
+  ASSERT_TRUE(l->find("si") && l->find("th"));
+  EXPECT_EQ(l->find("si")->offset, sizeof(struct sigaction));
+  EXPECT_EQ(l->find("si")->size, sizeof(siginfo_t));
+  EXPECT_EQ(l->find("th")->size, 20u);
+  Result<Declarations> k = parse_declarations("class c { public: int x; };");
+  ASSERT_FALSE(k.ok());
+
+  // A C++ header name is C++ (gnu++17, which defines _GNU_SOURCE as g++ does).
+  TempDir dir;
+  ASSERT_FALSE(dir.path().empty());
+  const std::string hpp =
+      dir.write("shape.hpp",
+                "#include <sys/socket.h>\nclass shape { public: struct ucred who; double w; };\n");
+  Result<Layout> cxx = layout_from_header(hpp, "shape");
+  ASSERT_TRUE(cxx.ok()) << cxx.error().message;
+  EXPECT_EQ(cxx->size, 24u);
+  // glibc declares it inside extern "C" { } (__BEGIN_DECLS): found by name all the same.
+  Result<Layout> ucred = layout_from_header(hpp, "struct ucred");
+  ASSERT_TRUE(ucred.ok()) << ucred.error().message;
+  EXPECT_EQ(ucred->size, 12u);
+  // The same text in a .h file is C: no class, and no struct ucred without _GNU_SOURCE.
+  const std::string h = dir.write("shape.h", "#include <sys/socket.h>\nstruct ucred u;\n");
+  EXPECT_FALSE(layout_from_header(h, "struct ucred").ok());
+  ParseOptions gnu;
+  gnu.defines = {"_GNU_SOURCE"};
+  EXPECT_TRUE(layout_from_header(h, "struct ucred", gnu).ok());
+}
+
 TEST_F(LayoutParse, WarningsAreKept) {
   Result<Declarations> d = parse_declarations("#warning careful\nstruct a { int x; };");
   ASSERT_TRUE(d.ok()) << d.error().message;
@@ -419,6 +466,7 @@ TEST_F(LayoutParse, ConcurrentParsesOnWorkerThreads) {
   const Layout reference = must_layout(decls, "struct w");
   ASSERT_FALSE(reference.fields.empty());
   std::vector<std::thread> threads;
+  threads.reserve(4);
   std::vector<int> agreed(4, 0);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&, t] {

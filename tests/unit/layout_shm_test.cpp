@@ -231,7 +231,7 @@ TEST_F(LayoutShm, BitfieldWriteKeepsAConcurrentWritersNeighbouringBits) {
 TEST(LayoutFreshProcess, ParsingLeavesGuardedReadsWorking) {
   if (!layout_parser_available()) GTEST_SKIP() << "built without libclang";
   if (std::getenv("MEMVIEW_LAYOUT_FRESH_PROCESS")) {
-    PeerObject peer(2 * 4096);
+    PeerObject peer(size_t{2} * 4096);
     ASSERT_TRUE(peer.ok());
     Result<SourcePtr> src = open_source(peer.spec());
     ASSERT_TRUE(src.ok()) << src.error().message;

@@ -102,19 +102,19 @@ TEST(PosixShmSource, ReadPastTheEndIsUnreadableNotACrash) {
 }
 
 TEST(PosixShmSource, ShrinkUnderTheMappingGivesUnreadableAndAnEvent) {
-  PeerObject peer(64 * 1024);
+  PeerObject peer(size_t{64} * 1024);
   std::memset(peer.map, 0x5a, peer.len);
   Result<SourcePtr> src = open_source(peer.name);
   ASSERT_TRUE(src);
   // The owner truncates: touching the old tail of the mapping would raise SIGBUS.
   ASSERT_EQ(ftruncate(peer.fd, 4096), 0);
   ReadOutcome o;
-  std::vector<std::byte> out = read_all(**src, 0, 64 * 1024, &o);
+  std::vector<std::byte> out = read_all(**src, 0, size_t{64} * 1024, &o);
   ASSERT_FALSE(o.complete());
   EXPECT_EQ(o.unreadable[0].address, 4096u);
   EXPECT_EQ(out[4095], std::byte{0x5a});
   // diff() takes the same guarded path.
-  std::vector<std::byte> cache(64 * 1024);
+  std::vector<std::byte> cache(size_t{64} * 1024);
   size_t reported = 0;
   ReadOutcome d = (*src)->diff(0, cache, [&](size_t, size_t n) { reported += n; });
   EXPECT_FALSE(d.complete());
@@ -136,7 +136,7 @@ TEST(PosixShmSource, GrowthIsMappedOnRefresh) {
   PeerObject peer(4096);
   Result<SourcePtr> src = open_source(peer.name);
   ASSERT_TRUE(src);
-  ASSERT_EQ(ftruncate(peer.fd, 3 * 4096), 0);
+  ASSERT_EQ(ftruncate(peer.fd, off_t{3} * 4096), 0);
   auto events = (*src)->refresh();
   ASSERT_EQ(events.size(), 1u);
   EXPECT_EQ(events[0].new_size, 3u * 4096);

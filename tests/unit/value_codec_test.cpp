@@ -146,15 +146,18 @@ TEST(ValueCodec, FloatTextIsShortestRoundTrip) {
       const std::string text = decode_scalar(ScalarType::f64, raw, e);
       Result<std::vector<std::byte>> back = encode_scalar(ScalarType::f64, text, e);
       ASSERT_TRUE(back.ok()) << text << ": " << back.error().message;
-      if (!std::isnan(d)) EXPECT_EQ(load_uint(back.value(), e), bits64) << text;
+      if (!std::isnan(d)) {
+        EXPECT_EQ(load_uint(back.value(), e), bits64) << text;
+      }
 
       std::vector<std::byte> raw32(4);
       store_uint(raw32, static_cast<uint32_t>(bits64), e);
       const std::string text32 = decode_scalar(ScalarType::f32, raw32, e);
       Result<std::vector<std::byte>> back32 = encode_scalar(ScalarType::f32, text32, e);
       ASSERT_TRUE(back32.ok()) << text32 << ": " << back32.error().message;
-      if (!std::isnan(f))
+      if (!std::isnan(f)) {
         EXPECT_EQ(load_uint(back32.value(), e), static_cast<uint32_t>(bits64)) << text32;
+      }
     }
   }
 }
@@ -197,7 +200,9 @@ TEST(ValueCodec, LoadStoreUint) {
   std::vector<std::byte> four(4);
   store_uint(four, 0xcafef00d, Endian::little);
   std::memcpy(&native, four.data(), 4);
-  if constexpr (std::endian::native == std::endian::little) EXPECT_EQ(native, 0xcafef00du);
+  if constexpr (std::endian::native == std::endian::little) {
+    EXPECT_EQ(native, 0xcafef00du);
+  }
 }
 
 }  // namespace

@@ -20,7 +20,7 @@ TEST(Worker, FinishesAndPublishesProgress) {
     std::vector<int> v;
     for (int i = 0; i < 100; ++i) {
       v.push_back(i);
-      ctx.set_progress(static_cast<uint64_t>(i + 1), 100);
+      ctx.set_progress(static_cast<uint64_t>(i) + 1, 100);
     }
     out.publish(v);
     return {};

@@ -179,11 +179,9 @@ void draw_hints(OpenViewState& s, const Settings& settings, const Palette& pal, 
     if (s.completions.size() > 6) line += fmt::format("  (+{})", s.completions.size() - 6);
     ImGui::TextColored(dim, "%s", line.c_str());
   }
-  std::string syntax;
-  for (const SourceBackend& b : source_backends()) {
-    syntax += (syntax.empty() ? "" : "   ") + std::string(b.syntax);
+  if (const std::string syntax = source_spec_syntax(SpecUse::open, "   "); !syntax.empty()) {
+    ImGui::TextColored(dim, "Specs: %s", syntax.c_str());
   }
-  if (!syntax.empty()) ImGui::TextColored(dim, "Specs: %s", syntax.c_str());
   if (settings.recent.empty()) return;
   ImGui::Spacing();
   ImGui::AlignTextToFramePadding();

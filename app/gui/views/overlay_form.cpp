@@ -15,8 +15,13 @@ namespace memview::gui {
 
 namespace {
 
-constexpr const char* kStandards[] = {"c11",   "c17",   "gnu11",   "gnu17",
+// "" is the compiler's default: gnu17, or gnu++17 for a C++ header name (default_standard).
+constexpr const char* kStandards[] = {"",      "gnu17", "c11",     "c17",  "gnu11",
                                       "c++14", "c++17", "gnu++17", "c++20"};
+
+const char* standard_label(const std::string& standard) {
+  return standard.empty() ? "default" : standard.c_str();
+}
 
 ImVec4 col4(ImU32 c) {
   return ImGui::ColorConvertU32ToFloat4(c);
@@ -48,11 +53,15 @@ bool draw_declarations(OverlayFormState& f, float cw) {
   f.load_button = WidgetRect::last_item();
   // Options: language standard, include directories, definitions.
   ImGui::SetNextItemWidth(cw * 10);
-  if (ImGui::BeginCombo("std", f.standard.c_str())) {
+  if (ImGui::BeginCombo("std", standard_label(f.standard))) {
     for (const char* s : kStandards) {
-      if (ImGui::Selectable(s, f.standard == s)) f.standard = s;
+      if (ImGui::Selectable(standard_label(s), f.standard == s)) f.standard = s;
     }
     ImGui::EndCombo();
+  }
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("default: what gcc/g++ use with no -std (%s; %s for .hpp, .hh, .hxx)",
+                      kDefaultCStandard, kDefaultCxxStandard);
   }
   ImGui::SameLine();
   ImGui::SetNextItemWidth(cw * 18);

@@ -21,7 +21,7 @@ struct OverlayFormState {
   bool paste_mode = false;  // false: a header file; true: pasted declarations
   std::string header_path;
   std::string pasted;
-  std::string standard = "c11";
+  std::string standard;          // empty: the compiler's default (memview::default_standard)
   std::string include_dirs;      // separated by spaces or commas
   std::string defines;           // NAME or NAME=VALUE, separated by spaces or commas
   std::shared_ptr<DeclSet> set;  // the parse the type picker lists

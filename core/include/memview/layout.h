@@ -157,10 +157,21 @@ Result<Field> element_field(const Field& array, uint64_t index);
 // Parsing with libclang
 // ---------------------------------------------------------------------------------------
 
+// The dialects gcc and g++ use when given no -std (GCC 11 to 14, Debian 12's GCC 12): a
+// header means what it means to the compiler that built the program, feature-test macros
+// included (gnu17 defines _DEFAULT_SOURCE's POSIX types; g++ also defines _GNU_SOURCE).
+inline constexpr const char* kDefaultCStandard = "gnu17";
+inline constexpr const char* kDefaultCxxStandard = "gnu++17";
+
+// The standard a parse uses when ParseOptions::standard is empty, chosen from the file
+// name as gcc chooses the language: gnu++17 for C++ names (.hpp, .hh, .hxx, .h++, .H,
+// .cpp, .cc, .cxx, .C, ...), gnu17 for everything else (.h, pasted text).
+const char* default_standard(std::string_view file_name);
+
 struct ParseOptions {
-  // Language standard: "c11", "c17", "gnu11", "c++17", "gnu++20", ... (C++ when it
-  // contains "++"). Passed to clang as -std=.
-  std::string standard = "c11";
+  // Language standard passed to clang as -std=: "gnu17", "c11", "c++17", "gnu++20", ...
+  // (C++ when it contains "++"). Empty: the compiler's default, default_standard().
+  std::string standard;
   std::vector<std::string> include_dirs;  // -I
   std::vector<std::string> defines;       // -D: "NAME" or "NAME=VALUE"
 };

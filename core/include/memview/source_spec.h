@@ -58,6 +58,19 @@ struct SourceBackend {
   std::vector<DiscoveredObject> (*discover)() = nullptr;
 };
 
+// What a spec is for: opening, or the optional create/remove operations.
+enum class SpecUse { open, create, remove };
+
+// The spec syntaxes of the registered backends that support `use`, for help and error
+// texts: "NAME" and the syntax of the backend a bare name means first, then the others in
+// registration order ("NAME, shm:NAME, file:PATH, gdb:HOST:PORT[...], pid:PID[...], ...").
+std::string source_spec_syntax(SpecUse use = SpecUse::open, std::string_view separator = ", ");
+
+// The same text for the openable backends whose scheme `accept` takes: the help of a
+// front end that handles only some kinds of source (who, who-writes).
+std::string source_spec_syntax(bool (*accept)(std::string_view scheme),
+                               std::string_view separator = ", ");
+
 // Registration (used by MEMVIEW_REGISTER_SOURCE at static-initialisation time).
 bool register_source_backend(const SourceBackend& backend);
 const std::vector<SourceBackend>& source_backends();

@@ -97,6 +97,10 @@ struct WhoMaps {
 // unsupported on Windows.
 Result<WhoMaps> who_maps(std::string_view spec);
 
+// Whether who_maps() (and who-writes) can look up specs of this scheme: shared memory
+// objects, mapped files, System V segments and processes on Linux; nothing elsewhere.
+bool who_maps_supports(std::string_view scheme);
+
 // who_maps() repeated on a worker, for a viewer's status bar and Attached panel: the first
 // scan at once, then one every interval_ns; each result (or the scan's error) is published.
 // The frame reads `latest` and never waits on /proc.

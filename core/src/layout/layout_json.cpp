@@ -154,7 +154,7 @@ Result<Field> read_field(Reader& r, const json& j, unsigned nesting, bool elemen
   if (!(u = r.u64(j, "size"))) return u.error();
   f.size = *u;
   if (!(u = r.u64(j, "depth"))) return u.error();
-  if (*u > kMaxNesting * 4) return r.fail("depth too large");
+  if (*u > uint64_t{kMaxNesting} * 4) return r.fail("depth too large");
   f.depth = static_cast<unsigned>(*u);
   Result<const json*> m = r.member(j, "parent");
   if (!m) return m.error();

@@ -34,6 +34,22 @@ std::string Diagnostic::text() const {
   return fmt::format("{}:{}:{}: {}: {}", file, line, column, sev, message);
 }
 
+const char* default_standard(std::string_view file_name) {
+  // gcc's suffixes for C++ sources and headers (gcc -x c++ / c++-header); case matters.
+  static const char* const kCxxSuffixes[] = {".hpp", ".hh",  ".hxx", ".h++", ".hp",
+                                             ".HPP", ".tcc", ".H",   ".cpp", ".cc",
+                                             ".cxx", ".c++", ".cp",  ".CPP", ".C"};
+  const size_t dot = file_name.rfind('.');
+  const size_t slash = file_name.find_last_of("/\\");
+  if (dot != std::string_view::npos && (slash == std::string_view::npos || dot > slash)) {
+    const std::string_view suffix = file_name.substr(dot);
+    for (const char* s : kCxxSuffixes) {
+      if (suffix == s) return kDefaultCxxStandard;
+    }
+  }
+  return kDefaultCStandard;
+}
+
 #if MEMVIEW_HAVE_LIBCLANG
 
 namespace {
@@ -282,7 +298,9 @@ void collect_types(Declarations::Impl& impl) {
       if (k == CXCursor_Namespace) {
         const std::string name = take(clang().getCursorSpelling(c));
         walk(c, name.empty() ? scope : scope + name + "::");
-      } else if (k == CXCursor_LinkageSpec) {
+      } else if (k == CXCursor_LinkageSpec || k == CXCursor_UnexposedDecl) {
+        // extern "C" { ... } (glibc's __BEGIN_DECLS): libclang 14 reports it as an
+        // unexposed declaration; its members belong to the enclosing scope.
         walk(c, scope);
       } else if (is_record_decl_kind(k)) {
         const std::string name = take(clang().getCursorSpelling(c));
@@ -338,7 +356,8 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
     return lib.error();
   auto impl = std::make_unique<Declarations::Impl>();
   impl->source_name = main_file;
-  const std::string standard = options.standard.empty() ? "c11" : options.standard;
+  const std::string standard =
+      options.standard.empty() ? default_standard(main_file) : options.standard;
   static const char* const kStandards[] = {
       "c89",     "c90",     "c99",     "c11",     "c17",     "c18",    "c2x",     "gnu89",
       "gnu90",   "gnu99",   "gnu11",   "gnu17",   "gnu18",   "gnu2x",  "c++98",   "c++03",
@@ -346,8 +365,8 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
       "gnu++11", "gnu++14", "gnu++17", "gnu++20", "gnu++2a", "gnu++2b"};
   if (std::find(std::begin(kStandards), std::end(kStandards), standard) == std::end(kStandards)) {
     return make_error(Errc::invalid_argument,
-                      fmt::format("unknown language standard '{}' (use c89, c99, c11, c17, "
-                                  "gnu11, c++11, c++17, c++20, gnu++17, ...)",
+                      fmt::format("unknown language standard '{}' (use gnu17, c11, c17, "
+                                  "c99, gnu11, gnu++17, c++17, c++20, ...)",
                                   standard));
   }
   impl->cxx = standard.find("++") != std::string::npos;
@@ -368,6 +387,7 @@ Result<Declarations> parse(const std::string& main_file, const CXUnsavedFile* un
     args.push_back("-D" + def);
   }
   std::vector<const char*> argv;
+  argv.reserve(args.size());
   for (const std::string& a : args) argv.push_back(a.c_str());
 
   {
@@ -882,7 +902,8 @@ Result<Layout> Declarations::layout(std::string_view type_name) const {
       } else {
         found = from_tag(keyword + " " + bare_name);
         if (!found && keyword == "class")
-          return make_error(Errc::invalid_argument, "'class' exists only in C++ (use --std c++17)");
+          return make_error(Errc::invalid_argument,
+                            "'class' exists only in C++ (use --std gnu++17)");
       }
     } else {
       auto it = impl_->typedefs.find(name);

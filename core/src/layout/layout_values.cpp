@@ -600,8 +600,9 @@ std::vector<BitfieldUnit> bitfield_units(const Field& field, uint64_t base, uint
     BitfieldUnit u;
     bool chosen = false;
     for (unsigned w : {1u, 2u, 4u, 8u}) {
-      const u128 ustart = (pos / (8 * w)) * (8 * w);
-      if (ustart + 8 * w < block_end) continue;
+      const unsigned unit_bits = 8 * w;
+      const u128 ustart = (pos / unit_bits) * unit_bits;
+      if (ustart + unit_bits < block_end) continue;
       const u128 addr = ustart / 8;
       if (addr < limit_lo || addr + w > limit_hi) continue;
       u.address = static_cast<uint64_t>(addr);

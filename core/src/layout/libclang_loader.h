@@ -80,7 +80,9 @@ namespace memview::layout_detail {
 
 // clang_NAME is reached as table.NAME(...), with clang_NAME's exact signature.
 struct LibClang {
-#define MEMVIEW_LIBCLANG_MEMBER(name) decltype(&::clang_##name) name = nullptr;
+// NAME is a member's name here, which parentheses would not allow.
+#define MEMVIEW_LIBCLANG_MEMBER(name) \
+  decltype(&::clang_##name) name = nullptr;  // NOLINT(bugprone-macro-parentheses)
   MEMVIEW_LIBCLANG_FUNCTIONS(MEMVIEW_LIBCLANG_MEMBER)
 #undef MEMVIEW_LIBCLANG_MEMBER
 };

@@ -52,6 +52,18 @@ std::string WhoMaps::uninspected_summary() const {
       uninspected.size(), uninspected.size() == 1 ? "" : "es", users);
 }
 
+bool who_maps_supports(std::string_view scheme) {
+#if defined(__linux__)
+  // The kinds identify() below knows how to find in /proc/PID/maps.
+  for (const std::string_view s : {"shm", "file", "sysv", "sysvkey", "pid"}) {
+    if (scheme == s) return true;
+  }
+#else
+  (void)scheme;
+#endif
+  return false;
+}
+
 #if defined(__linux__)
 namespace {
 

@@ -123,6 +123,7 @@ def main():
             check(got == [f"{data}/struct.h"], f"--header completes files: {got}")
             got = bash.complete(f"memview-cli layout -I {data}/")
             check(got == [f"{data}/subdir"], f"-I completes directories: {got}")
+            check(bash.complete("memview-cli no.such x") == [], "an unknown subcommand: nothing")
             got = bash.complete(f"memview-cli poke {name} ")
             check(got == [], f"the offset after a spec gets no candidates: {got}")
         finally:

@@ -80,14 +80,16 @@ def option_items(items):
     return "\n".join(out)
 
 
-def sections_block(parsed, heading_fmt, skip=()):
-    """Positionals, Options and option groups, each a heading and a definition list."""
+def sections_block(parsed, heading_fmt, skip=(), untitled=()):
+    """Positionals, Options and option groups, each a heading (but those in `untitled`)
+    and a definition list."""
     parts = []
     for section in parsed["sections"]:
         items = [item for item in section["items"] if item[0] not in skip]
         if section["name"] == "Subcommands" or not items:
             continue
-        parts.append(heading_fmt.format(escape(section["name"])))
+        if section["name"] not in untitled:
+            parts.append(heading_fmt.format(escape(section["name"])))
         if section["about"]:
             parts.append(escape(section["about"]) + "\n")
         parts.append(option_items(items))
@@ -119,7 +121,8 @@ def main():
     top = parse_help(run_help(args.binary))
     page = open(args.template, encoding="utf-8").read()
     page = page.replace("@VERSION@", args.version)
-    page = page.replace("@OPTIONS@", sections_block(top, "{}:\n"))
+    # Under the page's OPTIONS heading, "Options:" would only repeat it.
+    page = page.replace("@OPTIONS@", sections_block(top, "{}:\n", untitled=("Options",)))
     if "@SUBCOMMANDS@" in page:
         names = [term.split()[0] for term, _ in section_items(top, "Subcommands")]
         if not names:

@@ -145,6 +145,8 @@ class App {
   bool quit_requested() const { return quit_; }
   // Saves settings now when they changed (also done by the frame loop when idle).
   void save_settings_if_dirty();
+  // What the status bar shows for the shown tab (status_fields() gives its texts).
+  StatusBarInput status_input(int64_t now_ns);
 
   // Plain state, readable by tests.
   Settings settings;        // the one owner of theme, bytes per row and fade time
@@ -154,6 +156,7 @@ class App {
   FrameStats stats;        // smoothed every frame
   FrameStats stats_shown;  // what the status bar shows, refreshed twice a second
   std::string settings_error;
+  bool help_open = false;  // the Keys dialog (F1) was open in the last frame
 
   DeclLibrary decls;  // parses of headers and pasted declarations, shared by all tabs
   OverlayFormState overlay_form;
@@ -192,7 +195,7 @@ class App {
   void draw_tabs(int64_t now_ns);
   void draw_status(int64_t now_ns);
   void draw_session(Session& s, int64_t now_ns);
-  void draw_toolbar(Session& s);
+  void draw_toolbar(Session& s, int64_t now_ns);
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
   void draw_help_popup();
   void draw_workspace_popup();

@@ -19,15 +19,22 @@ void App::handle_shortcuts() {
   }
   if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
   if (glfw_key_pressed(GLFW_KEY_O)) select_request_ = 0;
+  // Ctrl+G and Ctrl+B act on the shown tab wherever the keyboard is (the grid, a side
+  // panel's text field, a table): read here, before any view can take the keys. Not while
+  // a dialog or menu is open: it has the keyboard.
+  const bool popup =
+      ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+  Session* shown = popup ? nullptr : active_session();
+  if (glfw_key_pressed(GLFW_KEY_G, true) && shown && shown->info().size != 0) {
+    shown->hex.goto_request = true;
+  }
   if (glfw_key_pressed(GLFW_KEY_Q)) quit_ = true;
   if (glfw_key_pressed(GLFW_KEY_W) && active_session()) close_session(active_id);
   if (glfw_key_pressed(GLFW_KEY_S)) workspace_request_ = WorkspaceDialog::save;
-  if (glfw_key_pressed(GLFW_KEY_B)) {
+  if (glfw_key_pressed(GLFW_KEY_B) && shown) {
     // Before anything is drawn: the bookmark is there when the panel draws.
-    if (Session* s = active_session()) {
-      s->bookmarks.add({}, s->hex.cursor);
-      side_tab_request = SideTab::bookmarks;
-    }
+    shown->bookmarks.add({}, shown->hex.cursor);
+    side_tab_request = SideTab::bookmarks;
   }
 }
 
@@ -100,13 +107,17 @@ void App::draw_tabs(int64_t now_ns) {
 }
 
 void App::draw_status(int64_t now_ns) {
-  StatusBarInput sb;
   // Refreshed twice a second: readable, and an idle viewer draws identical frames (which
   // main.cpp then does not render again).
   if (now_ns - stats_shown_ns_ >= 500'000'000) {
     stats_shown = stats;
     stats_shown_ns_ = now_ns;
   }
+  draw_status_bar(status_input(now_ns), palette);
+}
+
+StatusBarInput App::status_input(int64_t now_ns) {
+  StatusBarInput sb;
   sb.frame = stats_shown;
   sb.discovered = open_view.objects.size();
   sb.notice = notice;
@@ -119,8 +130,12 @@ void App::draw_status(int64_t now_ns) {
     sb.gone_kind = s->banner.kind;
     sb.pending_edits = s->editor->pending();
     sb.attached = attached_status(s->attached);
+    if (s->pid && s->info().base == 0) {  // the whole process
+      for (const MapRegion& r : s->regions.regions) sb.mapped_bytes += r.size();
+      sb.mappings = s->regions.regions.size();
+    }
   }
-  draw_status_bar(sb, palette);
+  return sb;
 }
 
 void App::draw_help_popup() {
@@ -128,7 +143,8 @@ void App::draw_help_popup() {
     ImGui::OpenPopup("Keys");
     help_request_ = false;
   }
-  if (!ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  help_open = ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
+  if (!help_open) return;
   static const char* const kKeys[][2] = {
       {"Arrows, PageUp/PageDown", "move the cursor"},
       {"Home/End, Ctrl+Home/End", "start/end of the row, of the object"},

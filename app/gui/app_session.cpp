@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "app.h"
+#include "transient_message.h"
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
@@ -48,7 +49,7 @@ void draw_side_tab(SideTabBar& bar, SideTab tab, const std::string& label, Body&
 
 }  // namespace
 
-void App::draw_toolbar(Session& s) {
+void App::draw_toolbar(Session& s, int64_t now_ns) {
   HexViewState& h = s.hex;
   bool refocus = false;
   if (ImGui::Checkbox("Pause", &s.paused)) refocus = true;
@@ -79,11 +80,9 @@ void App::draw_toolbar(Session& s) {
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
                      h.column == HexColumn::hex ? "hex" : "ASCII");
-  if (!h.message.empty()) {
+  if (age_message(h.message, h.message_is_error, h.message_clock, now_ns)) {
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, h.message_is_error ? palette.error_text : palette.ok_text);
-    ImGui::TextUnformatted(h.message.c_str());
-    ImGui::PopStyleColor();
+    draw_message_line(h.message, h.message_is_error ? palette.error_text : palette.ok_text);
   }
   if (refocus) h.focus_request = true;
 }
@@ -99,7 +98,7 @@ void App::draw_session(Session& s, int64_t now_ns) {
     case BannerAction::none:
       break;
   }
-  draw_toolbar(s);
+  draw_toolbar(s, now_ns);
 
   // The grid takes the width its columns need; the side panel gets the rest, but never
   // less than ~28 characters.
@@ -161,12 +160,13 @@ void App::draw_add_overlay_tab(Session& s) {
 
 void App::draw_side_panel(Session& s, int64_t now_ns) {
   ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
-  InspectorContext ictx{s.info(), s.poller->tracker(), s.editor.get(),
-                        palette,  s.hex.cursor,        s.hex.writes_held};
+  InspectorContext ictx{s.info(),     s.poller->tracker(), s.editor.get(), palette,
+                        s.hex.cursor, s.hex.writes_held,   now_ns};
   draw_inspector(s.inspector, ictx);
   if (s.inspector.edit.finished) {
     s.inspector.edit.finished = false;
-    s.hex.focus_request = true;  // keyboard back to the grid
+    // Keyboard back to the grid, unless the edit ended because Go to took it.
+    if (!s.hex.goto_open) s.hex.focus_request = true;
   }
   ImGui::Spacing();
   // Below the inspector: one tab a panel. Panels not drawn this frame ask for no bytes.
@@ -183,7 +183,7 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                     draw_overlay_tree(s.overlays, octx);
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;
-                      s.hex.focus_request = true;
+                      if (!s.hex.goto_open) s.hex.focus_request = true;
                     }
                   });
     draw_side_tab(bar, SideTab::add_overlay, "Add overlay", [&] { draw_add_overlay_tab(s); });

@@ -4,8 +4,11 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
+#include <string_view>
 
 #include <fmt/format.h>
+
+#include "words.h"
 
 namespace memview::gui {
 
@@ -37,9 +40,13 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
   ImGui::SetNextItemWidth(cw * 24);
   const bool enter = ImGui::InputTextWithHint("##bmname", "name", &s.new_name,
                                               ImGuiInputTextFlags_EnterReturnsTrue);
+  s.name_box = WidgetRect::last_item();
   ImGui::SameLine();
-  const bool add = ImGui::Button(
-      fmt::format("Add at the cursor (0x{:x})  Ctrl+B", hex.cursor - info.base).c_str());
+  // Positions as the grid's first column shows them: offsets, or a process's addresses.
+  const bool addresses = std::string_view(position_word(info)) == "address";
+  const uint64_t origin = addresses ? 0 : info.base;
+  const bool add =
+      ImGui::Button(fmt::format("Add at the cursor (0x{:x})  Ctrl+B", hex.cursor - origin).c_str());
   s.add_button = WidgetRect::last_item();
   if (enter || add) {
     s.add_requests.push_back({s.new_name, hex.cursor});
@@ -54,7 +61,7 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
                         ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV |
                             ImGuiTableFlags_SizingStretchProp)) {
     ImGui::TableSetupColumn("name", ImGuiTableColumnFlags_WidthStretch);
-    ImGui::TableSetupColumn("offset", ImGuiTableColumnFlags_WidthFixed, cw * 14);
+    ImGui::TableSetupColumn(position_word(info), ImGuiTableColumnFlags_WidthFixed, cw * 18);
     ImGui::TableSetupColumn("##x", ImGuiTableColumnFlags_WidthFixed, cw * 3);
     for (size_t i = 0; i < s.items.size(); ++i) {
       const Bookmark& b = s.items[i];
@@ -70,7 +77,7 @@ void draw_bookmarks(BookmarksState& s, HexViewState& hex, const SourceInfo& info
       s.go_rects[i] = WidgetRect::last_item();
       ImGui::TableSetColumnIndex(1);
       ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.address), "0x%llx",
-                         static_cast<unsigned long long>(b.address - info.base));
+                         static_cast<unsigned long long>(b.address - origin));
       ImGui::TableSetColumnIndex(2);
       if (ImGui::SmallButton("x")) s.remove_requests.push_back(i);
       ImGui::PopID();

@@ -22,7 +22,7 @@ struct Bookmark {
 struct BookmarksState {
   std::vector<Bookmark> items;
   std::string new_name;
-  WidgetRect add_button;
+  WidgetRect name_box, add_button;
   std::vector<WidgetRect> go_rects;  // last frame, one per item
 
   // Asked for by the panel this frame.

@@ -31,6 +31,7 @@
 #include "memview/poller.h"
 #include "memview/source.h"
 #include "theme.h"
+#include "transient_message.h"
 
 namespace memview::gui {
 
@@ -123,8 +124,10 @@ struct HexViewState {
   std::string goto_error;
 
   // Feedback: the last message (errors of edits, undo refusals, copy/paste results).
+  // Shown in the toolbar for a few seconds (transient_message.h).
   std::string message;
   bool message_is_error = false;
+  MessageClock message_clock;
 
   // The last successful write made by this view (typing, paste, undo/redo).
   uint64_t last_write_address = 0;

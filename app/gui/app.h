@@ -133,6 +133,11 @@ class App {
   // Every grid's row width (8, 16 or 32) and change fade, kept in `settings`.
   void set_bytes_per_row(int bytes_per_row);
   void set_fade_seconds(float seconds);
+  // The text size as a factor of the default (clamped, rounded to 10 %), kept in
+  // `settings`. The frame shows it at once by scaling the font; main.cpp rasterises the
+  // font again at that size outside a frame and says so with set_font_atlas_zoom().
+  void set_font_zoom(float zoom);
+  void set_font_atlas_zoom(float zoom) { font_atlas_zoom_ = zoom; }
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
   // caller's: they must be rebuilt outside a frame).
   void set_ui_scale(float scale);
@@ -191,6 +196,7 @@ class App {
 
  private:
   void handle_shortcuts();
+  void handle_zoom_keys();
   void draw_menu();
   void draw_tabs(int64_t now_ns);
   void draw_status(int64_t now_ns);
@@ -223,6 +229,7 @@ class App {
   bool control_error_said_ = false;
   Theme applied_theme_ = Theme::dark;
   float ui_scale_ = 1.0f;
+  float font_atlas_zoom_ = 1.0f;  // the zoom the font atlas was rasterised at
   bool theme_applied_ = false;
   int64_t last_frame_ns_ = 0;
   int64_t stats_shown_ns_ = 0;

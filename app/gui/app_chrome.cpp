@@ -17,6 +17,7 @@ void App::handle_shortcuts() {
     who_writes_request_selection(active_session()->who_writes, active_session()->hex);
     side_tab_request = SideTab::who_writes;
   }
+  if (io.KeyCtrl && !io.KeyAlt) handle_zoom_keys();
   if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
   if (glfw_key_pressed(GLFW_KEY_O)) select_request_ = 0;
   // Ctrl+G and Ctrl+B act on the shown tab wherever the keyboard is (the grid, a side
@@ -36,6 +37,22 @@ void App::handle_shortcuts() {
     shown->bookmarks.add({}, shown->hex.cursor);
     side_tab_request = SideTab::bookmarks;
   }
+}
+
+// Ctrl+= (or Ctrl++, Ctrl+keypad +), Ctrl+-, Ctrl+0 and Ctrl+wheel: the text size, in
+// steps of 10 %.
+void App::handle_zoom_keys() {
+  const ImGuiIO& io = ImGui::GetIO();
+  float zoom = settings.font_zoom;
+  if (glfw_key_pressed(GLFW_KEY_EQUAL, true) || glfw_key_pressed(GLFW_KEY_KP_ADD, true)) {
+    zoom += 0.1f;
+  }
+  if (glfw_key_pressed(GLFW_KEY_MINUS, true) || glfw_key_pressed(GLFW_KEY_KP_SUBTRACT, true)) {
+    zoom -= 0.1f;
+  }
+  if (glfw_key_pressed(GLFW_KEY_0) || glfw_key_pressed(GLFW_KEY_KP_0)) zoom = 1.0f;
+  if (io.MouseWheel != 0.0f) zoom += io.MouseWheel > 0 ? 0.1f : -0.1f;
+  if (zoom != settings.font_zoom) set_font_zoom(zoom);
 }
 
 void App::draw_menu() {
@@ -61,6 +78,10 @@ void App::draw_menu() {
     if (ImGui::MenuItem("Light theme", nullptr, settings.theme == Theme::light)) {
       set_theme(Theme::light);
     }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Larger text", "Ctrl+=")) set_font_zoom(settings.font_zoom + 0.1f);
+    if (ImGui::MenuItem("Smaller text", "Ctrl+-")) set_font_zoom(settings.font_zoom - 0.1f);
+    if (ImGui::MenuItem("Default text size", "Ctrl+0")) set_font_zoom(1.0f);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
@@ -162,6 +183,7 @@ void App::draw_help_popup() {
       {"double-click", "edit a byte"},
       {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
       {"Ctrl+S", "save the workspace"},
+      {"Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel", "larger / smaller / default text size"},
   };
   if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
     for (const auto& k : kKeys) {

@@ -280,7 +280,7 @@ void handle_mouse(HexViewState& s, const SourceInfo& info) {
       s.editing = true;
     }
   }
-  if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f) {
+  if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f && !io.KeyCtrl) {  // Ctrl: zoom
     const int64_t rows = static_cast<int64_t>(std::lround(-io.MouseWheel * 3.0f));
     if (rows < 0) {
       const uint64_t up = static_cast<uint64_t>(-rows);

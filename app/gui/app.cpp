@@ -71,8 +71,8 @@ void App::set_fade_seconds(float seconds) {
 }
 
 void App::set_font_zoom(float zoom) {
-  zoom = std::clamp(std::round(zoom * 10.0f) / 10.0f, Settings::kMinFontZoom,
-                    Settings::kMaxFontZoom);
+  zoom =
+      std::clamp(std::round(zoom * 10.0f) / 10.0f, Settings::kMinFontZoom, Settings::kMaxFontZoom);
   if (settings.font_zoom != zoom) mark_dirty();
   settings.font_zoom = zoom;
 }

@@ -1,0 +1,218 @@
+// Narrowing: re-reads the candidates of a previous scan and keeps those whose value now
+// meets the condition. Dense blocks are re-read whole and compared against their snapshot
+// with the same vectorised kernels as the first scan; sparse blocks are read in runs that
+// cover nearby candidates, so a few candidates never cost a sweep of the whole block.
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "memview/clock.h"
+#include "memview/scan.h"
+#include "memview/worker.h"
+#include "scan/scan_block.h"
+#include "scan/scan_kernels.h"
+
+namespace memview {
+
+using scan_detail::LaneJob;
+using scan_detail::Operand;
+
+namespace {
+
+// Candidates closer than this share one read.
+constexpr uint64_t kRunGap = 4096;
+constexpr uint64_t kMaxRun = uint64_t{1} << 20;
+
+struct Plan {
+  bool possible = false;  // false: the value does not fit this type, no candidate survives
+  Operand operand;
+  scan_detail::LaneKernel kernel = nullptr;
+};
+
+struct Narrower {
+  Source& source;
+  const ScanState* first;
+  std::map<ScalarType, Plan> plans;
+  ScanStats stats;
+  Plan none;
+
+  const Plan& plan_for(ScalarType t) const {
+    auto it = plans.find(t);
+    return it == plans.end() ? none : it->second;
+  }
+
+  // The first scan's value of each candidate, laid over a copy of the old bytes.
+  std::vector<std::byte> first_values(const ScanBlock& b, const ScanLane& lane,
+                                      const std::vector<std::byte>& old) const {
+    std::vector<std::byte> out = old;
+    const size_t npos = scan_detail::lane_positions(b, lane);
+    for (size_t i = 0; i < npos; ++i) {
+      if (!lane.all && ((lane.bits[i / 64] >> (i % 64)) & 1) == 0) continue;
+      const uint64_t off = lane.origin + i * lane.step;
+      if (auto v = first->value_at(b.address + off, lane.type)) {
+        std::copy(v->begin(), v->end(), out.begin() + static_cast<ptrdiff_t>(off));
+      }
+    }
+    return out;
+  }
+
+  void dense(ScanBlock& b) {
+    std::vector<std::byte> cur(b.extent);
+    const ReadOutcome outcome = source.read(b.address, cur);
+    count_read(outcome, b.address, b.length);
+    std::vector<std::vector<uint64_t>> bits(b.lanes.size());
+    for (size_t k = 0; k < b.lanes.size(); ++k) {
+      const ScanLane& lane = b.lanes[k];
+      const size_t npos = scan_detail::lane_positions(b, lane);
+      bits[k].assign(scan_detail::words_for(npos), 0);
+      const Plan& plan = plan_for(lane.type);
+      if (!plan.possible) continue;
+      std::vector<std::byte> from_first;
+      if (first) from_first = first_values(b, lane, b.snapshot);
+      const std::vector<std::byte>& old = first ? from_first : b.snapshot;
+      LaneJob j;
+      j.cur = cur.data() + lane.origin;
+      j.old = old.data() + lane.origin;
+      j.npos = npos;
+      j.step = lane.step;
+      j.in_bits = lane.all ? nullptr : lane.bits.data();
+      j.out_bits = bits[k].data();
+      plan.kernel(plan.operand, j);
+      scan_detail::clear_unreadable(b, lane, outcome.unreadable, bits[k]);
+    }
+    b.snapshot = {};  // released before the new one is kept: no second copy at any time
+    for (ScanLane& lane : b.lanes) lane.bits = {};
+    scan_detail::store_block(b, std::move(cur), std::move(bits));
+  }
+
+  void sparse_lane(const ScanBlock& b, ScanLane& lane) {
+    const size_t w = scalar_size(lane.type);
+    const Plan& plan = plan_for(lane.type);
+    std::vector<uint32_t> offsets;
+    std::vector<std::byte> values;
+    std::vector<std::byte> buf;
+    size_t i = 0;
+    while (plan.possible && i < lane.offsets.size()) {
+      // One run: candidates whose gaps are small, read in one go.
+      size_t j = i + 1;
+      uint64_t run_end = lane.offsets[i] + w;
+      while (j < lane.offsets.size() && lane.offsets[j] <= run_end + kRunGap &&
+             lane.offsets[j] + w - lane.offsets[i] <= kMaxRun) {
+        run_end = lane.offsets[j] + w;
+        ++j;
+      }
+      const uint64_t run_start = lane.offsets[i];
+      buf.resize(static_cast<size_t>(run_end - run_start));
+      const ReadOutcome outcome = source.read(b.address + run_start, buf);
+      count_read(outcome, b.address + run_start, buf.size());
+      for (size_t k = i; k < j; ++k) {
+        const uint64_t off = lane.offsets[k];
+        if (!outcome.complete() && overlaps(outcome, b.address + off, w)) continue;
+        const std::byte* cur = buf.data() + (off - run_start);
+        const std::byte* old = lane.values.data() + k * w;
+        std::optional<std::vector<std::byte>> f;
+        if (first) {
+          f = first->value_at(b.address + off, lane.type);
+          if (f) old = f->data();
+        }
+        if (scan_detail::eval_one(plan.kernel, plan.operand, cur, old)) {
+          offsets.push_back(static_cast<uint32_t>(off));
+          values.insert(values.end(), cur, cur + w);
+        }
+      }
+      i = j;
+    }
+    lane.offsets = std::move(offsets);
+    lane.values = std::move(values);
+  }
+
+  static bool overlaps(const ReadOutcome& o, uint64_t address, uint64_t w) {
+    return std::any_of(o.unreadable.begin(), o.unreadable.end(), [&](const ByteRange& u) {
+      return u.address < address + w && u.end() > address;
+    });
+  }
+
+  void count_read(const ReadOutcome& outcome, uint64_t address, uint64_t length) {
+    const uint64_t bad = scan_detail::unreadable_inside(outcome, address, length);
+    stats.bytes_unreadable += bad;
+    stats.bytes_scanned += length - bad;
+    if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
+  }
+};
+
+bool block_empty(const ScanBlock& b) {
+  for (const ScanLane& lane : b.lanes) {
+    if (b.dense() ? (lane.all || scan_detail::popcount_words(lane.bits) != 0)
+                  : !lane.offsets.empty()) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition& condition,
+                         WorkerContext* ctx, const ScanState* first) {
+  const int64_t start = now_ns();
+  if (Status s = check_state_matches(previous, source.info()); !s) return s.error();
+  if (condition.op == ScanOp::unknown) {
+    return make_error(Errc::invalid_argument,
+                      "'unknown' starts a scan; narrowing needs a condition (changed, = v, ...)");
+  }
+  if (first && first->spec != previous.spec) {
+    return make_error(Errc::invalid_argument, "the first scan's state is of another source");
+  }
+  // Reports a missing or malformed value once, whatever the lanes.
+  if (Result<std::vector<Operand>> all = scan_detail::make_operands(previous.options, condition);
+      !all) {
+    return all.error();
+  }
+  Narrower n{source, first, {}, {}, {}};
+  for (ScalarType t : scan_detail::concrete_types(previous.options.type)) {
+    std::vector<ScalarType> kinds{t};
+    // any-int keeps a value that fit only unsigned as the unsigned type of its width.
+    const int ti = static_cast<int>(t);
+    if (t < ScalarType::f32 && ti % 2 == 1) kinds.push_back(static_cast<ScalarType>(ti - 1));
+    for (ScalarType u : kinds) {
+      Plan p;
+      Result<Operand> o = scan_detail::make_operand(u, condition, previous.options.tolerance);
+      p.possible = o.ok();
+      if (o) p.operand = *o;
+      p.kernel = scan_detail::select_kernel(u, condition.op, previous.options.endian);
+      n.plans[u] = p;
+    }
+  }
+  uint64_t total = 0;
+  for (const ScanBlock& b : previous.blocks) total += b.length;
+  uint64_t done = 0;
+  if (ctx) ctx->set_progress(0, total);
+  ScanState out;
+  out.spec = previous.spec;
+  out.source_base = previous.source_base;
+  out.source_size = previous.source_size;
+  out.options = previous.options;
+  out.narrowings = previous.narrowings + 1;
+  for (ScanBlock& b : previous.blocks) {
+    if (ctx && ctx->cancelled()) n.stats.cancelled = true;
+    const uint64_t length = b.length;
+    if (!n.stats.cancelled) {
+      if (b.dense()) {
+        n.dense(b);
+      } else {
+        for (ScanLane& lane : b.lanes) n.sparse_lane(b, lane);
+      }
+    }
+    if (!block_empty(b)) out.blocks.push_back(std::move(b));
+    b = ScanBlock{};
+    done += length;
+    if (ctx) ctx->set_progress(done, total);
+  }
+  out.stats = std::move(n.stats);
+  out.stats.elapsed_ns = now_ns() - start;
+  return out;
+}
+
+}  // namespace memview

@@ -35,6 +35,8 @@ class Target:
             self.proc.stdin.write("exit\n")
             self.proc.stdin.flush()
             self.proc.wait(timeout=30)
+        self.proc.stdin.close()
+        self.proc.stdout.close()
 
     @property
     def spec(self):

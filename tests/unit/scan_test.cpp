@@ -391,7 +391,8 @@ TEST(ScanFile, RoundTripsAndRefusesTruncatedForeignAndCorruptFiles) {
   SourcePtr src = file.open();
   ScanOptions o;
   o.type = ScanType::u16;
-  for (ScanCondition cond : {ScanCondition{ScanOp::eq, "2", ""}, ScanCondition{ScanOp::unknown}}) {
+  for (const ScanCondition& cond :
+       {ScanCondition{ScanOp::eq, "2", ""}, ScanCondition{ScanOp::unknown, "", ""}}) {
     Result<ScanState> s = first_scan(*src, o, cond);
     ASSERT_TRUE(s.ok());
     const std::string path = temp_file_path("state");
@@ -489,7 +490,9 @@ TEST(Scan, WorkerReportsProgressAndKeepsResultsWhenCancelled) {
   w->join();
   ASSERT_TRUE(out->latest());
   EXPECT_LE(out->latest()->count(), data.size());
-  if (out->latest()->stats.cancelled) EXPECT_EQ(w->state(), WorkerState::cancelled);
+  if (out->latest()->stats.cancelled) {
+    EXPECT_EQ(w->state(), WorkerState::cancelled);
+  }
 }
 
 TEST(Scan, BadInputIsOneClearError) {

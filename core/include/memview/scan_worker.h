@@ -31,7 +31,8 @@ struct ScanRequest {
 };
 
 // Starts the scan on a worker named "scan". `out` receives the resulting state.
-std::unique_ptr<Worker> start_scan(ScanRequest request, std::shared_ptr<Published<ScanState>> out);
+std::unique_ptr<Worker> start_scan(ScanRequest request,
+                                   const std::shared_ptr<Published<ScanState>>& out);
 
 // The states of one scan session: the first scan, then one per narrowing. undo() drops the
 // newest (never the first). Each kept state costs its memory_bytes().

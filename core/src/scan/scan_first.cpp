@@ -63,7 +63,7 @@ struct LanePlan {
 };
 
 // Compares one block whose bytes are in buf and stores its candidates.
-void scan_block(ScanBlock& block, std::vector<std::byte>&& buf, const ReadOutcome& outcome,
+void scan_block(ScanBlock& block, std::vector<std::byte>& buf, const ReadOutcome& outcome,
                 const std::vector<LanePlan>& plans, const ScanOptions& options) {
   const bool unknown = plans.front().operand.op == ScanOp::unknown;
   std::vector<std::vector<uint64_t>> bits(plans.size());
@@ -161,7 +161,7 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
       state.stats.bytes_scanned += block.length - bad;
       if (state.stats.unreadable_message.empty()) state.stats.unreadable_message = outcome.message;
       if (bad < block.length) {
-        scan_block(block, std::move(buf), outcome, plans, options);
+        scan_block(block, buf, outcome, plans, options);  // may take buf as the snapshot
         if (block_count(block) != 0) state.blocks.push_back(std::move(block));
       }
       done += length;

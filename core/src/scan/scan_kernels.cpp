@@ -65,6 +65,15 @@ inline uint64_t pack(const uint8_t* flags, size_t n) {
     any |= w;
   }
   if (any == 0) return 0;
+  if (n == 64) {
+    bool all = true;
+    for (size_t i = 0; i < 64; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, flags + i, 8);
+      all = all && w == 0x0101010101010101ULL;
+    }
+    if (all) return ~uint64_t{0};  // "unchanged" over static memory: every word is full
+  }
   uint64_t m = 0;
   for (size_t i = 0; i < n; ++i) m |= static_cast<uint64_t>(flags[i]) << i;
   return m;
@@ -236,19 +245,6 @@ LaneKernel pick(ScalarType type) {
 LaneKernel select_kernel(ScalarType type, ScanOp /*op*/, Endian endian) {
   // The condition is dispatched inside the kernel, once per call (outside the loops).
   return endian == Endian::big ? pick<true>(type) : pick<false>(type);
-}
-
-bool eval_one(LaneKernel kernel, const Operand& operand, const std::byte* cur,
-              const std::byte* old) {
-  uint64_t out = 0;
-  LaneJob j;
-  j.cur = cur;
-  j.old = old;
-  j.npos = 1;
-  j.step = 1;
-  j.out_bits = &out;
-  kernel(operand, j);
-  return out != 0;
 }
 
 }  // namespace memview::scan_detail

@@ -50,10 +50,6 @@ using LaneKernel = void (*)(const Operand& operand, const LaneJob& job);
 
 LaneKernel select_kernel(ScalarType type, ScanOp op, Endian endian);
 
-// One candidate: true when the value at cur (previous value at old) meets the condition.
-bool eval_one(LaneKernel kernel, const Operand& operand, const std::byte* cur,
-              const std::byte* old);
-
 inline size_t words_for(size_t npos) {
   return (npos + 63) / 64;
 }

@@ -3,6 +3,7 @@
 // with the same vectorised kernels as the first scan; sparse blocks are read in runs that
 // cover nearby candidates, so a few candidates never cost a sweep of the whole block.
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <utility>
 
@@ -37,6 +38,7 @@ struct Narrower {
   std::map<ScalarType, Plan> plans;
   ScanStats stats;
   Plan none;
+  std::vector<std::byte> spare;  // a read buffer handed from one dense block to the next
 
   const Plan& plan_for(ScalarType t) const {
     auto it = plans.find(t);
@@ -59,7 +61,10 @@ struct Narrower {
   }
 
   void dense(ScanBlock& b) {
-    std::vector<std::byte> cur(b.extent);
+    // The previous block's old snapshot is this block's read buffer: no fresh allocation
+    // (and no page faults) per block.
+    std::vector<std::byte> cur = std::move(spare);
+    cur.resize(b.extent);
     const ReadOutcome outcome = source.read(b.address, cur);
     count_read(outcome, b.address, b.length);
     std::vector<std::vector<uint64_t>> bits(b.lanes.size());
@@ -82,23 +87,38 @@ struct Narrower {
       plan.kernel(plan.operand, j);
       scan_detail::clear_unreadable(b, lane, outcome.unreadable, bits[k]);
     }
-    b.snapshot = {};  // released before the new one is kept: no second copy at any time
+    // The old snapshot is released (kept as the next read buffer) before the new one is
+    // kept: never a second copy of the state.
+    spare = std::move(b.snapshot);
+    b.snapshot = {};
     for (ScanLane& lane : b.lanes) lane.bits = {};
     scan_detail::store_block(b, std::move(cur), std::move(bits));
+    // A short block may have been read into a full block's buffer: give the rest back.
+    if (b.snapshot.capacity() > b.snapshot.size() + b.snapshot.size() / 8) {
+      b.snapshot.shrink_to_fit();
+    }
   }
 
+  // Sparse candidates: their current values are gathered from reads of nearby runs into
+  // one array, then compared with the stored values by the same vectorised kernel.
   void sparse_lane(const ScanBlock& b, ScanLane& lane) {
     const size_t w = scalar_size(lane.type);
     const Plan& plan = plan_for(lane.type);
-    std::vector<uint32_t> offsets;
-    std::vector<std::byte> values;
+    const size_t n = lane.offsets.size();
+    if (!plan.possible || n == 0) {
+      lane.offsets = {};
+      lane.values = {};
+      return;
+    }
+    std::vector<std::byte> cur(n * w);
+    std::vector<uint8_t> readable(n, 1);
     std::vector<std::byte> buf;
     size_t i = 0;
-    while (plan.possible && i < lane.offsets.size()) {
+    while (i < n) {
       // One run: candidates whose gaps are small, read in one go.
       size_t j = i + 1;
       uint64_t run_end = lane.offsets[i] + w;
-      while (j < lane.offsets.size() && lane.offsets[j] <= run_end + kRunGap &&
+      while (j < n && lane.offsets[j] <= run_end + kRunGap &&
              lane.offsets[j] + w - lane.offsets[i] <= kMaxRun) {
         run_end = lane.offsets[j] + w;
         ++j;
@@ -109,23 +129,42 @@ struct Narrower {
       count_read(outcome, b.address + run_start, buf.size());
       for (size_t k = i; k < j; ++k) {
         const uint64_t off = lane.offsets[k];
-        if (!outcome.complete() && overlaps(outcome, b.address + off, w)) continue;
-        const std::byte* cur = buf.data() + (off - run_start);
-        const std::byte* old = lane.values.data() + k * w;
-        std::optional<std::vector<std::byte>> f;
-        if (first) {
-          f = first->value_at(b.address + off, lane.type);
-          if (f) old = f->data();
+        if (!outcome.complete() && overlaps(outcome, b.address + off, w)) {
+          readable[k] = 0;
+          continue;
         }
-        if (scan_detail::eval_one(plan.kernel, plan.operand, cur, old)) {
-          offsets.push_back(static_cast<uint32_t>(off));
-          values.insert(values.end(), cur, cur + w);
-        }
+        std::memcpy(cur.data() + k * w, buf.data() + (off - run_start), w);
       }
       i = j;
     }
-    lane.offsets = std::move(offsets);
-    lane.values = std::move(values);
+    std::vector<std::byte> from_first;
+    if (first) {
+      from_first = lane.values;
+      for (size_t k = 0; k < n; ++k) {
+        if (auto v = first->value_at(b.address + lane.offsets[k], lane.type)) {
+          std::memcpy(from_first.data() + k * w, v->data(), w);
+        }
+      }
+    }
+    std::vector<uint64_t> bits(scan_detail::words_for(n));
+    LaneJob job;
+    job.cur = cur.data();
+    job.old = first ? from_first.data() : lane.values.data();
+    job.npos = n;
+    job.step = static_cast<unsigned>(w);
+    job.out_bits = bits.data();
+    plan.kernel(plan.operand, job);
+    size_t kept = 0;
+    for (size_t k = 0; k < n; ++k) {
+      if (((bits[k / 64] >> (k % 64)) & 1) == 0 || readable[k] == 0) continue;
+      lane.offsets[kept] = lane.offsets[k];
+      std::memcpy(lane.values.data() + kept * w, cur.data() + k * w, w);
+      ++kept;
+    }
+    lane.offsets.resize(kept);
+    lane.values.resize(kept * w);
+    lane.offsets.shrink_to_fit();
+    lane.values.shrink_to_fit();
   }
 
   static bool overlaps(const ReadOutcome& o, uint64_t address, uint64_t w) {
@@ -170,7 +209,7 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
       !all) {
     return all.error();
   }
-  Narrower n{source, first, {}, {}, {}};
+  Narrower n{source, first, {}, {}, {}, {}};
   for (ScalarType t : scan_detail::concrete_types(previous.options.type)) {
     std::vector<ScalarType> kinds{t};
     // any-int keeps a value that fit only unsigned as the unsigned type of its width.

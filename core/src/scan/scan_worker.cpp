@@ -7,7 +7,8 @@
 
 namespace memview {
 
-std::unique_ptr<Worker> start_scan(ScanRequest request, std::shared_ptr<Published<ScanState>> out) {
+std::unique_ptr<Worker> start_scan(ScanRequest request,
+                                   const std::shared_ptr<Published<ScanState>>& out) {
   auto req = std::make_shared<ScanRequest>(std::move(request));
   return Worker::start("scan", [req, out](WorkerContext& ctx) -> Status {
     OpenOptions oo;

@@ -374,6 +374,19 @@ TEST(Scan, UnknownValueStaysNearOneBytePerScannedByte) {
   ASSERT_TRUE(n.ok());
   EXPECT_EQ(n->count(), data.size() / 4);
   EXPECT_LE(static_cast<double>(n->memory_bytes()), 1.1 * static_cast<double>(data.size()));
+  // Several reader threads find what one finds, in the same order.
+  o.threads = 1;
+  Result<ScanState> one = first_scan(*src, o, {ScanOp::lt, "-2000000000", ""});
+  o.threads = 4;
+  Result<ScanState> four = first_scan(*src, o, {ScanOp::lt, "-2000000000", ""});
+  ASSERT_TRUE(one.ok() && four.ok());
+  EXPECT_GT(one->count(), 0u);
+  EXPECT_EQ(candidates_of(*one), candidates_of(*four));
+  EXPECT_EQ(one->stats.bytes_scanned, four->stats.bytes_scanned);
+  ASSERT_EQ(one->blocks.size(), four->blocks.size());
+  for (size_t i = 0; i < one->blocks.size(); ++i) {
+    EXPECT_EQ(one->blocks[i].address, four->blocks[i].address);
+  }
   // A value across a block boundary is found when every byte is scanned.
   const int32_t planted = 0x5eed1234;
   std::memcpy(data.data() + kScanBlockBytes - 2, &planted, 4);

@@ -80,6 +80,9 @@ struct ScanOptions {
   Endian endian = Endian::little;
   bool every_byte = false;  // false: natural alignment (an address multiple of the width)
   FloatTolerance tolerance;
+  // Reader threads of the first scan, each with its own Source opened from the spec: 0 =
+  // one per core (at most 8). A source whose I/O is remote (gdb:) is always read by one.
+  unsigned threads = 0;
 };
 
 struct ScanCondition {

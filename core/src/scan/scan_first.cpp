@@ -1,5 +1,9 @@
 // The first scan: reads each range in blocks of kScanBlockBytes and compares in place.
 #include <algorithm>
+#include <atomic>
+#include <new>
+#include <optional>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -7,6 +11,7 @@
 #include "memview/clock.h"
 #include "memview/process_maps.h"
 #include "memview/scan.h"
+#include "memview/source_spec.h"
 #include "memview/worker.h"
 #include "scan/scan_block.h"
 #include "scan/scan_kernels.h"
@@ -102,6 +107,115 @@ uint64_t block_count(const ScanBlock& b) {
   return n;
 }
 
+struct BlockTask {
+  uint64_t address = 0;
+  uint64_t length = 0;
+  uint64_t extent = 0;
+};
+
+// The blocks of a first scan, taken one at a time by each reader thread; each result lands
+// in its block's slot, so the state stays in address order whoever read it.
+struct BlockQueue {
+  std::vector<BlockTask> tasks;
+  std::vector<std::optional<ScanBlock>> results;
+  uint64_t total = 0;
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> done{0};
+};
+
+struct ScanContext {
+  const std::vector<LanePlan>& plans;
+  const ScanOptions& options;
+  WorkerContext* ctx;
+};
+
+void merge_stats(ScanStats& into, const ScanStats& from) {
+  into.bytes_scanned += from.bytes_scanned;
+  into.bytes_unreadable += from.bytes_unreadable;
+  if (into.unreadable_message.empty()) into.unreadable_message = from.unreadable_message;
+  into.cancelled = into.cancelled || from.cancelled;
+}
+
+// One reader: takes blocks until none is left or the scan is cancelled. Only the caller's
+// own thread (reports) touches the worker's progress.
+void read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats,
+                 bool reports) {
+  std::vector<std::byte> buf;
+  while (true) {
+    if (sc.ctx && sc.ctx->cancelled()) {
+      stats.cancelled = true;
+      return;
+    }
+    const size_t i = q.next.fetch_add(1);
+    if (i >= q.tasks.size()) return;
+    const BlockTask& t = q.tasks[i];
+    ScanBlock block;
+    block.address = t.address;
+    block.length = t.length;
+    block.extent = t.extent;
+    buf.resize(t.extent);
+    const ReadOutcome outcome = source.read(t.address, buf);
+    const uint64_t bad = scan_detail::unreadable_inside(outcome, t.address, t.length);
+    stats.bytes_unreadable += bad;
+    stats.bytes_scanned += t.length - bad;
+    if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
+    if (bad < t.length) {
+      scan_block(block, buf, outcome, sc.plans, sc.options);  // may take buf as the snapshot
+      if (block_count(block) != 0) q.results[i] = std::move(block);
+    }
+    const uint64_t done = q.done.fetch_add(t.length) + t.length;
+    if (reports && sc.ctx) sc.ctx->set_progress(done, q.total);
+  }
+}
+
+unsigned reader_count(const Source& source, const ScanOptions& options, size_t blocks) {
+  const SourceBackend* backend = find_source_backend(source.info().kind);
+  if (!backend || backend->blocking_io) return 1;  // one link to a remote target: one reader
+  unsigned n = options.threads;
+  if (n == 0) n = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
+  return static_cast<unsigned>(std::min<size_t>(n, blocks));
+}
+
+// Reads every block: this thread with `source`, the others each with a Source of their own
+// opened from the same spec (a Source is single-threaded).
+Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats) {
+  const unsigned n = reader_count(source, sc.options, q.tasks.size());
+  std::vector<SourcePtr> sources;
+  for (unsigned k = 1; k < n; ++k) {
+    OpenOptions oo;
+    oo.read_only = true;
+    Result<SourcePtr> s = open_source(source.info().spec, oo);
+    if (!s) break;  // fewer readers; this thread still reads everything that is left
+    sources.push_back(std::move(*s));
+  }
+  std::vector<ScanStats> helper_stats(sources.size());
+  std::atomic<bool> out_of_memory{false};
+  std::vector<std::thread> threads;
+  for (size_t k = 0; k < sources.size(); ++k) {
+    threads.emplace_back([&, k] {
+      try {
+        read_blocks(*sources[k], q, sc, helper_stats[k], false);
+      } catch (const std::bad_alloc&) {
+        out_of_memory = true;
+      }
+    });
+  }
+  bool failed_here = false;
+  try {
+    read_blocks(source, q, sc, stats, true);
+  } catch (const std::bad_alloc&) {
+    failed_here = true;
+  }
+  for (std::thread& t : threads) t.join();
+  for (const ScanStats& h : helper_stats) merge_stats(stats, h);
+  if (failed_here || out_of_memory) {
+    return make_error(Errc::io,
+                      "out of memory: the scan's candidates do not fit (narrow the "
+                      "ranges, or scan for a value instead of an unknown one)");
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ScanState> first_scan(Source& source, const ScanOptions& options,
@@ -137,37 +251,24 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
   state.source_base = source.info().base;
   state.source_size = source.info().size;
   state.options = options;
-  uint64_t total = 0;
-  for (const ByteRange& r : ranges) total += r.length;
-  uint64_t done = 0;
-  if (ctx) ctx->set_progress(0, total);
-  std::vector<std::byte> buf;
+  BlockQueue q;
   for (const ByteRange& r : ranges) {
     for (uint64_t at = r.address; at < r.end(); at += kScanBlockBytes) {
-      if (ctx && ctx->cancelled()) {
-        state.stats.cancelled = true;
-        break;
-      }
-      ScanBlock block;
-      block.address = at;
-      block.length = std::min(kScanBlockBytes, r.end() - at);
-      const uint64_t length = block.length;
-      const uint64_t tail = options.every_byte ? max_width - 1 : 0;
-      block.extent = std::min(block.length + tail, r.end() - at);
-      buf.resize(block.extent);
-      const ReadOutcome outcome = source.read(at, buf);
-      const uint64_t bad = scan_detail::unreadable_inside(outcome, at, block.length);
-      state.stats.bytes_unreadable += bad;
-      state.stats.bytes_scanned += block.length - bad;
-      if (state.stats.unreadable_message.empty()) state.stats.unreadable_message = outcome.message;
-      if (bad < block.length) {
-        scan_block(block, buf, outcome, plans, options);  // may take buf as the snapshot
-        if (block_count(block) != 0) state.blocks.push_back(std::move(block));
-      }
-      done += length;
-      if (ctx) ctx->set_progress(done, total);
+      BlockTask t;
+      t.address = at;
+      t.length = std::min(kScanBlockBytes, r.end() - at);
+      t.extent = std::min(t.length + (options.every_byte ? max_width - 1 : 0), r.end() - at);
+      q.tasks.push_back(t);
+      q.total += t.length;
     }
-    if (state.stats.cancelled) break;
+  }
+  q.results.resize(q.tasks.size());
+  if (ctx) ctx->set_progress(0, q.total);
+  const ScanContext sc{plans, options, ctx};
+  Status outcome = run_readers(source, q, sc, state.stats);
+  if (!outcome) return outcome.error();
+  for (std::optional<ScanBlock>& b : q.results) {
+    if (b) state.blocks.push_back(std::move(*b));
   }
   state.stats.elapsed_ns = now_ns() - start;
   return state;

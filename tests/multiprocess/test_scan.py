@@ -13,7 +13,7 @@ import subprocess
 import tempfile
 import unittest
 
-from mp_common import CLI, run_cli, shared_memory, unique_name
+from mp_common import CLI, SysvSegment, run_cli, shared_memory, unique_name
 
 TARGET = os.environ.get("MEMVIEW_SCAN_TARGET", "")
 VALUE = 1012563481  # not in the target's code: it is parsed from argv
@@ -165,6 +165,28 @@ class ScanShmAndBadInputTest(unittest.TestCase):
         got = run_cli("scan", f"shm:/{name}", "--type", "u16", "--eq", "51234", "--be",
                       "--json", "--limit", "1000")
         self.assertEqual(addresses(got), be)
+
+    def test_sysv_segment_and_file_narrowing(self):
+        seg = SysvSegment(65536)
+        self.addCleanup(seg.remove)
+        seg.write(0, bytes(65536))
+        for off in (8, 4096, 65528):
+            seg.write(off, struct.pack("<d", 2.5))
+        with tempfile.TemporaryDirectory() as tmp:
+            state = os.path.join(tmp, "s")
+            got = run_cli("scan", f"sysv:{seg.id}", "--type", "f64", "--eq", "2.5", "--json",
+                          "--save", state)
+            self.assertEqual(addresses(got), {8, 4096, 65528})
+            seg.write(4096, struct.pack("<d", 3.75))
+            got = run_cli("scan", f"sysv:{seg.id}", "--from", state, "--increased-by", "1.25",
+                          "--json")
+            self.assertEqual(addresses(got), {4096})
+            path = os.path.join(tmp, "data.bin")
+            with open(path, "wb") as f:
+                f.write(bytes(4096) + b"\x07" + bytes(4095))
+            got = run_cli("scan", f"file:{path}", "--type", "u8", "--align", "1", "--eq", "7",
+                          "--json")
+            self.assertEqual(addresses(got), {4096})
 
     def test_bad_input_is_one_error_line(self):
         name = unique_name("scanbad")

@@ -387,6 +387,12 @@ TEST(Scan, UnknownValueStaysNearOneBytePerScannedByte) {
   for (size_t i = 0; i < one->blocks.size(); ++i) {
     EXPECT_EQ(one->blocks[i].address, four->blocks[i].address);
   }
+  const std::set<uint64_t> before = candidates_of(*one);
+  Result<ScanState> one_n = narrow(*src, std::move(*one), {ScanOp::unchanged, "", ""});
+  Result<ScanState> four_n = narrow(*src, std::move(*four), {ScanOp::unchanged, "", ""});
+  ASSERT_TRUE(one_n.ok() && four_n.ok());
+  EXPECT_EQ(candidates_of(*one_n), before);
+  EXPECT_EQ(candidates_of(*four_n), before);
   // A value across a block boundary is found when every byte is scanned.
   const int32_t planted = 0x5eed1234;
   std::memcpy(data.data() + kScanBlockBytes - 2, &planted, 4);

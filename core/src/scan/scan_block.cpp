@@ -5,6 +5,9 @@
 #include <bit>
 #include <cstring>
 
+#include <thread>
+
+#include "memview/source_spec.h"
 #include "scan/scan_kernels.h"
 
 namespace memview::scan_detail {
@@ -109,6 +112,23 @@ void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
     lane.bits = {};
   }
   block.snapshot = {};
+}
+
+std::vector<SourcePtr> extra_readers(const Source& source, unsigned threads, size_t blocks) {
+  std::vector<SourcePtr> out;
+  const SourceBackend* backend = find_source_backend(source.info().kind);
+  if (!backend || backend->blocking_io) return out;  // one link to a remote target
+  unsigned n = threads;
+  if (n == 0) n = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
+  n = static_cast<unsigned>(std::min<size_t>(n, blocks));
+  for (unsigned k = 1; k < n; ++k) {
+    OpenOptions oo;
+    oo.read_only = true;
+    Result<SourcePtr> s = open_source(source.info().spec, oo);
+    if (!s) break;  // fewer helpers; the caller still reads whatever is left
+    out.push_back(std::move(*s));
+  }
+  return out;
 }
 
 }  // namespace memview::scan_detail

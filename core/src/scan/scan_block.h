@@ -32,4 +32,10 @@ void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
 
 uint64_t popcount_words(const std::vector<uint64_t>& bits);
 
+// Sources for the helper threads of a scan over `blocks` blocks (the calling thread reads
+// with `source` itself): `threads` readers in all (0: one per core, at most 8), each helper
+// with its own Source opened from the same spec; none for a source whose I/O is remote
+// (gdb:), or when opening another fails.
+std::vector<SourcePtr> extra_readers(const Source& source, unsigned threads, size_t blocks);
+
 }  // namespace memview::scan_detail

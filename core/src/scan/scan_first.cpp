@@ -11,7 +11,6 @@
 #include "memview/clock.h"
 #include "memview/process_maps.h"
 #include "memview/scan.h"
-#include "memview/source_spec.h"
 #include "memview/worker.h"
 #include "scan/scan_block.h"
 #include "scan/scan_kernels.h"
@@ -168,26 +167,11 @@ void read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats
   }
 }
 
-unsigned reader_count(const Source& source, const ScanOptions& options, size_t blocks) {
-  const SourceBackend* backend = find_source_backend(source.info().kind);
-  if (!backend || backend->blocking_io) return 1;  // one link to a remote target: one reader
-  unsigned n = options.threads;
-  if (n == 0) n = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
-  return static_cast<unsigned>(std::min<size_t>(n, blocks));
-}
-
 // Reads every block: this thread with `source`, the others each with a Source of their own
 // opened from the same spec (a Source is single-threaded).
 Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats) {
-  const unsigned n = reader_count(source, sc.options, q.tasks.size());
-  std::vector<SourcePtr> sources;
-  for (unsigned k = 1; k < n; ++k) {
-    OpenOptions oo;
-    oo.read_only = true;
-    Result<SourcePtr> s = open_source(source.info().spec, oo);
-    if (!s) break;  // fewer readers; this thread still reads everything that is left
-    sources.push_back(std::move(*s));
-  }
+  std::vector<SourcePtr> sources =
+      scan_detail::extra_readers(source, sc.options.threads, q.tasks.size());
   std::vector<ScanStats> helper_stats(sources.size());
   std::atomic<bool> out_of_memory{false};
   std::vector<std::thread> threads;

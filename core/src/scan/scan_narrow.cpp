@@ -3,8 +3,11 @@
 // with the same vectorised kernels as the first scan; sparse blocks are read in runs that
 // cover nearby candidates, so a few candidates never cost a sweep of the whole block.
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <map>
+#include <new>
+#include <thread>
 #include <utility>
 
 #include <fmt/format.h>
@@ -181,6 +184,35 @@ struct Narrower {
   }
 };
 
+// The blocks of a narrowing, taken one at a time by each thread and narrowed in place; a
+// block nobody took (cancelled) stays as it was.
+struct BlockWork {
+  std::vector<ScanBlock>& blocks;
+  WorkerContext* ctx;
+  uint64_t total = 0;
+  std::atomic<size_t> next{0};
+  std::atomic<uint64_t> done{0};
+
+  void run(Narrower& n, bool reports) {
+    while (true) {
+      if (ctx && ctx->cancelled()) {
+        n.stats.cancelled = true;
+        return;
+      }
+      const size_t i = next.fetch_add(1);
+      if (i >= blocks.size()) return;
+      ScanBlock& b = blocks[i];
+      if (b.dense()) {
+        n.dense(b);
+      } else {
+        for (ScanLane& lane : b.lanes) n.sparse_lane(b, lane);
+      }
+      const uint64_t d = done.fetch_add(b.length) + b.length;
+      if (reports && ctx) ctx->set_progress(d, total);
+    }
+  }
+};
+
 bool block_empty(const ScanBlock& b) {
   for (const ScanLane& lane : b.lanes) {
     if (b.dense() ? (lane.all || scan_detail::popcount_words(lane.bits) != 0)
@@ -209,7 +241,7 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
       !all) {
     return all.error();
   }
-  Narrower n{source, first, {}, {}, {}, {}};
+  std::map<ScalarType, Plan> plans;
   for (ScalarType t : scan_detail::concrete_types(previous.options.type)) {
     std::vector<ScalarType> kinds{t};
     // any-int keeps a value that fit only unsigned as the unsigned type of its width.
@@ -221,13 +253,39 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
       p.possible = o.ok();
       if (o) p.operand = *o;
       p.kernel = scan_detail::select_kernel(u, condition.op, previous.options.endian);
-      n.plans[u] = p;
+      plans[u] = p;
     }
   }
-  uint64_t total = 0;
-  for (const ScanBlock& b : previous.blocks) total += b.length;
-  uint64_t done = 0;
-  if (ctx) ctx->set_progress(0, total);
+  BlockWork work{previous.blocks, ctx};
+  for (const ScanBlock& b : previous.blocks) work.total += b.length;
+  if (ctx) ctx->set_progress(0, work.total);
+  // Helper threads narrow blocks in place beside this one, each with its own Source.
+  std::vector<SourcePtr> sources =
+      scan_detail::extra_readers(source, previous.options.threads, previous.blocks.size());
+  std::vector<Narrower> narrowers;
+  narrowers.reserve(sources.size() + 1);
+  narrowers.push_back(Narrower{source, first, plans, {}, {}, {}});
+  for (SourcePtr& s : sources) narrowers.push_back(Narrower{*s, first, plans, {}, {}, {}});
+  std::atomic<bool> out_of_memory{false};
+  std::vector<std::thread> threads;
+  for (size_t k = 1; k < narrowers.size(); ++k) {
+    threads.emplace_back([&, k] {
+      try {
+        work.run(narrowers[k], false);
+      } catch (const std::bad_alloc&) {
+        out_of_memory = true;
+      }
+    });
+  }
+  try {
+    work.run(narrowers[0], true);
+  } catch (const std::bad_alloc&) {
+    out_of_memory = true;
+  }
+  for (std::thread& t : threads) t.join();
+  if (out_of_memory) {
+    return make_error(Errc::io, "out of memory while narrowing (the previous state is lost)");
+  }
   ScanState out;
   out.spec = previous.spec;
   out.source_base = previous.source_base;
@@ -235,21 +293,16 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
   out.options = previous.options;
   out.narrowings = previous.narrowings + 1;
   for (ScanBlock& b : previous.blocks) {
-    if (ctx && ctx->cancelled()) n.stats.cancelled = true;
-    const uint64_t length = b.length;
-    if (!n.stats.cancelled) {
-      if (b.dense()) {
-        n.dense(b);
-      } else {
-        for (ScanLane& lane : b.lanes) n.sparse_lane(b, lane);
-      }
-    }
     if (!block_empty(b)) out.blocks.push_back(std::move(b));
     b = ScanBlock{};
-    done += length;
-    if (ctx) ctx->set_progress(done, total);
   }
-  out.stats = std::move(n.stats);
+  for (Narrower& nr : narrowers) {
+    out.stats.bytes_scanned += nr.stats.bytes_scanned;
+    out.stats.bytes_unreadable += nr.stats.bytes_unreadable;
+    if (out.stats.unreadable_message.empty())
+      out.stats.unreadable_message = nr.stats.unreadable_message;
+    out.stats.cancelled = out.stats.cancelled || nr.stats.cancelled;
+  }
   out.stats.elapsed_ns = now_ns() - start;
   return out;
 }

@@ -2,6 +2,10 @@
 // condition x alignment x byte order, then narrowing after random changes), its storage
 // bounds, its state file, and pattern search. Sources are real files (file: specs).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -512,6 +516,39 @@ TEST(Scan, WorkerReportsProgressAndKeepsResultsWhenCancelled) {
   if (out->latest()->stats.cancelled) {
     EXPECT_EQ(w->state(), WorkerState::cancelled);
   }
+}
+
+TEST(Scan, AProcessThatExitsLeavesUnreadableBytesNotACrash) {
+  void* mem = mmap(nullptr, kScanBlockBytes * 2, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  std::memset(mem, 7, kScanBlockBytes * 2);
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  Result<SourcePtr> src = open_source(fmt::format("pid:{}", child));
+  ASSERT_TRUE(src.ok()) << src.error().message;
+  Result<std::vector<ByteRange>> ranges = scan_ranges(**src);
+  ASSERT_TRUE(ranges.ok());
+  ScanOptions o;
+  o.type = ScanType::u8;
+  Result<ScanState> before = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, *ranges);
+  ASSERT_TRUE(before.ok());
+  EXPECT_GE(before->count(), kScanBlockBytes * 2);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  munmap(mem, kScanBlockBytes * 2);
+  Result<ScanState> after = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, *ranges);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->count(), 0u);
+  EXPECT_GT(after->stats.bytes_unreadable, kScanBlockBytes * 2);
+  EXPECT_NE(after->stats.unreadable_message.find("exited"), std::string::npos)
+      << after->stats.unreadable_message;
+  Result<ScanState> narrowed = narrow(**src, std::move(*before), {ScanOp::changed, "", ""});
+  ASSERT_TRUE(narrowed.ok());
+  EXPECT_EQ(narrowed->count(), 0u);
+  EXPECT_GT(narrowed->stats.bytes_unreadable, 0u);
 }
 
 TEST(Scan, BadInputIsOneClearError) {

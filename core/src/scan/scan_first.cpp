@@ -191,6 +191,7 @@ Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
     failed_here = true;
   }
   for (std::thread& t : threads) t.join();
+  if (sc.ctx) sc.ctx->set_progress(q.done, q.total);  // the helpers' last blocks included
   for (const ScanStats& h : helper_stats) merge_stats(stats, h);
   if (failed_here || out_of_memory) {
     return make_error(Errc::io,

@@ -283,6 +283,7 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
     out_of_memory = true;
   }
   for (std::thread& t : threads) t.join();
+  if (ctx) ctx->set_progress(work.done, work.total);  // the helpers' last blocks included
   if (out_of_memory) {
     return make_error(Errc::io, "out of memory while narrowing (the previous state is lost)");
   }

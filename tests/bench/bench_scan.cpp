@@ -150,7 +150,8 @@ void BM_memview_unknown_unchanged(benchmark::State& state) {
       break;
     }
     const double scanned = static_cast<double>(first->stats.bytes_scanned);
-    auto narrowed = memview::narrow(*g_source, std::move(*first), {memview::ScanOp::unchanged, "", ""});
+    auto narrowed =
+        memview::narrow(*g_source, std::move(*first), {memview::ScanOp::unchanged, "", ""});
     if (!narrowed) {
       state.SkipWithError(narrowed.error().message.c_str());
       break;

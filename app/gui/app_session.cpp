@@ -3,6 +3,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <string>
 
@@ -54,8 +55,10 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
   bool refocus = false;
   if (ImGui::Checkbox("Pause", &s.paused)) refocus = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("freeze the display: no polling");
-  ImGui::SameLine();
-  ImGui::TextUnformatted("bytes/row");
+  // A wider gap between groups: "Pause" and "bytes/row" must not read as one label.
+  const float group_gap = ImGui::GetStyle().ItemSpacing.x * 3.0f;
+  ImGui::SameLine(0.0f, group_gap);
+  ImGui::TextUnformatted("bytes/row:");
   for (int bpr : {8, 16, 32}) {
     ImGui::SameLine();
     ImGui::PushID(bpr);
@@ -65,14 +68,17 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
     }
     ImGui::PopID();
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0000000000000").x);
+  ImGui::SameLine(0.0f, group_gap);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("000000000000").x);
   float fade = settings.fade_seconds;
-  if (ImGui::SliderFloat("fade", &fade, 0.1f, 5.0f, "%.1f s", ImGuiSliderFlags_Logarithmic)) {
-    set_fade_seconds(fade);
+  // The value is written beside the slider, where its handle cannot cover it.
+  if (ImGui::SliderFloat("##fade", &fade, 0.1f, 5.0f, "", ImGuiSliderFlags_Logarithmic)) {
+    set_fade_seconds(std::round(fade * 10.0f) / 10.0f);
   }
   if (ImGui::IsItemDeactivated()) refocus = true;
   ImGui::SameLine();
+  ImGui::Text("fade %.1f s", static_cast<double>(settings.fade_seconds));
+  ImGui::SameLine(0.0f, group_gap);
   if (ImGui::Button("Go to... (Ctrl+G)")) {
     h.goto_request = true;
     refocus = true;

@@ -7,12 +7,20 @@
 #include "app.h"
 #include "keys.h"
 #include "memview/text_bytes.h"
+#include "views/bookmarks_view.h"
 
 namespace memview::gui {
 
 void App::handle_shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (glfw_key_pressed(GLFW_KEY_F1)) help_request_ = true;
+  if (glfw_key_pressed(GLFW_KEY_F2) && active_session()) {  // rename the bookmark here
+    Session& s = *active_session();
+    if (const int i = bookmark_at(s.bookmarks, s.hex.cursor); i >= 0) {
+      s.bookmarks.rename_request = i;
+      side_tab_request = SideTab::bookmarks;
+    }
+  }
   if (glfw_key_pressed(GLFW_KEY_F6) && active_session()) {  // as in Cheat Engine
     who_writes_request_selection(active_session()->who_writes, active_session()->hex);
     side_tab_request = SideTab::who_writes;
@@ -176,6 +184,7 @@ void App::draw_help_popup() {
       {"Enter", "type at the cursor after its byte went away (the object shrank)"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
       {"Ctrl+B", "bookmark the cursor"},
+      {"F2, double-click a bookmark", "rename the bookmark"},
       {"F6", "who writes the selection: hardware write watch (Who writes panel)"},
       {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},

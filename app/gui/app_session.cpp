@@ -194,8 +194,13 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                   });
     draw_side_tab(bar, SideTab::add_overlay, "Add overlay", [&] { draw_add_overlay_tab(s); });
     draw_side_tab(bar, SideTab::bookmarks,
-                  counted_label("Bookmarks", s.bookmarks.items.size(), "bookmarks"),
-                  [&] { draw_bookmarks(s.bookmarks, s.hex, s.info(), palette); });
+                  counted_label("Bookmarks", s.bookmarks.items.size(), "bookmarks"), [&] {
+                    draw_bookmarks(s.bookmarks, s.hex, s.info(), palette);
+                    if (s.bookmarks.rename.finished) {
+                      s.bookmarks.rename.finished = false;
+                      if (!s.hex.goto_open) s.hex.focus_request = true;
+                    }
+                  });
     side_tab_rects[static_cast<size_t>(SideTab::regions)] = WidgetRect{};
     if (s.pid) {
       draw_side_tab(bar, SideTab::regions,

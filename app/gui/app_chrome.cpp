@@ -40,6 +40,13 @@ void App::handle_shortcuts() {
   if (glfw_key_pressed(GLFW_KEY_Q)) quit_ = true;
   if (glfw_key_pressed(GLFW_KEY_W) && active_session()) close_session(active_id);
   if (glfw_key_pressed(GLFW_KEY_S)) workspace_request_ = WorkspaceDialog::save;
+  // Ctrl+. / Ctrl+, : the next / previous bookmark.
+  for (const bool forward : {true, false}) {
+    if (!shown || !glfw_key_pressed(forward ? GLFW_KEY_PERIOD : GLFW_KEY_COMMA, true)) continue;
+    if (const int i = bookmark_next(shown->bookmarks, shown->hex.cursor, forward); i >= 0) {
+      bookmark_goto(shown->bookmarks.items[static_cast<size_t>(i)], shown->hex, shown->info());
+    }
+  }
   if (glfw_key_pressed(GLFW_KEY_B) && shown) {
     // Before anything is drawn: the bookmark is there when the panel draws.
     shown->bookmarks.add({}, shown->hex.cursor);
@@ -185,6 +192,7 @@ void App::draw_help_popup() {
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
       {"Ctrl+B", "bookmark the cursor"},
       {"F2, double-click a bookmark", "rename the bookmark"},
+      {"Ctrl+. / Ctrl+,", "next / previous bookmark (marked left of the address)"},
       {"F6", "who writes the selection: hardware write watch (Who writes panel)"},
       {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},

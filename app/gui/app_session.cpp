@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -142,6 +143,11 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     };
   }
   who_writes_mark_grid(s.who_writes, hctx);
+  std::vector<uint64_t> marks;
+  for (const Bookmark& b : s.bookmarks.items) marks.push_back(b.address);
+  std::sort(marks.begin(), marks.end());
+  hctx.bookmarks = marks.data();
+  hctx.bookmark_count = marks.size();
   hex_view_end(s.hex, hctx);
   ImGui::EndGroup();
 }

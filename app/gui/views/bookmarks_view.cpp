@@ -51,6 +51,17 @@ void draw_rename(BookmarksState& s, size_t i) {
 
 }  // namespace
 
+int bookmark_next(const BookmarksState& s, uint64_t address, bool forward) {
+  int best = -1;
+  for (size_t i = 0; i < s.items.size(); ++i) {
+    const uint64_t a = s.items[i].address;
+    if (forward ? a <= address : a >= address) continue;
+    const uint64_t best_a = best < 0 ? 0 : s.items[static_cast<size_t>(best)].address;
+    if (best < 0 || (forward ? a < best_a : a > best_a)) best = static_cast<int>(i);
+  }
+  return best;
+}
+
 int bookmark_at(const BookmarksState& s, uint64_t address) {
   for (size_t i = 0; i < s.items.size(); ++i) {
     if (s.items[i].address == address) return static_cast<int>(i);

@@ -44,6 +44,8 @@ struct BookmarksState {
 };
 
 // Moves the grid's cursor to a bookmark.
+// The nearest bookmark after (forward) or before `address`, -1 none.
+int bookmark_next(const BookmarksState& state, uint64_t address, bool forward);
 // The first bookmark at `address`, -1 none.
 int bookmark_at(const BookmarksState& state, uint64_t address);
 void bookmark_goto(const Bookmark& b, HexViewState& hex, const SourceInfo& info);

@@ -148,6 +148,7 @@ struct HexViewState {
   int stale_bytes = 0;       // not readable now: drawn dimmed with the last value read
   int tinted_bytes = 0;      // bytes drawn with an overlay field colour
   int marked_bytes = 0;      // bytes drawn underlined (HexViewContext::marks)
+  int bookmarked_rows = 0;   // rows drawn with a bookmark mark
   bool tooltip_shown = false;
   HexLayout layout;
 
@@ -175,6 +176,9 @@ struct HexViewContext {
   const ByteRange* marks = nullptr;
   size_t mark_count = 0;
   ImU32 mark_colour = 0;
+  // Optional: bookmarked addresses, sorted: their rows get a mark left of the address.
+  const uint64_t* bookmarks = nullptr;
+  size_t bookmark_count = 0;
   // Optional: adds lines to the hover tooltip of a byte (e.g. the overlay field there).
   std::function<void(uint64_t address)> tooltip_extra = nullptr;
 };

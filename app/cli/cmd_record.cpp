@@ -195,8 +195,10 @@ std::string summary_text(const RecorderStats& s, const std::string& out) {
                   static_cast<double>(s.elapsed_ns) / 1e9, s.achieved_hz, printable_text(out));
   t += fmt::format("changes: {} samples with changes, {} runs, {} bytes\n", s.changed_samples,
                    s.changed_runs, s.changed_bytes);
-  t += fmt::format("timing: worst gap {:.6f} s, {} late samples\n",
-                   static_cast<double>(s.worst_gap_ns) / 1e9, s.late_samples);
+  t += fmt::format("timing: worst gap {:.6f} s, 99% of gaps <= {:.6f} s, {} late samples",
+                   static_cast<double>(s.worst_gap_ns) / 1e9,
+                   static_cast<double>(s.gap_p99_ns) / 1e9, s.late_samples);
+  t += "\n";
   t += fmt::format("consistency: {} retries, {} torn samples dropped\n", s.torn_retries,
                    s.torn_dropped);
   t += fmt::format("file: {} ({} uncompressed)\n", human_bytes(s.file_bytes),

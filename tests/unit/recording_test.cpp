@@ -174,8 +174,8 @@ TEST(Recording, SeriesAndNextPreviousChange) {
     std::vector<RecordedRun> runs = {
         {0, 8, std::span<const std::byte>(s[0].data() + 8, 4)},
         {1, v % 16, std::span<const std::byte>(s[1].data() + v % 16, 1)}};
-    ASSERT_TRUE((*w)->add_sample(v * 10, runs).ok());
-    ASSERT_TRUE((*w)->add_sample(v * 10 + 5, {}).ok());
+    ASSERT_TRUE((*w)->add_sample(int64_t{v} * 10, runs).ok());
+    ASSERT_TRUE((*w)->add_sample(int64_t{v} * 10 + 5, {}).ok());
   }
   ASSERT_TRUE((*w)->finish().ok());
   Result<Recording> r = Recording::open(dir.file("s.mvrec"));

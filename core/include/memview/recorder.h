@@ -63,6 +63,7 @@ struct RecorderStats {
   uint64_t torn_dropped = 0;  // samples still torn after max_retries (not recorded)
   int64_t elapsed_ns = 0;     // first sample to the last
   int64_t worst_gap_ns = 0;   // longest time between two consecutive samples
+  int64_t gap_p99_ns = 0;     // 99th percentile of those gaps (within 12.5%)
   double achieved_hz = 0;
   uint64_t file_bytes = 0;
   uint64_t raw_bytes = 0;               // uncompressed record bytes in closed blocks

@@ -409,6 +409,7 @@ std::vector<ByteRange> Trigger::operands() const {
   std::vector<const Node*> nodes;
   root_->collect(nodes);
   std::vector<ByteRange> out;
+  out.reserve(nodes.size());
   for (const Node* n : nodes) out.push_back({n->operand.address, n->operand.length});
   return out;
 }

@@ -76,7 +76,7 @@ struct RecordedRun {
 struct RecordingWriterOptions {
   uint64_t block_bytes = 1ull << 20;  // uncompressed bytes per block (a keyframe each)
   int64_t block_ns = 1'000'000'000;   // and at most this long
-  int zstd_level = 3;
+  int zstd_level = 1;
   // Bounded (flight recorder) mode: keep only the newest blocks covering ring_ns or
   // ring_bytes (compressed); 0 = unbounded. In ring mode nothing but the header reaches the
   // file before finish().

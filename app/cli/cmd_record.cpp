@@ -46,6 +46,7 @@ struct RecordOptions {
   std::vector<std::string> triggers;
   std::string pre = "0";
   std::optional<std::string> post;
+  std::optional<std::string> post_samples;
   std::optional<std::string> exec;
   bool force = false;
   bool json = false;
@@ -174,6 +175,18 @@ Result<RecorderOptions> build_options(const RecordOptions& o) {
   Result<int64_t> pre = parse_seconds(o.pre, "--pre");
   if (!pre) return pre.error();
   r.pre_ns = *pre;
+  if (o.post && o.post_samples) {
+    return make_error(Errc::invalid_argument, "give --post or --post-samples, not both");
+  }
+  if (o.post_samples) {
+    if (o.triggers.empty()) {
+      return make_error(Errc::invalid_argument, "--post-samples needs a --trigger");
+    }
+    Result<uint64_t> n = parse_u64(*o.post_samples, "--post-samples");
+    if (!n || *n == 0)
+      return make_error(Errc::invalid_argument, "--post-samples must be 1 or more");
+    r.post_samples = *n;
+  }
   if (o.post) {
     if (o.triggers.empty()) return make_error(Errc::invalid_argument, "--post needs a --trigger");
     Result<int64_t> post = parse_seconds(*o.post, "--post");
@@ -284,6 +297,7 @@ void setup_record(CLI::App& app, int& exit_code) {
       ->allow_extra_args(false);
   sub->add_option("--pre", o->pre, "With --post: seconds kept before the trigger (default 0)");
   sub->add_option("--post", o->post, "Stop S seconds after the first trigger");
+  sub->add_option("--post-samples", o->post_samples, "Stop N samples after the first trigger");
   sub->add_option("--exec", o->exec, "Run CMD on a trigger, with the event as JSON on stdin");
   sub->add_flag("--force", o->force, "Replace an existing output file");
   sub->add_flag("--json", o->json, "Print the summary as one JSON object");

@@ -155,5 +155,29 @@ TEST(Recorder, ATriggerWithPostTimeStopsTheRecording) {
   fs::remove(out);
 }
 
+TEST(Recorder, ATriggerWithPostSamplesStopsThatManySamplesLater) {
+  PeerShm shm(4096);
+  ASSERT_TRUE(shm.ok());
+  const std::string out = temp_file("post-samples");
+  RecorderOptions o = options_for(shm, out);
+  Result<Trigger> t = Trigger::parse("u32@8 changed");
+  ASSERT_TRUE(t.ok());
+  o.triggers.push_back(std::move(*t));
+  o.post_samples = 5;
+  o.duration_ns = 20'000'000'000;
+  Result<std::unique_ptr<Recorder>> rec = Recorder::start(std::move(o));
+  ASSERT_TRUE(rec.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  store_u32(shm, 8, 1);
+  ASSERT_TRUE((*rec)->wait_for(10'000));
+  ASSERT_FALSE((*rec)->error().has_value());
+  const RecorderStats s = (*rec)->stats();
+  EXPECT_EQ(s.ended_by, "trigger");
+  ASSERT_TRUE(s.triggered_ns.has_value());
+  // Five samples at 2 kHz after the firing: at least four periods later.
+  EXPECT_GE(s.elapsed_ns - *s.triggered_ns, 4 * 500'000);
+  fs::remove(out);
+}
+
 }  // namespace
 }  // namespace memview

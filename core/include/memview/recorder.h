@@ -49,6 +49,8 @@ struct RecorderOptions {
   // recording is held in a ring until then). post_ns < 0: triggers only mark.
   int64_t pre_ns = 0;
   int64_t post_ns = -1;
+  uint64_t post_samples = 0;  // instead of post_ns: stop this many samples after the firing
+  bool stops_after_trigger() const { return post_ns >= 0 || post_samples > 0; }
   std::string layout_json;  // stored in the header
   uint64_t layout_at = 0;
 };

@@ -152,6 +152,7 @@ class Session {
   GapHistogram gaps_;
   int64_t start_ = 0;
   int64_t last_t_ = 0;
+  uint64_t triggered_at_sample_ = 0;
   bool stop_ = false;
 };
 
@@ -193,7 +194,7 @@ Status Session::open() {
   header.start_mono_ns = start_;
   header.start_wall_ns = wall_now_ns();
   RecordingWriterOptions wo = o_.writer;
-  if (!o_.triggers.empty() && o_.post_ns >= 0) {
+  if (!o_.triggers.empty() && o_.stops_after_trigger()) {
     // Held in a ring until the trigger: P seconds before it are kept.
     wo.ring_ns = std::max<int64_t>({wo.ring_ns, o_.pre_ns, 1});
     wo.block_ns = std::clamp<int64_t>(o_.pre_ns / 4, 10'000'000, wo.block_ns);
@@ -237,10 +238,14 @@ Status Session::after_sample(int64_t t) {
     if (!marked) return marked;
     if (!stats_.triggered_ns) {
       stats_.triggered_ns = t;
-      if (o_.post_ns >= 0) writer_->keep_from(t - o_.pre_ns);
+      triggered_at_sample_ = stats_.samples;
+      if (o_.stops_after_trigger()) writer_->keep_from(t - o_.pre_ns);
     }
   }
-  if (stats_.triggered_ns && o_.post_ns >= 0 && t - *stats_.triggered_ns >= o_.post_ns) {
+  const bool post_done = o_.post_samples > 0
+                             ? stats_.samples - triggered_at_sample_ >= o_.post_samples
+                             : t - stats_.triggered_ns.value_or(0) >= o_.post_ns;
+  if (stats_.triggered_ns && o_.stops_after_trigger() && post_done) {
     stats_.ended_by = "trigger";
     stop_ = true;
   }

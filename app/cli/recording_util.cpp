@@ -5,8 +5,10 @@
 
 #include <charconv>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -191,7 +193,9 @@ int print_recording_info(const std::string& path, bool json) {
     out += fmt::format("seqlock:     0x{:x}+{}\n", h.seqlock->address, h.seqlock->length);
   if (h.stable_read) out += "stable read: yes\n";
   if (!h.triggers.empty()) out += fmt::format("triggers:    {}\n", printable_text(h.triggers));
-  out += fmt::format("started:     {} ns since the epoch\n", h.start_wall_ns);
+  const std::time_t start_s = static_cast<std::time_t>(h.start_wall_ns / 1'000'000'000);
+  out += fmt::format("started:     {:%Y-%m-%d %H:%M:%S} UTC ({} ns since the epoch)\n",
+                     fmt::gmtime(start_s), h.start_wall_ns);
   out += fmt::format("span:        {:.6f} s .. {:.6f} s\n", secs(rec->first_ns()),
                      secs(rec->last_ns()));
   out += fmt::format("samples:     {} in {} blocks\n", samples, rec->blocks().size());

@@ -476,7 +476,9 @@ Result<std::optional<int64_t>> Recording::previous_change(const Filter& filter,
   // Block by block backwards: the first block (from the end) with a change before t holds
   // the answer. Each pass starts at the previous block's end so keyframe changes count.
   for (size_t b = block_for(t_ns - 1) + 1; b-- > 0;) {
-    const int64_t from = b == 0 ? blocks_[0].first_ns + 1 : blocks_[b - 1].last_ns + 1;
+    // (Saturating: a damaged file may hold any times.)
+    const int64_t before = b == 0 ? blocks_[0].first_ns : blocks_[b - 1].last_ns;
+    const int64_t from = before == std::numeric_limits<int64_t>::max() ? before : before + 1;
     Status s = for_each_change(from, t_ns - 1, filter, false, [&](const RecordedChange& c) {
       found = c.t_ns;
       return true;

@@ -51,8 +51,8 @@ void exercise(const std::string& bytes) {
   if (!rec) return;
   const int64_t first = rec->first_ns();
   const int64_t last = rec->last_ns();
-  const auto middle = static_cast<int64_t>(
-      (static_cast<__int128>(first) + static_cast<__int128>(last)) / 2);
+  const auto middle =
+      static_cast<int64_t>((static_cast<__int128>(first) + static_cast<__int128>(last)) / 2);
   for (int64_t t : {std::numeric_limits<int64_t>::min(), first, middle, last,
                     std::numeric_limits<int64_t>::max()}) {
     (void)rec->state_at(t);

@@ -75,7 +75,7 @@ TEST_F(SnapshotTest, RoundTripsThroughAFile) {
 }
 
 TEST_F(SnapshotTest, RefusesTruncatedCorruptForeignAndNewerFiles) {
-  constexpr size_t kSize = 64 * 1024;
+  constexpr size_t kSize = size_t{64} * 1024;
   testing::PeerShm peer(kSize);
   ASSERT_TRUE(peer.ok());
   fill_random(peer.bytes(), kSize, 2);
@@ -188,6 +188,7 @@ TEST_F(SnapshotTest, DiffMergesRunsAndSkipsUnreadableBytes) {
 
 // A child that maps a region, reports its address, waits; then maps another, unmaps the first.
 TEST_F(SnapshotTest, ProcessSnapshotsReportRegionsThatAppearedAndVanished) {
+  constexpr size_t kSecond = size_t{3} * 65536;
   int to_child[2];
   int from_child[2];
   ASSERT_EQ(pipe(to_child), 0);
@@ -202,8 +203,8 @@ TEST_F(SnapshotTest, ProcessSnapshotsReportRegionsThatAppearedAndVanished) {
     char go = 0;
     if (write(from_child[1], addr, 16) != 16 || read(to_child[0], &go, 1) != 1) _exit(1);
     auto* second = static_cast<unsigned char*>(
-        mmap(nullptr, 3 * 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
-    std::memset(second, 0x22, 3 * 65536);
+        mmap(nullptr, kSecond, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    std::memset(second, 0x22, kSecond);
     munmap(first, 65536);
     addr[1] = reinterpret_cast<uint64_t>(second);
     if (write(from_child[1], addr, 16) != 16 || read(to_child[0], &go, 1) != 1) _exit(1);
@@ -241,7 +242,7 @@ TEST_F(SnapshotTest, ProcessSnapshotsReportRegionsThatAppearedAndVanished) {
       vanished = true;
     }
     if (c.kind == RegionChange::Kind::appeared && c.address <= addr[1] &&
-        c.address + c.length >= addr[1] + 3 * 65536) {
+        c.address + c.length >= addr[1] + kSecond) {
       appeared = true;
     }
   }
@@ -250,7 +251,7 @@ TEST_F(SnapshotTest, ProcessSnapshotsReportRegionsThatAppearedAndVanished) {
   EXPECT_TRUE(vanished);
   bool covered = appeared;
   for (const DiffRun& r : d->runs)
-    covered = covered || (r.address >= addr[1] && r.address < addr[1] + 3 * 65536);
+    covered = covered || (r.address >= addr[1] && r.address < addr[1] + kSecond);
   EXPECT_TRUE(covered);
 }
 

@@ -203,7 +203,7 @@ class ActivitySweeper {
  public:
   // Opens its own read-only Source from spec (errors from open_source are returned here, so
   // a bad spec fails at once).
-  static Result<std::unique_ptr<ActivitySweeper>> start(std::string spec,
+  static Result<std::unique_ptr<ActivitySweeper>> start(const std::string& spec,
                                                         SweeperOptions options = {});
   ~ActivitySweeper();
   ActivitySweeper(const ActivitySweeper&) = delete;

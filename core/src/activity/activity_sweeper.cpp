@@ -79,7 +79,7 @@ struct SweepJob {
 
 }  // namespace
 
-Result<std::unique_ptr<ActivitySweeper>> ActivitySweeper::start(std::string spec,
+Result<std::unique_ptr<ActivitySweeper>> ActivitySweeper::start(const std::string& spec,
                                                                 SweeperOptions options) {
   OpenOptions open;
   open.read_only = true;

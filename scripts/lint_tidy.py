@@ -100,7 +100,7 @@ def main():
     ap.add_argument("--build", required=True)
     ap.add_argument("--root", required=True)
     ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=1800)
+    ap.add_argument("--timeout", type=float, default=3000)
     ap.add_argument("paths", nargs="*")
     a = ap.parse_args()
     if not os.path.exists(os.path.join(a.build, "compile_commands.json")):

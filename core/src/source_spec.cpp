@@ -154,8 +154,7 @@ Status remove_source(std::string_view text) {
         Errc::unsupported,
         fmt::format("cannot remove '{}': it is not named shared memory; remove only removes {} "
                     "(never a file, a process or a remote target)",
-                    printable_text(parsed->text()),
-                    source_spec_syntax(SpecUse::remove, ", ")));
+                    printable_text(parsed->text()), source_spec_syntax(SpecUse::remove, ", ")));
   }
   return backend->remove(parsed.value());
 }

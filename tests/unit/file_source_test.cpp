@@ -113,7 +113,8 @@ TEST(FileSource, CreateButNeverRemove) {
 TEST(FileSource, CreateTakesPermissionBitsOnly) {
   const std::string path = temp_path();
   for (uint32_t mode : {04777u, 02755u, 01777u, 010000u}) {
-    Result<SourcePtr> created = create_source("file:" + path, CreateOptions{.size = 16, .mode = mode});
+    Result<SourcePtr> created =
+        create_source("file:" + path, CreateOptions{.size = 16, .mode = mode});
     ASSERT_FALSE(created);
     EXPECT_EQ(created.error().code, Errc::invalid_argument);
     EXPECT_FALSE(std::filesystem::exists(path));

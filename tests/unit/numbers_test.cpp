@@ -67,8 +67,8 @@ TEST(ParseMode, Octal) {
   EXPECT_EQ(parse_mode("0644").value(), 0644u);
   EXPECT_EQ(parse_mode("777").value(), 0777u);
   EXPECT_EQ(parse_mode("0").value(), 0u);
-  for (const char* bad : {"", "8", "0x1ff", "17777", "rw", "-600", "6 00", "4777", "1000",
-                          "2755", "7777"}) {
+  for (const char* bad :
+       {"", "8", "0x1ff", "17777", "rw", "-600", "6 00", "4777", "1000", "2755", "7777"}) {
     EXPECT_FALSE(parse_mode(bad).ok()) << bad;
   }
 }

@@ -124,7 +124,9 @@ struct WhoWritesTable {
   std::vector<WriterRow> rows;             // most writes first
   uint64_t hits = 0;     // exact: the kernel's counters over every process and watch
   uint64_t samples = 0;  // hits attributed to rows
-  uint64_t lost = 0;     // samples the kernel dropped (ring buffer full): in hits, not rows
+  // Hits with no sample (ring buffer full, or throttled): in hits, not rows. Once the
+  // phase is stopped, hits == samples + lost exactly.
+  uint64_t lost = 0;
   std::vector<std::string> notes;  // what could not be watched, and why
   std::string values_note;         // why values are not shown, when they are not
   int64_t started_ns = 0;

@@ -672,8 +672,8 @@ class LayoutBuilder {
         out[i] = exact(i);
         if (out[i] < 0) return all_exact();
       } else {
-        const uint64_t bytes = is_union ? 0 : ((end_bits + 7) / 8 + align - 1) / align * align;
-        out[i] = static_cast<long long>(bytes * 8);
+        const uint64_t bits = is_union ? 0 : ((end_bits + 7) / 8 + align - 1) / align * align * 8;
+        out[i] = static_cast<long long>(bits);
         predicted.push_back(i);
       }
       after_special = bitfield;

@@ -528,6 +528,14 @@ void Session::finish() {
   }
   drain();
   rings_.clear();
+  // A sample dropped in a full ring is reported by the kernel only when its next record
+  // fits, and a throttled one not at all: whatever the final counts hold beyond the
+  // samples and the losses seen is lost too.
+  uint64_t hits = 0;
+  for (const auto& p : procs_) hits += process_hits(*p);
+  uint64_t seen = lost_;
+  for (const WriterRow& r : rows_) seen += r.count;
+  if (hits > seen) lost_ += hits - seen;
 }
 
 Status Session::first_attach_outcome(const std::string& uninspected) const {

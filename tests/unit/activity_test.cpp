@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <xxhash.h>
 
 #include <chrono>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "activity/chunk_hash.h"
 #include "memview/clock.h"
 #include "memview/source_spec.h"
 #include "peer_shm.h"
@@ -142,6 +144,21 @@ TEST(ActivityMap, RepeatedChangesCountAndDecay) {
   // After one half life the count has halved.
   EXPECT_NEAR(view->changes(2, view->last_change_ns(2) + int64_t{3600} * 1'000'000'000), 1.5, 0.01);
   EXPECT_NEAR(view->summarize(0, 16).changes, 3.0, 0.01);
+}
+
+TEST(ActivityMap, ChunkHashIsXxh3OnEveryCodePath) {
+  std::vector<std::byte> data(70000);
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>((i * 7919) >> 3);
+  for (size_t n : {size_t{0}, size_t{1}, size_t{16}, size_t{129}, size_t{240}, size_t{241},
+                   size_t{1024}, size_t{8192}, size_t{65536}, size_t{69999}}) {
+    const uint64_t want = XXH3_64bits(data.data(), n);
+    EXPECT_EQ(detail::chunk_hash(data.data(), n), want) << n;
+#if defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx2")) {
+      EXPECT_EQ(detail::chunk_hash_avx2(data.data(), n), want) << n;
+    }
+#endif
+  }
 }
 
 TEST(ActivityMap, RejectsBadOptions) {

@@ -1,7 +1,5 @@
-// ActivityMap: per-chunk XXH3-64 hashes, last change times and decaying change counts,
+// ActivityMap: per-chunk XXH3-64 hashes (chunk_hash.h), last change times and decaying change counts,
 // updated by one sweep over the regions.
-#include <xxhash.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -10,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "activity/activity_time.h"
+#include "activity/chunk_hash.h"
 #include "memview/activity.h"
 #include "memview/clock.h"
 
@@ -104,7 +103,7 @@ void ActivityMap::hash_block(size_t first_chunk, uint64_t block_address, const s
       ++result.unreadable_chunks;
       continue;
     }
-    const uint64_t h = XXH3_64bits(data + off, static_cast<size_t>(n));
+    const uint64_t h = detail::chunk_hash(data + off, static_cast<size_t>(n));
     if (state_[i] == ChunkState::readable && h != hash_[i]) {
       const double decayed = activity_time::decay(count_[i], last_[i], stamp, options_.half_life_s);
       count_[i] = static_cast<float>(decayed + 1.0);

@@ -1,5 +1,5 @@
-// ActivityMap: per-chunk XXH3-64 hashes (chunk_hash.h), last change times and decaying change counts,
-// updated by one sweep over the regions.
+// ActivityMap: per-chunk XXH3-64 hashes (chunk_hash.h), last change times and decaying change
+// counts, updated by one sweep over the regions.
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -5,11 +5,13 @@
 #include "memview/activity.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <xxhash.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstring>
 #include <set>
 #include <thread>
@@ -235,6 +237,53 @@ TEST(ActivitySweeper, AnObjectThatShrinksGreysOutItsTail) {
   auto gone = wait_for_view(**s, [](const ActivityView& v) { return v.unreadable(0); });
   ASSERT_TRUE(gone);
   EXPECT_EQ((*s)->worker().state(), WorkerState::running);
+}
+
+// A process that keeps changing one byte of its private memory: the sweeper of pid:PID
+// covers its readable mappings and marks the chunk holding that byte.
+TEST(ActivitySweeper, FindsChangesInAProcesssPrivateMemory) {
+  int report[2];
+  ASSERT_EQ(pipe(report), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    auto* mem = static_cast<volatile unsigned char*>(
+        mmap(nullptr, size_t{1} << 20, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+    for (size_t i = 0; i < (size_t{1} << 20); ++i) mem[i] = 1;
+    const uint64_t at = reinterpret_cast<uint64_t>(mem) + 300000;
+    if (write(report[1], &at, sizeof(at)) != sizeof(at)) _exit(1);
+    for (int k = 0; k < 3000; ++k) {  // at most 30 s; the parent kills it sooner
+      mem[300000] = static_cast<unsigned char>(mem[300000] + 1);
+      usleep(10000);
+    }
+    _exit(0);
+  }
+  uint64_t at = 0;
+  ASSERT_EQ(read(report[0], &at, sizeof(at)), static_cast<ssize_t>(sizeof(at)));
+  close(report[0]);
+  close(report[1]);
+  SweeperOptions options;
+  options.min_period_ms = 20;
+  options.cpu_budget = 0;
+  Result<std::unique_ptr<ActivitySweeper>> s =
+      ActivitySweeper::start("pid:" + std::to_string(child), options);
+  if (!s.ok()) {
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    GTEST_SKIP() << s.error().message;  // ptrace restrictions of this machine
+  }
+  auto v = wait_for_view(**s, [&](const ActivityView& v) {
+    const size_t c = v.chunk_at(at);
+    return c != ActivityView::npos && v.last_change_ns(c) != 0;
+  });
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(v);
+  const size_t c = v->chunk_at(at);
+  ASSERT_NE(c, ActivityView::npos);
+  EXPECT_NE(v->last_change_ns(c), 0);
+  EXPECT_GT(v->regions().size(), 3U);  // code, heap, stack, the mapping, ...
+  EXPECT_EQ(v->chunk_range(c).address % 4096, 0U);
 }
 
 TEST(ActivitySweeper, ARangeSweepsOnlyThatRange) {

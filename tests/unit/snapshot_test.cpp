@@ -118,6 +118,40 @@ TEST_F(SnapshotTest, RefusesTruncatedCorruptForeignAndNewerFiles) {
             std::string::npos);
 }
 
+TEST_F(SnapshotTest, AnObjectThatShrinksDuringTheSnapshotIsRecordedAsUnreadable) {
+  constexpr size_t kSize = size_t{4} << 20;
+  testing::PeerShm peer(kSize);
+  ASSERT_TRUE(peer.ok());
+  std::memset(peer.bytes(), 0x5a, kSize);
+  Result<SourcePtr> source = open_source(peer.spec(), OpenOptions{true});
+  ASSERT_TRUE(source.ok());
+  bool shrunk = false;
+  // After the first MiB is copied the owner cuts the object to 1.5 MiB.
+  Result<Snapshot> snap = take_snapshot(**source, std::nullopt, {}, [&](uint64_t) {
+    if (!shrunk) shrunk = peer.truncate(kSize * 3 / 8);
+    return true;
+  });
+  ASSERT_TRUE(snap.ok()) << snap.error().message;
+  ASSERT_TRUE(shrunk);
+  ASSERT_EQ(snap->regions.size(), 1U);
+  const SnapshotRegion& r = snap->regions[0];
+  EXPECT_EQ(r.length(), kSize);
+  ASSERT_EQ(r.unreadable.size(), 1U);
+  EXPECT_EQ(r.unreadable[0].address, kSize * 3 / 8);
+  EXPECT_EQ(r.unreadable[0].end(), kSize);
+  EXPECT_EQ(r.bytes[kSize * 3 / 8 - 1], std::byte{0x5a});
+  EXPECT_EQ(r.bytes[kSize * 3 / 8], std::byte{0});
+  // Through a file and back, the unreadable range stays; a diff skips it.
+  ASSERT_TRUE(write_snapshot_file(*snap, path("shrunk")).ok());
+  Result<Snapshot> back = read_snapshot_file(path("shrunk"));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->regions[0].unreadable, r.unreadable);
+  Result<SnapshotDiff> d = diff_snapshots(*snap, *back);
+  ASSERT_TRUE(d.ok());
+  EXPECT_TRUE(d->same());
+  EXPECT_EQ(d->compared_bytes, kSize * 3 / 8);
+}
+
 // Byte-by-byte reference: maximal runs of differing bytes.
 std::vector<DiffRun> reference_runs(const std::vector<std::byte>& a,
                                     const std::vector<std::byte>& b) {

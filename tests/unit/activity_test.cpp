@@ -163,6 +163,27 @@ TEST(ActivityMap, ChunkHashIsXxh3OnEveryCodePath) {
   }
 }
 
+TEST(ActivityMap, NewRegionsKeepTheStateOfTheChunksTheyShare) {
+  constexpr size_t kSize = 8 * kChunk;
+  testing::PeerShm peer(kSize);
+  ASSERT_TRUE(peer.ok());
+  Result<SourcePtr> source = open_source(peer.spec(), OpenOptions{true});
+  ASSERT_TRUE(source.ok());
+  Result<ActivityMap> map = ActivityMap::create({SweepRegion{0, 4 * kChunk, {}}}, {kChunk, 10.0});
+  ASSERT_TRUE(map.ok());
+  map->sweep(**source);
+  write_in_child(peer.name(), kSize, {kChunk + 1});
+  map->sweep(**source);
+  // The region grows to the whole object: the changed chunk stays marked, nothing new is.
+  map->set_regions({SweepRegion{0, kSize, {}}});
+  EXPECT_EQ(map->chunk_count(), 8U);
+  EXPECT_EQ(map->sweep(**source).changed_chunks, 0U);
+  EXPECT_EQ(changed_chunks(*map->view()), (std::set<size_t>{1}));
+  write_in_child(peer.name(), kSize, {6 * kChunk});
+  EXPECT_EQ(map->sweep(**source).changed_chunks, 1U);
+  EXPECT_EQ(changed_chunks(*map->view()), (std::set<size_t>{1, 6}));
+}
+
 TEST(ActivityMap, RejectsBadOptions) {
   EXPECT_FALSE(ActivityMap::create({}, {1000, 1.0}).ok());
   EXPECT_FALSE(ActivityMap::create({}, {8, 1.0}).ok());

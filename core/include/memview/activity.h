@@ -154,8 +154,9 @@ class ActivityMap {
   size_t chunk_count() const { return hash_.size(); }
   uint64_t sweeps() const { return sweeps_; }
 
-  // Replaces the regions (a process mapped or unmapped memory, an object grew): chunks of a
-  // region with the same address and length keep their state, the others start unknown.
+  // Replaces the regions (a process mapped or unmapped memory, an object grew): a region that
+  // starts where an old one started keeps the state of the whole chunks they share; the
+  // other chunks start unknown (their first read is a baseline, not a change).
   void set_regions(std::vector<SweepRegion> regions);
 
   // Reads every region once through `source` and updates hashes, times and counts.

@@ -67,25 +67,26 @@ void ActivityMap::set_regions(std::vector<SweepRegion> regions) {
   sweeps_ = old.sweeps_;
   buffer_ = std::move(old.buffer_);
   layout_chunks();
-  // Both lists are sorted: carry over the regions that kept their place and size.
+  // Both lists are sorted: a region that kept its start keeps the state of its whole chunks
+  // (a grown object's old part, a process mapping that was extended or cut).
   size_t j = 0;
   for (size_t i = 0; i < regions_.size(); ++i) {
     const SweepRegion& r = regions_[i];
     while (j < old.regions_.size() && old.regions_[j].address < r.address) ++j;
     if (j == old.regions_.size()) break;
     const SweepRegion& o = old.regions_[j];
-    if (o.address != r.address || o.length != r.length) continue;
-    const size_t n = static_cast<size_t>(chunks_in(r.length, options_.chunk_size));
-    const size_t from = old.chunk_first_[j];
-    const size_t to = chunk_first_[i];
-    std::copy_n(old.hash_.begin() + static_cast<ptrdiff_t>(from), n,
-                hash_.begin() + static_cast<ptrdiff_t>(to));
-    std::copy_n(old.last_.begin() + static_cast<ptrdiff_t>(from), n,
-                last_.begin() + static_cast<ptrdiff_t>(to));
-    std::copy_n(old.count_.begin() + static_cast<ptrdiff_t>(from), n,
-                count_.begin() + static_cast<ptrdiff_t>(to));
-    std::copy_n(old.state_.begin() + static_cast<ptrdiff_t>(from), n,
-                state_.begin() + static_cast<ptrdiff_t>(to));
+    if (o.address != r.address) continue;
+    const uint64_t common = std::min(o.length, r.length);
+    // A short last chunk changes its hash when it grows: keep it only when the length is kept.
+    const size_t n =
+        static_cast<size_t>(o.length == r.length ? chunks_in(common, options_.chunk_size)
+                                                 : common / options_.chunk_size);
+    const auto from = static_cast<ptrdiff_t>(old.chunk_first_[j]);
+    const auto to = static_cast<ptrdiff_t>(chunk_first_[i]);
+    std::copy_n(old.hash_.begin() + from, n, hash_.begin() + to);
+    std::copy_n(old.last_.begin() + from, n, last_.begin() + to);
+    std::copy_n(old.count_.begin() + from, n, count_.begin() + to);
+    std::copy_n(old.state_.begin() + from, n, state_.begin() + to);
   }
 }
 

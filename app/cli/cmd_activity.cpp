@@ -98,7 +98,7 @@ std::string report(const ActivityView& v, const ActivityCliOptions& opts, int64_
   }
   out += fmt::format(
       "{} changed range{}; {} bytes in {} region{} as {} chunks of {} ({} unreadable); {} sweeps, "
-      "sweep period {:.1f} ms, CPU {:.0f}% of a core\n",
+      "sweep period {:.1f} ms, CPU {:.1f}% of a core\n",
       ranges.size(), ranges.size() == 1 ? "" : "s", swept, v.regions().size(),
       v.regions().size() == 1 ? "" : "s", v.chunk_count(), v.chunk_size(), all.unreadable,
       v.sweeps(), static_cast<double>(v.sweep_period_ns()) / 1e6, v.cpu_share() * 100);

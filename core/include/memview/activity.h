@@ -84,7 +84,9 @@ class ActivityView {
   size_t chunk_count() const { return chunk_first_.empty() ? 0 : levels_.front().size(); }
   uint64_t sweeps() const { return sweeps_; }
   int64_t taken_ns() const { return taken_ns_; }  // when the sweep this view shows ended
-  // Wall time of the last complete sweep, and the CPU share it used (busy / wall).
+  // The achieved sweep period: start to start of the last complete cycle (sweep and wait),
+  // so a change anywhere shows within two periods; and the share of one core the cycle kept
+  // busy (busy / period). After the first sweep: that sweep's own time and share.
   int64_t sweep_period_ns() const { return sweep_period_ns_; }
   double cpu_share() const { return cpu_share_; }
 

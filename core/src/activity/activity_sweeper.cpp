@@ -41,8 +41,13 @@ struct SweepJob {
   }
 
   Status run(WorkerContext& ctx) {
+    int64_t prev_start = 0;
+    int64_t prev_busy = 0;
     while (!ctx.cancelled()) {
       const int64_t start = now_ns();
+      // The figures of the last whole cycle (sweep and wait): how long a change may take to
+      // show, and the CPU share the budget is about.
+      const int64_t cycle = prev_start != 0 ? start - prev_start : 0;
       map->set_regions(regions());
       uint64_t total = 0;
       for (const SweepRegion& r : map->regions()) total += r.length;
@@ -65,9 +70,13 @@ struct SweepJob {
         return !ctx.cancelled();
       });
       if (result.cancelled) break;
-      const int64_t period = now_ns() - start;
+      const int64_t period = cycle != 0 ? cycle : now_ns() - start;
+      const int64_t period_busy = cycle != 0 ? prev_busy : busy;
       published->publish(map->view(
-          period, period > 0 ? static_cast<double>(busy) / static_cast<double>(period) : 0.0));
+          period,
+          period > 0 ? static_cast<double>(period_busy) / static_cast<double>(period) : 0.0));
+      prev_start = start;
+      prev_busy = busy;
       ctx.set_stage("waiting");
       if (!ctx.sleep_until(std::max(now_ns() + debt, start + options.min_period_ms * 1'000'000))) {
         break;

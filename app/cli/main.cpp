@@ -30,6 +30,7 @@ int run_cli(int argc, char** argv) {
       "memview-cli"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every subcommand");
+  app.set_version_flag("--version", "memview-cli " MEMVIEW_VERSION);
 
   int exit_code = 0;
   for (const memview::cli::CommandSetup& setup : memview::cli::registered_commands()) {
@@ -54,7 +55,7 @@ int run_cli(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --help-all, --version
     std::string hint = "memview-cli --help";
     for (const CLI::App* sub : app.get_subcommands()) {
       hint = fmt::format("memview-cli {} --help", sub->get_name());

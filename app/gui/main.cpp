@@ -180,7 +180,7 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
                  "at the start of the first source");
   cli.add_option("--save-workspace", cl.save_workspace,
                  "save the workspace to this file when the viewer quits");
-  cli.set_version_flag("--version", MEMVIEW_VERSION);
+  cli.set_version_flag("--version", "memview " MEMVIEW_VERSION);
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

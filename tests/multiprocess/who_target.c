@@ -20,7 +20,7 @@
 //   spin MS           write the counter from writer_spin in this thread as fast as possible
 //                     for MS milliseconds; prints "spin WRITES" (the writes it made)
 //   exit              unlink (shm mode) and exit ("bye")
-#define _GNU_SOURCE
+#define _GNU_SOURCE  // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>

@@ -19,9 +19,11 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import traceback
+import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from xvfb import start_xvfb  # noqa: E402
@@ -484,6 +486,45 @@ def seed_creator_stops_on_a_poked_flag(e):
     check(r.returncode != 0 and "no file mapping named" in r.err, f"after exit: {r.err!r}")
 
 
+@test
+def zip_unpacked_in_a_clean_directory_runs(e):
+    """The release zip (scripts/build-windows --package) as a user gets it: unpacked into an
+    empty directory, its memview-cli.exe prints its version and takes part in the seed
+    example next to seed_creator.exe / seed_opener.exe."""
+    if not e.zip:
+        log("no --zip given (scripts/build-windows --package --test packages one): skipped")
+        return
+    version = re.search(r"memview-(\d+\.\d+\.\d+)-windows", os.path.basename(e.zip)).group(1)
+    top = f"memview-{version}-windows-x86_64"
+    clean = tempfile.mkdtemp(prefix="zip-", dir=e.out)
+    try:
+        with zipfile.ZipFile(e.zip) as z:
+            names = sorted(z.namelist())
+            z.extractall(clean)
+        want = sorted(f"{top}/{n}" for n in ("LICENSE.txt", "README.md", "memview-cli.exe",
+                                               "memview.exe", "windows.md"))
+        check(names == want, f"zip holds {names}, expected {want}")
+        cli = os.path.join(clean, top, "memview-cli.exe")
+
+        def run(*args):
+            return subprocess.run(["wine", cli, *args], env=e.env, cwd=os.path.dirname(cli),
+                                  capture_output=True, timeout=60)
+        r = run("--version")
+        out = r.stdout.decode(errors="replace").strip()
+        check(r.returncode == 0 and out == f"memview-cli {version}",
+              f"--version: rc {r.returncode}, {out!r}")
+        e.ensure_seed()
+        r = run("dump", SEED, "--length", "16")
+        check(r.returncode == 0, f"dump: {r.stderr.decode(errors='replace')}")
+        check(hexdump_bytes(r.stdout.decode(), 0, 12) == b"memview seed", "magic not seen")
+        r = run("poke", SEED, "0x48", "c0ffee11")
+        check(r.returncode == 0, f"poke: {r.stderr.decode(errors='replace')}")
+        r = e.run("opener", SEED, "read", "0x48", "4", check_rc=0)
+        check(r.out.strip() == "c0ffee11", f"seed_opener reads {r.out.strip()}")
+    finally:
+        shutil.rmtree(clean, ignore_errors=True)
+
+
 def run_core_tests(e):
     """win32_core_test.exe: one result per PASS/FAIL line."""
     r = e.run("core", timeout=120)
@@ -503,8 +544,10 @@ def main():
     ap.add_argument("-k", default="", help="run only tests whose name contains this")
     ap.add_argument("--linux-cli", default="",
                     help="a Linux memview-cli with libclang, to export the JSON layout afresh")
+    ap.add_argument("--zip", default="", help="the release zip to unpack and run")
     args = ap.parse_args()
     e = Env(args.build)
+    e.zip = os.path.abspath(args.zip) if args.zip else ""
     e.linux_cli = args.linux_cli if args.linux_cli and os.path.exists(args.linux_cli) else ""
     for which, path in e.bin.items():
         if which != "gui" and not os.path.exists(path):

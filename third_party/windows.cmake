@@ -134,9 +134,10 @@ function(memview_win_precompile)
     target_precompile_headers(memview_gui_lib PRIVATE ${_common} <imgui.h>)
   endif()
   # Everything of ours compiles about twice as fast at -O1; the core's hot loops (diffing,
-  # byte compares, change tracking) and ImGui/GLFW keep the build type's -O2.
+  # byte compares, change tracking, scan compares) and ImGui/GLFW keep the build type's -O2.
   set(_hot ${CMAKE_SOURCE_DIR}/core/src/mem_ops.cpp ${CMAKE_SOURCE_DIR}/core/src/byte_compare.cpp
-           ${CMAKE_SOURCE_DIR}/core/src/change_tracker.cpp)
+           ${CMAKE_SOURCE_DIR}/core/src/change_tracker.cpp
+           ${CMAKE_SOURCE_DIR}/core/src/scan/scan_kernels.cpp)
   foreach(_f ${_hot})
     if(EXISTS ${_f})
       set_source_files_properties(${_f} DIRECTORY ${CMAKE_SOURCE_DIR}/core

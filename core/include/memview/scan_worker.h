@@ -1,0 +1,53 @@
+// A scan or narrowing on a worker thread (memview/worker.h), and the history a front end
+// keeps for "undo the last narrowing".
+//
+// The job opens its own Source from the spec (a Source is single-threaded), reports progress
+// in bytes with a stage text, and publishes the resulting ScanState once, when it ends:
+// finished, or cancelled (then with the candidates found so far and stats.cancelled set).
+//
+// Thread-safety: start_scan may be called from any thread; the Published<ScanState> is the
+// only thing the job shares with its caller. ScanHistory is not synchronised: it belongs to
+// the front end's thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "memview/scan.h"
+#include "memview/worker.h"
+
+namespace memview {
+
+struct ScanRequest {
+  std::string spec;     // the source to open (read-only)
+  ScanOptions options;  // first scan only (a narrowing keeps the previous state's)
+  ScanCondition condition;
+  // Set: narrow this state (moved into the job; pass a copy to keep it). Unset: first scan.
+  std::optional<ScanState> previous;
+  std::shared_ptr<const ScanState> first;  // set: compare with the first scan's values
+  std::vector<ByteRange> ranges;           // first scan: empty = scan_ranges()
+};
+
+// Starts the scan on a worker named "scan". `out` receives the resulting state.
+std::unique_ptr<Worker> start_scan(ScanRequest request,
+                                   const std::shared_ptr<Published<ScanState>>& out);
+
+// The states of one scan session: the first scan, then one per narrowing. undo() drops the
+// newest (never the first). Each kept state costs its memory_bytes().
+class ScanHistory {
+ public:
+  void reset(std::shared_ptr<const ScanState> first);
+  void push(std::shared_ptr<const ScanState> narrowed);
+  bool can_undo() const { return states_.size() > 1; }
+  void undo();
+  std::shared_ptr<const ScanState> first() const;
+  std::shared_ptr<const ScanState> current() const;
+  size_t depth() const { return states_.size(); }
+
+ private:
+  std::vector<std::shared_ptr<const ScanState>> states_;
+};
+
+}  // namespace memview

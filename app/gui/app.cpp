@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -67,6 +68,13 @@ void App::set_bytes_per_row(int bytes_per_row) {
 void App::set_fade_seconds(float seconds) {
   if (settings.fade_seconds != seconds) mark_dirty();
   settings.fade_seconds = seconds;
+}
+
+void App::set_font_zoom(float zoom) {
+  zoom =
+      std::clamp(std::round(zoom * 10.0f) / 10.0f, Settings::kMinFontZoom, Settings::kMaxFontZoom);
+  if (settings.font_zoom != zoom) mark_dirty();
+  settings.font_zoom = zoom;
 }
 
 void App::set_ui_scale(float scale) {
@@ -284,6 +292,8 @@ void App::build_frame(int64_t now_ns) {
     applied_theme_ = settings.theme;
     theme_applied_ = true;
   }
+  // Until main.cpp has rasterised the font at the zoomed size, the font is scaled.
+  ImGui::GetIO().FontGlobalScale = settings.font_zoom / font_atlas_zoom_;
   for (auto& s : sessions) s->polled_this_frame = false;
   poll_control_sockets();
   decls.poll();

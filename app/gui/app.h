@@ -133,6 +133,11 @@ class App {
   // Every grid's row width (8, 16 or 32) and change fade, kept in `settings`.
   void set_bytes_per_row(int bytes_per_row);
   void set_fade_seconds(float seconds);
+  // The text size as a factor of the default (clamped, rounded to 10 %), kept in
+  // `settings`. The frame shows it at once by scaling the font; main.cpp rasterises the
+  // font again at that size outside a frame and says so with set_font_atlas_zoom().
+  void set_font_zoom(float zoom);
+  void set_font_atlas_zoom(float zoom) { font_atlas_zoom_ = zoom; }
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
   // caller's: they must be rebuilt outside a frame).
   void set_ui_scale(float scale);
@@ -145,6 +150,8 @@ class App {
   bool quit_requested() const { return quit_; }
   // Saves settings now when they changed (also done by the frame loop when idle).
   void save_settings_if_dirty();
+  // What the status bar shows for the shown tab (status_fields() gives its texts).
+  StatusBarInput status_input(int64_t now_ns);
 
   // Plain state, readable by tests.
   Settings settings;        // the one owner of theme, bytes per row and fade time
@@ -154,6 +161,7 @@ class App {
   FrameStats stats;        // smoothed every frame
   FrameStats stats_shown;  // what the status bar shows, refreshed twice a second
   std::string settings_error;
+  bool help_open = false;  // the Keys dialog (F1) was open in the last frame
 
   DeclLibrary decls;  // parses of headers and pasted declarations, shared by all tabs
   OverlayFormState overlay_form;
@@ -188,11 +196,12 @@ class App {
 
  private:
   void handle_shortcuts();
+  void handle_zoom_keys();
   void draw_menu();
   void draw_tabs(int64_t now_ns);
   void draw_status(int64_t now_ns);
   void draw_session(Session& s, int64_t now_ns);
-  void draw_toolbar(Session& s);
+  void draw_toolbar(Session& s, int64_t now_ns);
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
   void draw_help_popup();
   void draw_workspace_popup();
@@ -220,6 +229,7 @@ class App {
   bool control_error_said_ = false;
   Theme applied_theme_ = Theme::dark;
   float ui_scale_ = 1.0f;
+  float font_atlas_zoom_ = 1.0f;  // the zoom the font atlas was rasterised at
   bool theme_applied_ = false;
   int64_t last_frame_ns_ = 0;
   int64_t stats_shown_ns_ = 0;

@@ -7,28 +7,67 @@
 #include "app.h"
 #include "keys.h"
 #include "memview/text_bytes.h"
+#include "views/bookmarks_view.h"
 
 namespace memview::gui {
 
 void App::handle_shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (glfw_key_pressed(GLFW_KEY_F1)) help_request_ = true;
+  if (glfw_key_pressed(GLFW_KEY_F2) && active_session()) {  // rename the bookmark here
+    Session& s = *active_session();
+    if (const int i = bookmark_at(s.bookmarks, s.hex.cursor); i >= 0) {
+      s.bookmarks.rename_request = i;
+      side_tab_request = SideTab::bookmarks;
+    }
+  }
   if (glfw_key_pressed(GLFW_KEY_F6) && active_session()) {  // as in Cheat Engine
     who_writes_request_selection(active_session()->who_writes, active_session()->hex);
     side_tab_request = SideTab::who_writes;
   }
+  if (io.KeyCtrl && !io.KeyAlt) handle_zoom_keys();
   if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
   if (glfw_key_pressed(GLFW_KEY_O)) select_request_ = 0;
+  // Ctrl+G and Ctrl+B act on the shown tab wherever the keyboard is (the grid, a side
+  // panel's text field, a table): read here, before any view can take the keys. Not while
+  // a dialog or menu is open: it has the keyboard.
+  const bool popup =
+      ImGui::IsPopupOpen(nullptr, ImGuiPopupFlags_AnyPopupId | ImGuiPopupFlags_AnyPopupLevel);
+  Session* shown = popup ? nullptr : active_session();
+  if (glfw_key_pressed(GLFW_KEY_G, true) && shown && shown->info().size != 0) {
+    shown->hex.goto_request = true;
+  }
   if (glfw_key_pressed(GLFW_KEY_Q)) quit_ = true;
   if (glfw_key_pressed(GLFW_KEY_W) && active_session()) close_session(active_id);
   if (glfw_key_pressed(GLFW_KEY_S)) workspace_request_ = WorkspaceDialog::save;
-  if (glfw_key_pressed(GLFW_KEY_B)) {
-    // Before anything is drawn: the bookmark is there when the panel draws.
-    if (Session* s = active_session()) {
-      s->bookmarks.add({}, s->hex.cursor);
-      side_tab_request = SideTab::bookmarks;
+  // Ctrl+. / Ctrl+, : the next / previous bookmark.
+  for (const bool forward : {true, false}) {
+    if (!shown || !glfw_key_pressed(forward ? GLFW_KEY_PERIOD : GLFW_KEY_COMMA, true)) continue;
+    if (const int i = bookmark_next(shown->bookmarks, shown->hex.cursor, forward); i >= 0) {
+      bookmark_goto(shown->bookmarks.items[static_cast<size_t>(i)], shown->hex, shown->info());
     }
   }
+  if (glfw_key_pressed(GLFW_KEY_B) && shown) {
+    // Before anything is drawn: the bookmark is there when the panel draws.
+    shown->bookmarks.add({}, shown->hex.cursor);
+    side_tab_request = SideTab::bookmarks;
+  }
+}
+
+// Ctrl+= (or Ctrl++, Ctrl+keypad +), Ctrl+-, Ctrl+0 and Ctrl+wheel: the text size, in
+// steps of 10 %.
+void App::handle_zoom_keys() {
+  const ImGuiIO& io = ImGui::GetIO();
+  float zoom = settings.font_zoom;
+  if (glfw_key_pressed(GLFW_KEY_EQUAL, true) || glfw_key_pressed(GLFW_KEY_KP_ADD, true)) {
+    zoom += 0.1f;
+  }
+  if (glfw_key_pressed(GLFW_KEY_MINUS, true) || glfw_key_pressed(GLFW_KEY_KP_SUBTRACT, true)) {
+    zoom -= 0.1f;
+  }
+  if (glfw_key_pressed(GLFW_KEY_0) || glfw_key_pressed(GLFW_KEY_KP_0)) zoom = 1.0f;
+  if (io.MouseWheel != 0.0f) zoom += io.MouseWheel > 0 ? 0.1f : -0.1f;
+  if (zoom != settings.font_zoom) set_font_zoom(zoom);
 }
 
 void App::draw_menu() {
@@ -54,6 +93,10 @@ void App::draw_menu() {
     if (ImGui::MenuItem("Light theme", nullptr, settings.theme == Theme::light)) {
       set_theme(Theme::light);
     }
+    ImGui::Separator();
+    if (ImGui::MenuItem("Larger text", "Ctrl+=")) set_font_zoom(settings.font_zoom + 0.1f);
+    if (ImGui::MenuItem("Smaller text", "Ctrl+-")) set_font_zoom(settings.font_zoom - 0.1f);
+    if (ImGui::MenuItem("Default text size", "Ctrl+0")) set_font_zoom(1.0f);
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {
@@ -100,13 +143,17 @@ void App::draw_tabs(int64_t now_ns) {
 }
 
 void App::draw_status(int64_t now_ns) {
-  StatusBarInput sb;
   // Refreshed twice a second: readable, and an idle viewer draws identical frames (which
   // main.cpp then does not render again).
   if (now_ns - stats_shown_ns_ >= 500'000'000) {
     stats_shown = stats;
     stats_shown_ns_ = now_ns;
   }
+  draw_status_bar(status_input(now_ns), palette);
+}
+
+StatusBarInput App::status_input(int64_t now_ns) {
+  StatusBarInput sb;
   sb.frame = stats_shown;
   sb.discovered = open_view.objects.size();
   sb.notice = notice;
@@ -119,8 +166,12 @@ void App::draw_status(int64_t now_ns) {
     sb.gone_kind = s->banner.kind;
     sb.pending_edits = s->editor->pending();
     sb.attached = attached_status(s->attached);
+    if (s->pid && s->info().base == 0) {  // the whole process
+      for (const MapRegion& r : s->regions.regions) sb.mapped_bytes += r.size();
+      sb.mappings = s->regions.regions.size();
+    }
   }
-  draw_status_bar(sb, palette);
+  return sb;
 }
 
 void App::draw_help_popup() {
@@ -128,7 +179,8 @@ void App::draw_help_popup() {
     ImGui::OpenPopup("Keys");
     help_request_ = false;
   }
-  if (!ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+  help_open = ImGui::BeginPopupModal("Keys", nullptr, ImGuiWindowFlags_AlwaysAutoResize);
+  if (!help_open) return;
   static const char* const kKeys[][2] = {
       {"Arrows, PageUp/PageDown", "move the cursor"},
       {"Home/End, Ctrl+Home/End", "start/end of the row, of the object"},
@@ -139,6 +191,8 @@ void App::draw_help_popup() {
       {"Enter", "type at the cursor after its byte went away (the object shrank)"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
       {"Ctrl+B", "bookmark the cursor"},
+      {"F2, double-click a bookmark", "rename the bookmark"},
+      {"Ctrl+. / Ctrl+,", "next / previous bookmark (marked left of the address)"},
       {"F6", "who writes the selection: hardware write watch (Who writes panel)"},
       {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},
@@ -146,6 +200,7 @@ void App::draw_help_popup() {
       {"double-click", "edit a byte"},
       {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
       {"Ctrl+S", "save the workspace"},
+      {"Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel", "larger / smaller / default text size"},
   };
   if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {
     for (const auto& k : kKeys) {

@@ -3,12 +3,15 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
 #include "app.h"
+#include "transient_message.h"
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
@@ -48,13 +51,15 @@ void draw_side_tab(SideTabBar& bar, SideTab tab, const std::string& label, Body&
 
 }  // namespace
 
-void App::draw_toolbar(Session& s) {
+void App::draw_toolbar(Session& s, int64_t now_ns) {
   HexViewState& h = s.hex;
   bool refocus = false;
   if (ImGui::Checkbox("Pause", &s.paused)) refocus = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("freeze the display: no polling");
-  ImGui::SameLine();
-  ImGui::TextUnformatted("bytes/row");
+  // A wider gap between groups: "Pause" and "bytes/row" must not read as one label.
+  const float group_gap = ImGui::GetStyle().ItemSpacing.x * 3.0f;
+  ImGui::SameLine(0.0f, group_gap);
+  ImGui::TextUnformatted("bytes/row:");
   for (int bpr : {8, 16, 32}) {
     ImGui::SameLine();
     ImGui::PushID(bpr);
@@ -64,14 +69,17 @@ void App::draw_toolbar(Session& s) {
     }
     ImGui::PopID();
   }
-  ImGui::SameLine();
-  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0000000000000").x);
+  ImGui::SameLine(0.0f, group_gap);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("000000000000").x);
   float fade = settings.fade_seconds;
-  if (ImGui::SliderFloat("fade", &fade, 0.1f, 5.0f, "%.1f s", ImGuiSliderFlags_Logarithmic)) {
-    set_fade_seconds(fade);
+  // The value is written beside the slider, where its handle cannot cover it.
+  if (ImGui::SliderFloat("##fade", &fade, 0.1f, 5.0f, "", ImGuiSliderFlags_Logarithmic)) {
+    set_fade_seconds(std::round(fade * 10.0f) / 10.0f);
   }
   if (ImGui::IsItemDeactivated()) refocus = true;
   ImGui::SameLine();
+  ImGui::Text("fade %.1f s", static_cast<double>(settings.fade_seconds));
+  ImGui::SameLine(0.0f, group_gap);
   if (ImGui::Button("Go to... (Ctrl+G)")) {
     h.goto_request = true;
     refocus = true;
@@ -79,11 +87,9 @@ void App::draw_toolbar(Session& s) {
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
                      h.column == HexColumn::hex ? "hex" : "ASCII");
-  if (!h.message.empty()) {
+  if (age_message(h.message, h.message_is_error, h.message_clock, now_ns)) {
     ImGui::SameLine();
-    ImGui::PushStyleColor(ImGuiCol_Text, h.message_is_error ? palette.error_text : palette.ok_text);
-    ImGui::TextUnformatted(h.message.c_str());
-    ImGui::PopStyleColor();
+    draw_message_line(h.message, h.message_is_error ? palette.error_text : palette.ok_text);
   }
   if (refocus) h.focus_request = true;
 }
@@ -99,7 +105,7 @@ void App::draw_session(Session& s, int64_t now_ns) {
     case BannerAction::none:
       break;
   }
-  draw_toolbar(s);
+  draw_toolbar(s, now_ns);
 
   // The grid takes the width its columns need; the side panel gets the rest, but never
   // less than ~28 characters.
@@ -137,6 +143,11 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     };
   }
   who_writes_mark_grid(s.who_writes, hctx);
+  std::vector<uint64_t> marks;
+  for (const Bookmark& b : s.bookmarks.items) marks.push_back(b.address);
+  std::sort(marks.begin(), marks.end());
+  hctx.bookmarks = marks.data();
+  hctx.bookmark_count = marks.size();
   hex_view_end(s.hex, hctx);
   ImGui::EndGroup();
 }
@@ -161,12 +172,13 @@ void App::draw_add_overlay_tab(Session& s) {
 
 void App::draw_side_panel(Session& s, int64_t now_ns) {
   ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
-  InspectorContext ictx{s.info(), s.poller->tracker(), s.editor.get(),
-                        palette,  s.hex.cursor,        s.hex.writes_held};
+  InspectorContext ictx{s.info(),     s.poller->tracker(), s.editor.get(), palette,
+                        s.hex.cursor, s.hex.writes_held,   now_ns};
   draw_inspector(s.inspector, ictx);
   if (s.inspector.edit.finished) {
     s.inspector.edit.finished = false;
-    s.hex.focus_request = true;  // keyboard back to the grid
+    // Keyboard back to the grid, unless the edit ended because Go to took it.
+    if (!s.hex.goto_open) s.hex.focus_request = true;
   }
   ImGui::Spacing();
   // Below the inspector: one tab a panel. Panels not drawn this frame ask for no bytes.
@@ -183,13 +195,18 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                     draw_overlay_tree(s.overlays, octx);
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;
-                      s.hex.focus_request = true;
+                      if (!s.hex.goto_open) s.hex.focus_request = true;
                     }
                   });
     draw_side_tab(bar, SideTab::add_overlay, "Add overlay", [&] { draw_add_overlay_tab(s); });
     draw_side_tab(bar, SideTab::bookmarks,
-                  counted_label("Bookmarks", s.bookmarks.items.size(), "bookmarks"),
-                  [&] { draw_bookmarks(s.bookmarks, s.hex, s.info(), palette); });
+                  counted_label("Bookmarks", s.bookmarks.items.size(), "bookmarks"), [&] {
+                    draw_bookmarks(s.bookmarks, s.hex, s.info(), palette);
+                    if (s.bookmarks.rename.finished) {
+                      s.bookmarks.rename.finished = false;
+                      if (!s.hex.goto_open) s.hex.focus_request = true;
+                    }
+                  });
     side_tab_rects[static_cast<size_t>(SideTab::regions)] = WidgetRect{};
     if (s.pid) {
       draw_side_tab(bar, SideTab::regions,

@@ -322,6 +322,7 @@ void run_frames(memview::gui::App& app, GLFWwindow* window, float ui_scale,
   auto frame_start = clock::now();
   std::string title;
   uint64_t last_hash = 0;
+  float font_zoom = 1.0f;  // the zoom the atlas was built at (init_imgui: none)
   while (!glfwWindowShouldClose(window) && !app.quit_requested() && !g_stop) {
     const auto due = frame_start + frame_period;
     const auto now = clock::now();
@@ -331,14 +332,18 @@ void run_frames(memview::gui::App& app, GLFWwindow* window, float ui_scale,
       glfwPollEvents();
     }
     frame_start = clock::now();
-    if (g_new_scale > 0 && g_new_scale != ui_scale) {
-      // Fonts are rasterised for one scale: rebuild the atlas and its texture.
-      ui_scale = g_new_scale;
+    const bool rescaled = g_new_scale > 0 && g_new_scale != ui_scale;
+    if (rescaled || app.settings.font_zoom != font_zoom) {
+      // Fonts are rasterised for one size: rebuild the atlas and its texture (a new
+      // monitor scale, or the text zoom: Ctrl+= / Ctrl+- / Ctrl+0).
+      if (rescaled) ui_scale = g_new_scale;
+      font_zoom = app.settings.font_zoom;
       io.Fonts->Clear();
-      memview::gui::load_fonts(io, ui_scale, font);
+      memview::gui::load_fonts(io, ui_scale * font_zoom, font);
       ImGui_ImplOpenGL3_DestroyFontsTexture();
       ImGui_ImplOpenGL3_CreateFontsTexture();
-      app.set_ui_scale(ui_scale);
+      app.set_font_atlas_zoom(font_zoom);
+      if (rescaled) app.set_ui_scale(ui_scale);
     }
     g_new_scale = 0;
     g_input.drain_frame(sink);

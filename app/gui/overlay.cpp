@@ -11,6 +11,7 @@
 #include "change_glow.h"
 #include "source_offsets.h"
 #include "tracked_bytes.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -508,7 +509,7 @@ RowValue value_of(const Field& local, uint64_t first, uint64_t length, bool deco
   }
   if (length > Overlay::kMaxValueBytes) {
     v.available = true;
-    v.text = fmt::format("({} bytes)", length);
+    v.text = "(" + bytes_text(length) + ")";
     return v;
   }
   std::byte small[64];

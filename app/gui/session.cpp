@@ -5,6 +5,7 @@
 #include "memview/async_source.h"
 #include "memview/control_socket.h"
 #include "memview/process_maps.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -16,21 +17,22 @@ std::string edit_outcome_text(const EditOutcome& o) {
   const Edit& e = o.edit;
   switch (r.kind) {
     case EditRequest::Kind::write:
-      return o.status.ok() ? fmt::format("wrote {} byte(s) at 0x{:x}", r.bytes.size(), r.address)
-                           : fmt::format("write of {} byte(s) at 0x{:x} refused: {}",
-                                         r.bytes.size(), r.address, o.status.error().message);
+      return o.status.ok()
+                 ? fmt::format("wrote {} at 0x{:x}", bytes_text(r.bytes.size()), r.address)
+                 : fmt::format("write of {} at 0x{:x} refused: {}", bytes_text(r.bytes.size()),
+                               r.address, o.status.error().message);
     case EditRequest::Kind::write_bits:
       return o.status.ok() ? fmt::format("wrote bits 0x{:x} at 0x{:x}", r.mask, r.address)
                            : fmt::format("bit write at 0x{:x} refused: {}", r.address,
                                          o.status.error().message);
     case EditRequest::Kind::undo:
-      return o.status.ok()
-                 ? fmt::format("undid the edit of {} bytes at 0x{:x}", e.before.size(), e.address)
-                 : "undo refused: " + o.status.error().message;
+      return o.status.ok() ? fmt::format("undid the edit of {} at 0x{:x}",
+                                         bytes_text(e.before.size()), e.address)
+                           : "undo refused: " + o.status.error().message;
     case EditRequest::Kind::redo:
-      return o.status.ok()
-                 ? fmt::format("redid the edit of {} bytes at 0x{:x}", e.after.size(), e.address)
-                 : "redo refused: " + o.status.error().message;
+      return o.status.ok() ? fmt::format("redid the edit of {} at 0x{:x}",
+                                         bytes_text(e.after.size()), e.address)
+                           : "redo refused: " + o.status.error().message;
     case EditRequest::Kind::clear_history:
       return o.status.ok() ? "" : o.status.error().message;
   }

@@ -67,6 +67,9 @@ Settings load_settings(const std::string& dir, std::string* error) {
   if (auto it = j.find("fade_seconds"); it != j.end() && it->is_number()) {
     s.fade_seconds = std::clamp(it->get<float>(), 0.05f, 30.0f);
   }
+  if (auto it = j.find("font_zoom"); it != j.end() && it->is_number()) {
+    s.font_zoom = std::clamp(it->get<float>(), Settings::kMinFontZoom, Settings::kMaxFontZoom);
+  }
   if (auto it = j.find("recent"); it != j.end() && it->is_array()) {
     for (const auto& r : *it) {
       // Specs are bytes: a string, or {"hex": ...} for names that are not UTF-8.
@@ -88,6 +91,7 @@ std::string save_settings(const std::string& dir, const Settings& s) {
   j["theme"] = theme_name(s.theme);
   j["bytes_per_row"] = s.bytes_per_row;
   j["fade_seconds"] = s.fade_seconds;
+  j["font_zoom"] = s.font_zoom;
   j["recent"] = nlohmann::json::array();
   for (const std::string& spec : s.recent) j["recent"].push_back(json_from_bytes(spec));
   const std::string path = dir + "/settings.json";

@@ -14,9 +14,11 @@ struct Settings {
   Theme theme = Theme::dark;
   int bytes_per_row = 16;           // 8, 16 or 32
   float fade_seconds = 1.0f;        // how long a foreign change glows
+  float font_zoom = 1.0f;           // Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel (kMin..kMaxFontZoom)
   std::vector<std::string> recent;  // most recent first
 
   static constexpr size_t kMaxRecent = 12;
+  static constexpr float kMinFontZoom = 0.5f, kMaxFontZoom = 3.0f;
   // Moves (or adds) spec to the front of the recent list.
   void remember(const std::string& spec);
 };

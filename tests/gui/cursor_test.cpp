@@ -231,9 +231,13 @@ TEST(HexCursorShrink, TypingIsHeldAfterTheCursorsByteIsGoneUntilTheUserMovesOrCo
   EXPECT_EQ(h.hex().cursor, 0xfu);
 
   // The inspector does not write at the clamped cursor either.
-  InspectorContext ictx{h.session().info(),       h.session().poller->tracker(),
-                        h.session().editor.get(), h.app.palette,
-                        h.hex().cursor,           h.hex().writes_held};
+  InspectorContext ictx{h.session().info(),
+                        h.session().poller->tracker(),
+                        h.session().editor.get(),
+                        h.app.palette,
+                        h.hex().cursor,
+                        h.hex().writes_held,
+                        h.now};
   EXPECT_FALSE(
       inspector_write(h.session().inspector, ictx, inspector_row_index("uint8"), "7").ok());
   EXPECT_EQ(peer_read_hex(obj.name(), 0xf, 1), "00");

@@ -232,7 +232,7 @@ TEST(RemoteTab, ARealGdbserverTargetIsReadAndEditedWithoutWaiting) {
   ASSERT_TRUE(frames_until(h, [&] { return s.editor->pending() == 0; }));
   EXPECT_EQ(d.byte_at(command), 0x2a);
   EXPECT_FALSE(tab(h).hex.message_is_error) << tab(h).hex.message;
-  EXPECT_NE(tab(h).hex.message.find("wrote 1 byte(s)"), std::string::npos) << tab(h).hex.message;
+  EXPECT_NE(tab(h).hex.message.find("wrote 1 byte at"), std::string::npos) << tab(h).hex.message;
   EXPECT_TRUE(s.poller->tracker().flags(command) & kOwnEdit);
   ASSERT_EQ(s.editor->undo_stack().size(), 1u);
   EXPECT_EQ(s.editor->undo_stack().back().before, std::vector<std::byte>{std::byte{0}});

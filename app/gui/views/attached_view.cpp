@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "views/status_bar.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -27,10 +28,6 @@ std::string one_line(const std::string& text, size_t max_chars = kCommandChars) 
     out += static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c;
   }
   return out;
-}
-
-std::string plural(size_t n, const char* one, const char* many) {
-  return fmt::format("{} {}", n, n == 1 ? one : many);
 }
 
 void wrapped(const char* text, ImU32 colour) {
@@ -60,7 +57,7 @@ void draw_object_line(const WhoMaps& w, const Palette& pal) {
         o.sysv ? fmt::format("segment id {}", o.inode)
                : fmt::format("device {:02x}:{:02x}, inode {}", o.dev_major, o.dev_minor, o.inode);
     line = fmt::format("{} ({}): {} {}", o.path, id,
-                       plural(w.processes.size(), "process", "processes"),
+                       counted(w.processes.size(), "process", "processes"),
                        w.processes.size() == 1 ? "maps it" : "map it");
     if (w.pid_offset) line += fmt::format("; the tab starts at offset 0x{:x}", *w.pid_offset);
   }
@@ -173,7 +170,7 @@ void draw_limits(const WhoMaps& w, const Palette& pal) {
   if (w.uninspected.empty()) return;
   wrapped(w.uninspected_summary().c_str(), pal.dim_text);
   const std::string label = fmt::format("{} not inspected###uninspected",
-                                        plural(w.uninspected.size(), "process", "processes"));
+                                        counted(w.uninspected.size(), "process", "processes"));
   if (!ImGui::TreeNode(label.c_str())) return;
   for (const UninspectedProcess& u : w.uninspected) {
     ImGui::Text("%lld  %s  %s", static_cast<long long>(u.pid), u.user.c_str(),
@@ -196,7 +193,7 @@ std::string attached_status(const AttachedState& s) {
   if (!s.scan) return "attached: scanning...";
   if (!s.scan->result) return "attached: ?";
   const WhoMaps& w = *s.scan->result;
-  std::string text = "attached: " + plural(attached_count(w), "process", "processes");
+  std::string text = "attached: " + counted(attached_count(w), "process", "processes");
   if (!w.uninspected.empty()) text += fmt::format(" ({} not inspectable)", w.uninspected.size());
   return text;
 }

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "words.h"
+
 namespace memview::gui {
 
 namespace {
@@ -31,7 +33,8 @@ void BannerState::add(const SourceEvent& e, int64_t now_ns) {
   } else if (is_gone) {
     message = fmt::format("the source was {}", event_kind_name(e.kind));
   } else {
-    message = fmt::format("the source was resized from {} to {} bytes", e.old_size, e.new_size);
+    message =
+        fmt::format("the source was resized from {} to {}", e.old_size, bytes_text(e.new_size));
   }
   // One sentence for what happened (the source's words), one for what the viewer does.
   if (!message.empty() && message.back() != '.') message += '.';

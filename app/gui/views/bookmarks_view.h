@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "inline_edit.h"
 #include "memview/source.h"
 #include "theme.h"
 #include "views/hex_view.h"
@@ -22,8 +23,15 @@ struct Bookmark {
 struct BookmarksState {
   std::vector<Bookmark> items;
   std::string new_name;
-  WidgetRect add_button;
+  WidgetRect name_box, add_button;
   std::vector<WidgetRect> go_rects;  // last frame, one per item
+
+  // Renaming (a double-click on a name, or F2 for the bookmark at the cursor): which item,
+  // and its edit box. rename_request: the item to rename from the next frame, -1 none.
+  int renaming = -1;
+  int rename_request = -1;
+  InlineEdit rename;
+  WidgetRect rename_box;
 
   // Asked for by the panel this frame.
   std::vector<Bookmark> add_requests;
@@ -36,6 +44,10 @@ struct BookmarksState {
 };
 
 // Moves the grid's cursor to a bookmark.
+// The nearest bookmark after (forward) or before `address`, -1 none.
+int bookmark_next(const BookmarksState& state, uint64_t address, bool forward);
+// The first bookmark at `address`, -1 none.
+int bookmark_at(const BookmarksState& state, uint64_t address);
 void bookmark_goto(const Bookmark& b, HexViewState& hex, const SourceInfo& info);
 void draw_bookmarks(BookmarksState& state, HexViewState& hex, const SourceInfo& info,
                     const Palette& palette);

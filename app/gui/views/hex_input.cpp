@@ -15,6 +15,7 @@
 #include "source_offsets.h"
 #include "views/hex_view.h"
 #include "views/hex_view_parts.h"
+#include "words.h"
 
 namespace memview::gui::hex_parts {
 
@@ -38,8 +39,8 @@ void request_copy(HexViewState& s) {
   const ByteRange r = s.selection_or_cursor();
   if (r.length > kMaxCopyBytes) {
     set_message(s,
-                fmt::format("copy refused: {} bytes selected, at most {} can be copied", r.length,
-                            kMaxCopyBytes),
+                fmt::format("copy refused: {} selected, at most {} can be copied",
+                            bytes_text(r.length), kMaxCopyBytes),
                 true);
     return;
   }
@@ -77,16 +78,16 @@ void paste(HexViewState& s, HexViewContext& ctx) {
   // Checked here too so the message names the cursor; the editor refuses it anyway.
   if (bytes->size() > end - c) {
     set_message(s,
-                fmt::format("paste refused: {} bytes at 0x{:x} do not fit (the object ends at "
+                fmt::format("paste refused: {} at 0x{:x} do not fit (the object ends at "
                             "0x{:x}); nothing written",
-                            bytes->size(), c, end),
+                            bytes_text(bytes->size()), c, end),
                 true);
     return;
   }
   if (!write_bytes(s, ctx, c, *bytes, "paste")) return;
   hex_view_move_cursor(
       s, ctx.info, {.address = c + bytes->size() - 1, .select = CursorSelect::range, .anchor = c});
-  set_message(s, fmt::format("pasted {} bytes at 0x{:x}", bytes->size(), c), false);
+  set_message(s, fmt::format("pasted {} at 0x{:x}", bytes_text(bytes->size()), c), false);
 }
 
 // Undo (or redo) the newest journal entry; the cursor goes to the bytes it restored.
@@ -110,8 +111,8 @@ void undo_or_redo(HexViewState& s, HexViewContext& ctx, bool redo) {
   s.last_write = now;
   ++s.write_count;
   set_message(s,
-              fmt::format("{} the edit of {} bytes at 0x{:x}", redo ? "redid" : "undid", now.size(),
-                          e.address),
+              fmt::format("{} the edit of {} at 0x{:x}", redo ? "redid" : "undid",
+                          bytes_text(now.size()), e.address),
               false);
 }
 
@@ -128,6 +129,7 @@ void type_byte(HexViewState& s, HexViewContext& ctx, std::byte b) {
 
 void set_message(HexViewState& s, std::string text, bool error) {
   s.message = std::move(text);
+  s.message_clock.restart();
   s.message_is_error = error;
 }
 
@@ -203,7 +205,6 @@ void handle_edit_keys(HexViewState& s, HexViewContext& ctx) {
     }
   }
   if (!io.KeyCtrl || ctx.info.size == 0) return;
-  if (glfw_key_pressed(GLFW_KEY_G, true)) s.goto_request = true;
   if (key_pressed(ImGuiKey_C)) request_copy(s);
   if (key_pressed(ImGuiKey_V)) paste(s, ctx);
   const bool redo = key_pressed(ImGuiKey_Y) || (io.KeyShift && key_pressed(ImGuiKey_Z));
@@ -279,7 +280,7 @@ void handle_mouse(HexViewState& s, const SourceInfo& info) {
       s.editing = true;
     }
   }
-  if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f) {
+  if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f && !io.KeyCtrl) {  // Ctrl: zoom
     const int64_t rows = static_cast<int64_t>(std::lround(-io.MouseWheel * 3.0f));
     if (rows < 0) {
       const uint64_t up = static_cast<uint64_t>(-rows);

@@ -62,7 +62,7 @@ struct RowCells {
 };
 
 struct RowCounts {
-  int highlighted = 0, own = 0, unreadable = 0, stale = 0, tinted = 0, marked = 0;
+  int highlighted = 0, own = 0, unreadable = 0, stale = 0, tinted = 0, marked = 0, bookmarked = 0;
 };
 
 // Everything that is the same for every row of a frame.
@@ -302,6 +302,18 @@ void draw_marks(const Frame& f, const RowCells& r, float y, RowCounts& n) {
   }
 }
 
+// A bar in the padding left of the address when a bookmark is in the row.
+void draw_bookmark_mark(const Frame& f, const RowCells& r, float y, RowCounts& n) {
+  const uint64_t* first = f.ctx.bookmarks;
+  const uint64_t* last = first + f.ctx.bookmark_count;
+  const uint64_t* it = std::lower_bound(first, last, r.addr);
+  if (it == last || *it >= r.row_end) return;
+  const float x = std::floor(f.l.addr_x);
+  f.dl->AddRectFilled(ImVec2(x - 5.0f, y + 2.0f), ImVec2(x - 2.0f, y + f.l.row_h - 2.0f),
+                      f.pal.cursor);
+  ++n.bookmarked;
+}
+
 // The cursor's frame in both columns (the active column's brighter), on top of the text.
 void draw_cursor_frame(const Frame& f, const RowCells& r, float y) {
   const HexViewState& s = f.s;
@@ -361,6 +373,7 @@ void draw_rows(HexViewState& s, const HexViewContext& ctx) {
       draw_text(f, p, r);
     }
     if (ctx.mark_count != 0) draw_marks(f, r, y, n);
+    if (ctx.bookmark_count != 0) draw_bookmark_mark(f, r, y, n);
     draw_cursor_frame(f, r, y);
   }
   s.highlighted_bytes = n.highlighted;
@@ -369,6 +382,7 @@ void draw_rows(HexViewState& s, const HexViewContext& ctx) {
   s.stale_bytes = n.stale;
   s.tinted_bytes = n.tinted;
   s.marked_bytes = n.marked;
+  s.bookmarked_rows = n.bookmarked;
   if (ctx.info.size == 0) {
     dl->AddText(ImVec2(l.addr_x, l.rows_y), pal.dim_text, "(the object is empty)");
   }

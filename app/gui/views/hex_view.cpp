@@ -16,6 +16,7 @@
 #include "source_offsets.h"
 #include "tracked_bytes.h"
 #include "views/hex_view_parts.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -136,7 +137,7 @@ void finish_copy(HexViewState& s, const ChangeTracker& tracker) {
   if (bytes.size() == s.copy_range.length) {
     s.last_copied = format_hex_bytes(bytes.data(), bytes.size());
     ImGui::SetClipboardText(s.last_copied.c_str());
-    set_message(s, fmt::format("copied {} bytes as hex", bytes.size()), false);
+    set_message(s, fmt::format("copied {} as hex", bytes_text(bytes.size())), false);
   } else {
     set_message(s,
                 fmt::format("copy refused: the byte at 0x{:x} could not be read",
@@ -159,7 +160,7 @@ void draw_column_header(const HexLayout& l, const SourceInfo& info, const Palett
   dl->AddText(ImVec2(l.hex_x, y), pal.header, buf, buf + hex_text_len(bpr));
   for (int i = 0; i < bpr; ++i) buf[i] = kHexDigits[i & 15];
   dl->AddText(ImVec2(l.ascii_x, y), pal.header, buf, buf + bpr);
-  dl->AddText(ImVec2(l.addr_x, y), pal.header, info.base == 0 ? "offset" : "address");
+  dl->AddText(ImVec2(l.addr_x, y), pal.header, position_word(info));
   const float top = l.rows_y - 1.0f;
   const ImU32 sep = (pal.header & ~IM_COL32_A_MASK) | (0x40u << IM_COL32_A_SHIFT);
   for (const float x : {l.hex_x - l.char_w, l.ascii_x - l.char_w}) {
@@ -217,7 +218,7 @@ void draw_goto_dialog(HexViewState& s, const SourceInfo& info, const Palette& pa
   s.goto_open = false;
   if (!ImGui::BeginPopupModal("Go to offset", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
   s.goto_open = true;
-  ImGui::TextUnformatted("Offset, decimal or 0x hex:");
+  ImGui::Text("Go to %s (decimal or 0x hex):", position_word(info));
   if (s.goto_focus) {
     ImGui::SetKeyboardFocusHere();
     s.goto_focus = false;

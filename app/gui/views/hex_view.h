@@ -31,6 +31,7 @@
 #include "memview/poller.h"
 #include "memview/source.h"
 #include "theme.h"
+#include "transient_message.h"
 
 namespace memview::gui {
 
@@ -123,8 +124,10 @@ struct HexViewState {
   std::string goto_error;
 
   // Feedback: the last message (errors of edits, undo refusals, copy/paste results).
+  // Shown in the toolbar for a few seconds (transient_message.h).
   std::string message;
   bool message_is_error = false;
+  MessageClock message_clock;
 
   // The last successful write made by this view (typing, paste, undo/redo).
   uint64_t last_write_address = 0;
@@ -145,6 +148,7 @@ struct HexViewState {
   int stale_bytes = 0;       // not readable now: drawn dimmed with the last value read
   int tinted_bytes = 0;      // bytes drawn with an overlay field colour
   int marked_bytes = 0;      // bytes drawn underlined (HexViewContext::marks)
+  int bookmarked_rows = 0;   // rows drawn with a bookmark mark
   bool tooltip_shown = false;
   HexLayout layout;
 
@@ -172,6 +176,9 @@ struct HexViewContext {
   const ByteRange* marks = nullptr;
   size_t mark_count = 0;
   ImU32 mark_colour = 0;
+  // Optional: bookmarked addresses, sorted: their rows get a mark left of the address.
+  const uint64_t* bookmarks = nullptr;
+  size_t bookmark_count = 0;
   // Optional: adds lines to the hover tooltip of a byte (e.g. the overlay field there).
   std::function<void(uint64_t address)> tooltip_extra = nullptr;
 };

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "tracked_bytes.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -161,13 +162,14 @@ void draw_value_cell(InspectorState& s, InspectorContext& ctx, int i, bool avail
     if (ev == InlineEdit::Event::commit) {
       Status st = inspector_write(s, ctx, i, s.edit.text);
       if (st.ok()) {
-        s.message = fmt::format("wrote {} as {} ({} bytes at 0x{:x})", s.edit.text, spec.label,
-                                s.last_write.size(), s.last_write_address);
+        s.message = fmt::format("wrote {} as {} ({} at 0x{:x})", s.edit.text, spec.label,
+                                bytes_text(s.last_write.size()), s.last_write_address);
         s.edit_row = -1;
       } else {
         s.message = fmt::format("{}: {}", spec.label, st.error().message);
       }
       s.message_is_error = !st.ok();
+      s.message_clock.restart();
       s.edit.committed(st.ok());
     } else if (ev == InlineEdit::Event::cancel) {
       s.edit_row = -1;
@@ -231,11 +233,8 @@ void draw_inspector(InspectorState& s, InspectorContext& ctx) {
     }
     ImGui::EndTable();
   }
-  if (!s.message.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, s.message_is_error ? pal.error_text : pal.dim_text);
-    ImGui::TextWrapped("%s", s.message.c_str());
-    ImGui::PopStyleColor();
-  }
+  age_message(s.message, s.message_is_error, s.message_clock, ctx.now_ns);
+  draw_message_line(s.message, s.message_is_error ? pal.error_text : pal.dim_text);
 }
 
 }  // namespace memview::gui

@@ -17,6 +17,7 @@
 #include "memview/source.h"
 #include "memview/value_codec.h"
 #include "theme.h"
+#include "transient_message.h"
 
 namespace memview::gui {
 
@@ -45,8 +46,10 @@ struct InspectorState {
   int edit_row = -1;  // row being edited, -1 none
   InlineEdit edit;
 
+  // A line under the values, there with or without a message (transient_message.h).
   std::string message;
   bool message_is_error = false;
+  MessageClock message_clock;
 
   uint64_t last_write_address = 0;
   std::vector<std::byte> last_write;
@@ -65,6 +68,7 @@ struct InspectorContext {
   // The grid holds writes at the cursor (its byte went away and the cursor was clamped):
   // the inspector writes nothing there either.
   bool writes_held = false;
+  int64_t now_ns = 0;  // the message's clock
 };
 
 // The bytes the inspector needs polled this frame.

@@ -12,6 +12,7 @@
 #include "memview/text_bytes.h"
 #include "text_match.h"
 #include "views/status_bar.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -251,8 +252,9 @@ void draw_object_row(OpenViewState& s, size_t k, OpenRequest& req) {
 void draw_objects(OpenViewState& s, const Palette& pal, OpenRequest& req) {
   const bool filtered = filter_objects(s);
   ImGui::AlignTextToFramePadding();
-  ImGui::Text("Objects on this machine: %zu%s", s.objects.size(),
-              filtered ? fmt::format(" ({} match)", s.visible.size()).c_str() : "");
+  s.count_text = fmt::format("Objects on this machine: {}", s.objects.size());
+  if (filtered) s.count_text += " (" + counted(s.visible.size(), "match", "matches") + ")";
+  ImGui::TextUnformatted(s.count_text.c_str());
   ImGui::SameLine();
   if (ImGui::SmallButton("Refresh")) s.refresh_now = true;
 

@@ -29,6 +29,7 @@ struct OpenViewState {
   std::vector<std::string> completions;  // candidates for spec_text (last frame)
   int selected = -1;                     // highlighted row of the (filtered) table
   std::vector<int> visible;              // indexes into objects shown by the table
+  std::string count_text;                // "Objects on this machine: 5 (2 matches)" (last frame)
 };
 
 struct OpenRequest {

@@ -10,6 +10,7 @@
 
 #include "source_offsets.h"
 #include "text_match.h"
+#include "words.h"
 
 namespace memview::gui {
 
@@ -111,7 +112,8 @@ void draw_parses(OverlayFormState& f, DeclLibrary& library, const Palette& pal) 
     if (set->parsing()) {
       label += "  parsing...";
     } else if (set->ok()) {
-      label += fmt::format("  {} types, {:.0f} ms", set->types().size(), set->parse_ms());
+      label += fmt::format("  {}, {:.0f} ms", counted(set->types().size(), "type", "types"),
+                           set->parse_ms());
     } else {
       label += "  failed";
     }
@@ -171,7 +173,7 @@ void draw_type_picker(OverlayFormState& f, const std::vector<TypeEntry>& types, 
       ImGui::CloseCurrentPopup();
     }
     ImGui::PushStyleColor(ImGuiCol_Text, t.in_main_file ? pal.text : pal.dim_text);
-    if (ImGui::Selectable(fmt::format("{}  ({} bytes)", t.name, t.size).c_str(),
+    if (ImGui::Selectable(fmt::format("{}  ({})", t.name, bytes_text(t.size)).c_str(),
                           t.name == f.type_name)) {
       f.type_name = t.name;
     }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "words.h"
+
 namespace memview::gui {
 
 namespace {
@@ -229,6 +231,7 @@ Status overlay_panel_write(OverlayPanelState& s, OverlayContext& ctx, int overla
     s.message = st.error().message;
     s.message_is_error = true;
   }
+  s.message_clock.restart();
   return st;
 }
 
@@ -372,8 +375,9 @@ void draw_root_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o
       ImGui::PopStyleColor();
       break;
     case Overlay::State::ready:
-      drawn.value = o.count > 1 ? fmt::format("{} x {} bytes", o.count, l->size)
-                                : fmt::format("{} bytes, {} fields", l->size, l->fields.size());
+      drawn.value = o.count > 1 ? fmt::format("{} x {}", o.count, bytes_text(l->size))
+                                : fmt::format("{}, {}", bytes_text(l->size),
+                                              counted(l->fields.size(), "field", "fields"));
       ImGui::TextColored(col4(pal.dim_text), "%s", drawn.value.c_str());
       break;
   }
@@ -498,12 +502,8 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
                        "pasted declarations on these bytes.");
     return;
   }
-  if (!s.message.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text,
-                          s.message_is_error ? ctx.palette.error_text : ctx.palette.dim_text);
-    ImGui::TextWrapped("%s", s.message.c_str());
-    ImGui::PopStyleColor();
-  }
+  age_message(s.message, s.message_is_error, s.message_clock, ctx.now_ns);
+  draw_message_line(s.message, s.message_is_error ? ctx.palette.error_text : ctx.palette.dim_text);
   if (!begin_tree_table()) return;
   const size_t total = s.total_rows();
   if (s.scroll_to_row >= 0) {

@@ -25,6 +25,7 @@
 #include "memview/source.h"
 #include "overlay.h"
 #include "theme.h"
+#include "transient_message.h"
 #include "views/hex_view.h"
 #include "widget_rect.h"
 
@@ -57,8 +58,10 @@ struct OverlayPanelState {
   // Overlays whose "remove" was clicked this frame (removed by apply_requests()).
   std::vector<int> remove_requests;
 
+  // A line above the tree, there with or without a message (transient_message.h).
   std::string message;
   bool message_is_error = false;
+  MessageClock message_clock;
   uint64_t write_count = 0;
 
   // Last frame: rows drawn (visible), and the global row range the clipper showed.

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "words.h"
+
 namespace memview::gui {
 
 std::string human_size(uint64_t n) {
@@ -22,8 +24,15 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
   if (in.info) {
     const SourceInfo& i = *in.info;
     f.push_back(i.spec);
-    f.push_back(fmt::format("{} bytes ({}){}", i.size, human_size(i.size),
-                            i.size_exact ? "" : " page-rounded"));
+    if (in.mappings != 0) {
+      // The address space's size (128 TiB on x86-64) says nothing; what is mapped does.
+      f.push_back(fmt::format("{} mapped ({}) in {}", bytes_text(in.mapped_bytes),
+                              human_size(in.mapped_bytes),
+                              counted(in.mappings, "mapping", "mappings")));
+    } else {
+      f.push_back(fmt::format("{} ({}){}", bytes_text(i.size), human_size(i.size),
+                              i.size_exact ? "" : " page-rounded"));
+    }
     if (in.gone) {
       f.push_back(event_kind_name(in.gone_kind));
     } else if (i.writable) {
@@ -44,14 +53,14 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
                               : fmt::format("cursor 0x{:x} (+{})", h.cursor, off));
       if (h.has_selection()) {
         const ByteRange r = h.selection_or_cursor();
-        f.push_back(fmt::format("selected {} bytes", r.length));
+        f.push_back("selected " + bytes_text(r.length));
       }
       if (h.writes_held) f.push_back("typing held: Enter or move");
     }
     if (in.paused) f.push_back("PAUSED");
     f.push_back(fmt::format("{:.0f} changes/s", in.changes_per_second));
   } else {
-    f.push_back(fmt::format("{} objects", in.discovered));
+    f.push_back(counted(in.discovered, "object", "objects"));
   }
   f.push_back(fmt::format("frame {:.2f} ms ({:.0f} fps)", in.frame.cpu_ms,
                           in.frame.frame_ms > 0 ? 1000.0 / in.frame.frame_ms : 0.0));

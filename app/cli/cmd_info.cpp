@@ -1,5 +1,6 @@
 // memview-cli info SPEC [--json]: what the core sees when it opens SPEC, plus the owner,
-// mode and times that discovery knows about the object.
+// mode and times that discovery knows about the object (for a recording FILE written by
+// `record`: its header and statistics).
 #include <sys/stat.h>
 #if !defined(_WIN32)
 #include <pwd.h>
@@ -18,6 +19,7 @@
 #include "memview/source_spec.h"
 #include "memview/text_bytes.h"
 #include "object_format.h"
+#include "recording_util.h"
 
 namespace memview::cli {
 namespace {
@@ -74,6 +76,8 @@ std::optional<DiscoveredObject> describe(const SourceInfo& info) {
 }
 
 int run_info(const InfoOptions& opts) {
+  // A recording file (written by `record`) is described instead of opened as an object.
+  if (is_recording_file(opts.spec)) return print_recording_info(opts.spec, opts.json);
   Result<SourcePtr> source = open_spec(opts.spec, /*read_only=*/false);
   if (!source) return fail(source.error());
   const SourceInfo info = source.value()->info();

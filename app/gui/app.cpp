@@ -77,6 +77,11 @@ void App::set_font_zoom(float zoom) {
   settings.font_zoom = zoom;
 }
 
+void App::set_side_panel(bool shown) {
+  if (settings.side_panel != shown) mark_dirty();
+  settings.side_panel = shown;
+}
+
 void App::set_ui_scale(float scale) {
   ui_scale_ = scale;
   theme_applied_ = false;  // restyled (and rescaled) at the start of the next frame

@@ -137,6 +137,8 @@ class App {
   // `settings`. The frame shows it at once by scaling the font; main.cpp rasterises the
   // font again at that size outside a frame and says so with set_font_atlas_zoom().
   void set_font_zoom(float zoom);
+  // Shows or hides the side panel (the grid then takes the whole width); kept in settings.
+  void set_side_panel(bool shown);
   void set_font_atlas_zoom(float zoom) { font_atlas_zoom_ = zoom; }
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
   // caller's: they must be rebuilt outside a frame).

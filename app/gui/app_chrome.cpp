@@ -14,6 +14,7 @@ namespace memview::gui {
 void App::handle_shortcuts() {
   const ImGuiIO& io = ImGui::GetIO();
   if (glfw_key_pressed(GLFW_KEY_F1)) help_request_ = true;
+  if (glfw_key_pressed(GLFW_KEY_F9)) set_side_panel(!settings.side_panel);
   if (glfw_key_pressed(GLFW_KEY_F2) && active_session()) {  // rename the bookmark here
     Session& s = *active_session();
     if (const int i = bookmark_at(s.bookmarks, s.hex.cursor); i >= 0) {
@@ -94,6 +95,9 @@ void App::draw_menu() {
       set_theme(Theme::light);
     }
     ImGui::Separator();
+    if (ImGui::MenuItem("Side panel", "F9", settings.side_panel)) {
+      set_side_panel(!settings.side_panel);
+    }
     if (ImGui::MenuItem("Larger text", "Ctrl+=")) set_font_zoom(settings.font_zoom + 0.1f);
     if (ImGui::MenuItem("Smaller text", "Ctrl+-")) set_font_zoom(settings.font_zoom - 0.1f);
     if (ImGui::MenuItem("Default text size", "Ctrl+0")) set_font_zoom(1.0f);
@@ -200,6 +204,7 @@ void App::draw_help_popup() {
       {"double-click", "edit a byte"},
       {"Ctrl+O, Ctrl+W, Ctrl+Q", "open, close tab, quit"},
       {"Ctrl+S", "save the workspace"},
+      {"F9", "show / hide the side panel (inspector, overlays, bookmarks...)"},
       {"Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel", "larger / smaller / default text size"},
   };
   if (ImGui::BeginTable("##keys", 2, ImGuiTableFlags_RowBg)) {

@@ -14,6 +14,7 @@ struct Settings {
   Theme theme = Theme::dark;
   int bytes_per_row = 16;           // 8, 16 or 32
   float fade_seconds = 1.0f;        // how long a foreign change glows
+  bool side_panel = true;           // the inspector and side tabs beside the grid (F9)
   float font_zoom = 1.0f;           // Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel (kMin..kMaxFontZoom)
   std::vector<std::string> recent;  // most recent first
 

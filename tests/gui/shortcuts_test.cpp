@@ -133,5 +133,26 @@ TEST_F(Shortcuts, F1OpensTheKeysFromATextBoxAndEscapeClosesIt) {
   EXPECT_FALSE(h.app.help_open);
 }
 
+TEST_F(Shortcuts, F9HidesAndShowsTheSidePanelAndCtrlBBringsItBack) {
+  const float grid_w = h.hex().layout.grid_right - h.hex().layout.addr_x;
+  ASSERT_TRUE(h.app.side_tab_rect(SideTab::bookmarks).valid());
+  h.tap(GLFW_KEY_F9);
+  h.frames(2);
+  EXPECT_FALSE(h.app.settings.side_panel);
+  EXPECT_FALSE(h.app.side_tab_rect(SideTab::bookmarks).valid()) << "the panel is gone";
+  EXPECT_EQ(h.hex().layout.grid_right - h.hex().layout.addr_x, grid_w)
+      << "the grid keeps its natural width";
+  // Go to still works without the panel; Ctrl+B shows the panel with its new bookmark.
+  go_to("0x80", 0x80);
+  h.ctrl(GLFW_KEY_B);
+  h.frames(2);
+  EXPECT_TRUE(h.app.settings.side_panel);
+  EXPECT_EQ(h.app.side_tab, SideTab::bookmarks);
+  h.tap(GLFW_KEY_F9);
+  h.frames(1);
+  h.app.save_settings_if_dirty();
+  EXPECT_FALSE(load_settings(h.app.config_path).side_panel) << "remembered";
+}
+
 }  // namespace
 }  // namespace memview::gui::testing

@@ -11,7 +11,7 @@
  *     u8 data[240]; } rewritten continuously as a seqlock (seq odd while writing; sum is
  *     the sum of the data bytes) until stdin closes. Prints "ready" first.
  */
-#define _GNU_SOURCE
+#define _GNU_SOURCE  // NOLINT(bugprone-reserved-identifier): glibc's feature-test macro
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>

@@ -529,20 +529,21 @@ TEST(Scan, AProcessThatExitsLeavesUnreadableBytesNotACrash) {
   }
   Result<SourcePtr> src = open_source(fmt::format("pid:{}", child));
   ASSERT_TRUE(src.ok()) << src.error().message;
-  Result<std::vector<ByteRange>> ranges = scan_ranges(**src);
-  ASSERT_TRUE(ranges.ok());
+  // Only the child's copy of `mem`: a whole sanitized process also maps terabytes of
+  // readable shadow memory.
+  const std::vector<ByteRange> ranges{{reinterpret_cast<uint64_t>(mem), kScanBlockBytes * 2}};
   ScanOptions o;
   o.type = ScanType::u8;
-  Result<ScanState> before = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, *ranges);
+  Result<ScanState> before = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, ranges);
   ASSERT_TRUE(before.ok());
   EXPECT_GE(before->count(), kScanBlockBytes * 2);
   kill(child, SIGKILL);
   waitpid(child, nullptr, 0);
   munmap(mem, kScanBlockBytes * 2);
-  Result<ScanState> after = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, *ranges);
+  Result<ScanState> after = first_scan(**src, o, {ScanOp::eq, "7", ""}, nullptr, ranges);
   ASSERT_TRUE(after.ok());
   EXPECT_EQ(after->count(), 0u);
-  EXPECT_GT(after->stats.bytes_unreadable, kScanBlockBytes * 2);
+  EXPECT_GE(after->stats.bytes_unreadable, kScanBlockBytes * 2);
   EXPECT_NE(after->stats.unreadable_message.find("exited"), std::string::npos)
       << after->stats.unreadable_message;
   Result<ScanState> narrowed = narrow(**src, std::move(*before), {ScanOp::changed, "", ""});

@@ -151,6 +151,7 @@ class MemoryIn final : public In {
 
  private:
   bool raw(void* p, size_t n) override {
+    if (n == 0) return true;  // p may be an empty vector's null data()
     std::memcpy(p, b_.data() + pos_, n);
     pos_ += n;
     return true;

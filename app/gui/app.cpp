@@ -299,7 +299,11 @@ void App::build_frame(int64_t now_ns) {
   }
   // Until main.cpp has rasterised the font at the zoomed size, the font is scaled.
   ImGui::GetIO().FontGlobalScale = settings.font_zoom / font_atlas_zoom_;
-  for (auto& s : sessions) s->polled_this_frame = false;
+  for (auto& s : sessions) {
+    s->polled_this_frame = false;
+    s->refresh_activity();  // before the shortcuts: F8 jumps in the newest map
+    s->refresh_snapshots();
+  }
   poll_control_sockets();
   decls.poll();
   handle_shortcuts();

@@ -7,6 +7,7 @@
 #include "app.h"
 #include "keys.h"
 #include "memview/text_bytes.h"
+#include "views/activity_map.h"
 #include "views/bookmarks_view.h"
 
 namespace memview::gui {
@@ -25,6 +26,14 @@ void App::handle_shortcuts() {
   if (glfw_key_pressed(GLFW_KEY_F6) && active_session()) {  // as in Cheat Engine
     who_writes_request_selection(active_session()->who_writes, active_session()->hex);
     side_tab_request = SideTab::who_writes;
+  }
+  // F8 / Shift+F8: the next / previous change the activity map saw off screen.
+  if (glfw_key_pressed(GLFW_KEY_F8, true) && !io.KeyCtrl && active_session()) {
+    Session& s = *active_session();
+    if (!activity_map_jump(s.activity, s.hex, s.info(), !io.KeyShift)) {
+      s.hex.message = s.activity.message;
+      s.hex.message_is_error = false;
+    }
   }
   if (io.KeyCtrl && !io.KeyAlt) handle_zoom_keys();
   if (!io.KeyCtrl || io.KeyShift || io.KeyAlt) return;
@@ -170,6 +179,7 @@ StatusBarInput App::status_input(int64_t now_ns) {
     sb.gone_kind = s->banner.kind;
     sb.pending_edits = s->editor->pending();
     sb.attached = attached_status(s->attached);
+    sb.sweep = activity_status(s->activity);
     if (s->pid && s->info().base == 0) {  // the whole process
       for (const MapRegion& r : s->regions.regions) sb.mapped_bytes += r.size();
       sb.mappings = s->regions.regions.size();
@@ -197,6 +207,7 @@ void App::draw_help_popup() {
       {"Ctrl+B", "bookmark the cursor"},
       {"F2, double-click a bookmark", "rename the bookmark"},
       {"Ctrl+. / Ctrl+,", "next / previous bookmark (marked left of the address)"},
+      {"F8 / Shift+F8", "next / previous change off screen (activity map, right of the grid)"},
       {"F6", "who writes the selection: hardware write watch (Who writes panel)"},
       {"click a field (Overlays)", "move the cursor to it; click its value to edit"},
       {"Ctrl+C / Ctrl+V", "copy the selection as hex / paste hex (ASCII column: text)"},

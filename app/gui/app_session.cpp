@@ -12,6 +12,7 @@
 
 #include "app.h"
 #include "transient_message.h"
+#include "views/activity_map.h"
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
@@ -19,6 +20,7 @@
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/snapshots_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {
@@ -84,6 +86,12 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
     h.goto_request = true;
     refocus = true;
   }
+  ImGui::SameLine(0.0f, group_gap);
+  if (ImGui::Checkbox("Map", &s.activity.enabled)) refocus = true;
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("activity map: a background sweep of the whole object beside the grid "
+                      "(F8 / Shift+F8: next / previous change)");
+  }
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
                      h.column == HexColumn::hex ? "hex" : "ASCII");
@@ -114,15 +122,16 @@ void App::draw_session(Session& s, int64_t now_ns) {
   const ImVec2 avail = ImGui::GetContentRegionAvail();
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float min_side = std::min(avail.x * 0.3f, ImGui::CalcTextSize("0").x * 28.0f);
-  const float grid_w =
-      std::max(50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()),
-                               avail.x - min_side - spacing));
+  const float map_w = activity_map_width(s.activity);
+  const float grid_w = std::max(
+      50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w,
+                      avail.x - min_side - spacing));
   s.refresh_regions(now_ns);
   s.refresh_who();
   if (!settings.side_panel) {
     for (WidgetRect& r : side_tab_rects) r = WidgetRect{};
     // Its natural width: a scrollbar far from the ASCII column would help nobody.
-    const float natural = hex_view_preferred_width(settings.bytes_per_row, s.info());
+    const float natural = hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w;
     draw_grid_column(s, ImVec2(std::min(natural, avail.x), avail.y), now_ns);
     return;
   }
@@ -139,7 +148,9 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
   HexViewContext hctx{s.info(), s.poller->tracker(),    s.editor.get(),       palette,
                       now_ns,   settings.bytes_per_row, settings.fade_seconds};
-  hex_view_begin(s.hex, hctx, size);
+  // The activity map stands right of the grid's scrollbar, as tall as its rows.
+  const float map_w = activity_map_width(s.activity);
+  hex_view_begin(s.hex, hctx, ImVec2(map_w > 0 ? size.x - map_w - 2.0f : size.x, size.y));
   hex_view_request(s.hex, *s.poller);
   inspector_request(s.inspector, s.hex.cursor, *s.poller);
   overlay_request(s.overlays, s.hex, *s.poller);
@@ -152,12 +163,20 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     };
   }
   who_writes_mark_grid(s.who_writes, hctx);
+  std::vector<ByteRange> diff_marks;  // alive until the grid has drawn
+  snapshots_mark_grid(s.snapshots, s.hex, hctx, diff_marks);
   std::vector<uint64_t> marks;
   for (const Bookmark& b : s.bookmarks.items) marks.push_back(b.address);
   std::sort(marks.begin(), marks.end());
   hctx.bookmarks = marks.data();
   hctx.bookmark_count = marks.size();
   hex_view_end(s.hex, hctx);
+  if (map_w > 0) {
+    ImGui::SameLine(0.0f, 2.0f);
+    ImGui::SetCursorScreenPos(ImVec2(ImGui::GetCursorScreenPos().x, s.hex.layout.rows_y));
+    draw_activity_map(s.activity, s.hex, s.info(), palette,
+                      s.hex.layout.grid_bottom - s.hex.layout.rows_y);
+  }
   ImGui::EndGroup();
 }
 
@@ -236,6 +255,12 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       draw_side_tab(bar, SideTab::who_writes, who_writes_tab_label(s.who_writes),
                     [&] { draw_who_writes(s.who_writes, s.hex, palette, now_ns); });
     }
+    draw_side_tab(bar, SideTab::snapshots,
+                  counted_label("Snapshots", s.snapshots.items.size(), "snapshots"), [&] {
+                    SnapshotsContext sctx{s.info(), s.hex, palette, s.activity.view.get(),
+                                          s.activity.clock_ns, &s.overlays};
+                    draw_snapshots(s.snapshots, sctx);
+                  });
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

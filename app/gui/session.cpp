@@ -68,6 +68,7 @@ Status Session::reopen() {
   editor = std::make_unique<Editor>(*source, &poller->tracker());
   hex_view_fit_source(hex, source->info());
   banner = BannerState{};
+  restart_activity();
   return {};
 }
 
@@ -91,6 +92,7 @@ void Session::end_frame() {
   overlays.apply_requests();
   bookmarks.apply_requests();
   who_end_frame();
+  snapshots_end_frame();
 }
 
 void Session::refresh_regions(int64_t now_ns) {

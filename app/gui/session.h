@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "memview/activity.h"
 #include "memview/editor.h"
 #include "memview/poller.h"
 #include "memview/result.h"
@@ -15,6 +16,8 @@
 #include "memview/source_spec.h"
 #include "memview/who_maps.h"
 #include "memview/who_writes.h"
+#include "snapshot_jobs.h"
+#include "views/activity_map.h"
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
@@ -22,6 +25,7 @@
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/snapshots_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {
@@ -47,6 +51,13 @@ struct Session {
   // shown, the watch from its start until it is stopped or the tab closes.
   WhoMapsJob who_maps_job;
   WhoWritesJob who_writes_job;
+  ActivityMapState activity;  // the activity map beside the grid
+  // Its sweeper (session_activity.cpp): from the tab's first frame while the map is on.
+  std::unique_ptr<ActivitySweeper> activity_sweeper;
+  double activity_budget = 0;  // the budget the running sweeper was given
+  SnapshotsState snapshots;   // the Snapshots panel
+  SnapshotJob snapshot_job;   // its one running job (session_snapshots.cpp)
+  int snapshot_serial = 0;    // names "snapshot N" of unnamed snapshots
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
   bool paused = false;  // no polling: every view shows what was read before the pause
 
@@ -87,6 +98,16 @@ struct Session {
   // End of the frame: stops the scan of a tab that was not shown; starts or stops the
   // write watch the panel or F6 asked for.
   void who_end_frame();
+
+  // Each frame, for every tab: starts the sweeper (the map on) or stops it (off), and takes
+  // the newest view it published (never waits on it).
+  void refresh_activity();
+  // A fresh sweeper at the next refresh (the source was opened again).
+  void restart_activity();
+  // Each frame before the panels draw: takes a snapshot job's result when it ended.
+  void refresh_snapshots();
+  // End of the frame: starts the job the Snapshots panel asked for (one at a time).
+  void snapshots_end_frame();
 
   const SourceInfo& info() const { return source->info(); }
 };

@@ -42,6 +42,7 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
     }
     if (!i.status.empty()) f.push_back(i.status);
     if (!in.attached.empty()) f.push_back(in.attached);
+    if (!in.sweep.empty()) f.push_back(in.sweep);
     if (in.pending_edits != 0) {
       f.push_back(fmt::format("writing: {} edit{} pending", in.pending_edits,
                               in.pending_edits == 1 ? "" : "s"));

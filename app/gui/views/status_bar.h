@@ -26,6 +26,7 @@ struct StatusBarInput {
   SourceEvent::Kind gone_kind = SourceEvent::Kind::removed;
   size_t pending_edits = 0;  // edits a source's worker has not finished yet
   std::string attached;      // how many processes map it (attached_status), empty: not known
+  std::string sweep;         // the activity sweeper's achieved period (activity_status)
   // A whole process (its address space as one source): the size of what it maps, from its
   // memory map; 0 mappings: not known, the source's size is shown.
   uint64_t mapped_bytes = 0;

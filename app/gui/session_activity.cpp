@@ -39,7 +39,7 @@ void Session::refresh_activity() {
       a.error = started.error().message;
       return;
     }
-    activity_sweeper = std::move(started).value();
+    activity_sweeper = std::move(started.value());
     activity_budget = a.cpu_budget;
   }
   if (!activity_sweeper) return;

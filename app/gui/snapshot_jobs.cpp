@@ -1,6 +1,7 @@
 #include "snapshot_jobs.h"
 
 #include <algorithm>
+#include <iterator>
 #include <utility>
 
 #include <fmt/format.h>

@@ -200,8 +200,8 @@ TEST(ActivityMap, TheMapCanBeTurnedOffAndItsSweeperStops) {
   ASSERT_TRUE(frames_until(h, [&] { return sweeps(s) >= 1; }));
   s.activity.enabled = false;
   h.frames(2);
-  EXPECT_EQ(s.activity_sweeper, nullptr);
-  EXPECT_EQ(s.activity.view, nullptr);
+  EXPECT_TRUE(s.activity_sweeper == nullptr);
+  EXPECT_TRUE(s.activity.view == nullptr);
   for (const std::string& f : status_fields(h.app.status_input(h.now))) {
     EXPECT_NE(f.rfind("sweep", 0), 0u) << f;
   }

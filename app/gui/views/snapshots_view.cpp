@@ -18,6 +18,8 @@ namespace memview::gui {
 namespace {
 
 constexpr uint64_t kPreview = 8;
+constexpr size_t kMaxFieldChanges = 500;
+constexpr uint64_t kMaxInstances = 4096;
 
 std::string hex_text(const std::string& bytes) {
   std::string out;
@@ -60,6 +62,55 @@ bool in_overlay_fields(const DiffRun& run, OverlayPanelState& overlays) {
     }
   }
   return false;
+}
+
+// Whether any byte of [lo, hi) lies in a differing run (runs sorted).
+bool differs(const std::vector<DiffRun>& runs, uint64_t lo, uint64_t hi) {
+  auto it = std::upper_bound(runs.begin(), runs.end(), lo,
+                             [](uint64_t a, const DiffRun& r) { return a < r.address; });
+  if (it != runs.begin() && std::prev(it)->address + std::prev(it)->length > lo) return true;
+  return it != runs.end() && it->address < hi;
+}
+
+// The overlays' leaf fields (every instance, up to a bound) that differ, old -> new.
+void find_field_changes(SnapshotsState& s, OverlayPanelState& overlays) {
+  s.fields.clear();
+  if (!s.diff || !s.diff_old_snap || !s.diff_new_snap) return;
+  for (const auto& o : overlays.overlays) {
+    if (o->state() != Overlay::State::ready || o->instance_size() == 0) continue;
+    const uint64_t instances = std::min(o->count, kMaxInstances);
+    for (uint64_t k = 0; k < instances; ++k) {
+      const uint64_t base = o->address + k * o->instance_size();
+      for (const OverlayLeaf& leaf : o->leaves()) {
+        const FieldBytes fb = field_bytes(leaf.field);
+        const uint64_t lo = base + fb.first;
+        const uint64_t hi = base + fb.end;
+        if (hi <= lo || !differs(s.diff->runs, lo, hi)) continue;
+        const uint64_t n = std::min<uint64_t>(hi - lo, 16);
+        std::string path = o->count > 1 ? fmt::format("{}[{}].{}", o->title, k, leaf.path)
+                                        : fmt::format("{}.{}", o->title, leaf.path);
+        s.fields.push_back({std::move(path), lo, hex_text(snapshot_bytes(*s.diff_old_snap, lo, n)),
+                            hex_text(snapshot_bytes(*s.diff_new_snap, lo, n))});
+        if (s.fields.size() >= kMaxFieldChanges) return;
+      }
+    }
+  }
+}
+
+void draw_field_changes(const SnapshotsState& s, SnapshotsContext& ctx) {
+  if (s.fields.empty()) return;
+  ImGui::Text("overlay fields that differ: %zu%s", s.fields.size(),
+              s.fields.size() >= kMaxFieldChanges ? "+" : "");
+  for (size_t i = 0; i < s.fields.size(); ++i) {
+    const SnapshotsState::FieldChange& f = s.fields[i];
+    ImGui::PushID(static_cast<int>(i) + 1000000);
+    const std::string text = fmt::format("{}: {} -> {}", printable_text(f.path), f.old_bytes,
+                                         f.new_bytes);
+    if (ImGui::Selectable(text.c_str(), ctx.hex.cursor == f.address)) {
+      hex_view_move_cursor(ctx.hex, ctx.info, {.address = f.address, .reveal = CursorReveal::center});
+    }
+    ImGui::PopID();
+  }
 }
 
 void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
@@ -206,6 +257,7 @@ void draw_diff(SnapshotsState& s, SnapshotsContext& ctx) {
     ImGui::SameLine();
     ImGui::Text("%d / %zu", s.current + 1, s.shown.size());
   }
+  draw_field_changes(s, ctx);
   ImGui::BeginChild("##diffruns", ImVec2(0, 0), true);
   ImGuiListClipper clipper;
   clipper.Begin(static_cast<int>(s.shown.size()));
@@ -251,6 +303,7 @@ void snapshots_filter(SnapshotsState& s, const ActivityView* activity, int64_t a
     if (s.only_overlay_fields && overlays && !in_overlay_fields(run, *overlays)) continue;
     s.shown.push_back(i);
   }
+  if (overlays) find_field_changes(s, *overlays);
 }
 
 bool snapshots_step(SnapshotsState& s, SnapshotsContext& ctx, bool forward) {
@@ -313,6 +366,15 @@ void snapshots_mark_grid(const SnapshotsState& s, const HexViewState& hex, HexVi
   ctx.marks = storage.data();
   ctx.mark_count = storage.size();
   ctx.mark_colour = ctx.palette.unreadable;
+  // The grid's tooltip of a differing byte says what it was.
+  auto previous = std::move(ctx.tooltip_extra);
+  ctx.tooltip_extra = [&s, previous = std::move(previous)](uint64_t address) {
+    if (previous) previous(address);
+    if (!s.diff || !s.diff_old_snap || !differs(s.diff->runs, address, address + 1)) return;
+    const std::string was = snapshot_bytes(*s.diff_old_snap, address, 1);
+    const std::string now = s.diff_new_snap ? snapshot_bytes(*s.diff_new_snap, address, 1) : "";
+    ImGui::Text("differs: %s -> %s (snapshot diff)", hex_text(was).c_str(), hex_text(now).c_str());
+  };
 }
 
 }  // namespace memview::gui

@@ -67,6 +67,14 @@ struct SnapshotsState {
   // times (decayed count; 0: off); keep only ranges touching an overlay's fields.
   int max_changes = 0;
   bool only_overlay_fields = false;
+  // The overlays' fields whose bytes differ between the two sides (old -> new), computed
+  // with `shown`.
+  struct FieldChange {
+    std::string path;  // "telemetry.speed", "log[2].text"
+    uint64_t address = 0;
+    std::string old_bytes, new_bytes;
+  };
+  std::vector<FieldChange> fields;
   std::vector<size_t> shown;  // indices into diff->runs that pass the filters
   int current = -1;           // index into shown: the range the cursor was moved to
   bool refilter = false;      // the filters changed: recompute `shown` at the next draw

@@ -89,8 +89,9 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
   ImGui::SameLine(0.0f, group_gap);
   if (ImGui::Checkbox("Map", &s.activity.enabled)) refocus = true;
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("activity map: a background sweep of the whole object beside the grid "
-                      "(F8 / Shift+F8: next / previous change)");
+    ImGui::SetTooltip(
+        "activity map: a background sweep of the whole object beside the grid "
+        "(F8 / Shift+F8: next / previous change)");
   }
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
@@ -123,9 +124,9 @@ void App::draw_session(Session& s, int64_t now_ns) {
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float min_side = std::min(avail.x * 0.3f, ImGui::CalcTextSize("0").x * 28.0f);
   const float map_w = activity_map_width(s.activity);
-  const float grid_w = std::max(
-      50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w,
-                      avail.x - min_side - spacing));
+  const float grid_w =
+      std::max(50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w,
+                               avail.x - min_side - spacing));
   s.refresh_regions(now_ns);
   s.refresh_who();
   if (!settings.side_panel) {
@@ -257,8 +258,9 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
     }
     draw_side_tab(bar, SideTab::snapshots,
                   counted_label("Snapshots", s.snapshots.items.size(), "snapshots"), [&] {
-                    SnapshotsContext sctx{s.info(), s.hex, palette, s.activity.view.get(),
-                                          s.activity.clock_ns, &s.overlays};
+                    SnapshotsContext sctx{
+                        s.info(),   s.hex, palette, s.activity.view.get(), s.activity.clock_ns,
+                        &s.overlays};
                     draw_snapshots(s.snapshots, sctx);
                   });
     ImGui::EndTabBar();

@@ -55,9 +55,9 @@ struct Session {
   // Its sweeper (session_activity.cpp): from the tab's first frame while the map is on.
   std::unique_ptr<ActivitySweeper> activity_sweeper;
   double activity_budget = 0;  // the budget the running sweeper was given
-  SnapshotsState snapshots;   // the Snapshots panel
-  SnapshotJob snapshot_job;   // its one running job (session_snapshots.cpp)
-  int snapshot_serial = 0;    // names "snapshot N" of unnamed snapshots
+  SnapshotsState snapshots;    // the Snapshots panel
+  SnapshotJob snapshot_job;    // its one running job (session_snapshots.cpp)
+  int snapshot_serial = 0;     // names "snapshot N" of unnamed snapshots
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
   bool paused = false;  // no polling: every view shows what was read before the pause
 

@@ -40,7 +40,7 @@ void Session::refresh_snapshots() {
     return;
   }
   SnapshotItem item{r->snap, r->snap->name, r->path};
-  if (item.name.empty()) item.name = fmt::format("snapshot {}", ++snapshot_serial);
+  if (item.name.empty()) item.name = fmt::format("snapshot {}", ++snapshot_serial);  // unnamed file
   const std::string what = r->kind == Kind::load
                                ? fmt::format("loaded {}", r->path)
                                : fmt::format("took {}{}", human_size(r->snap->total_bytes()),
@@ -60,7 +60,9 @@ void Session::snapshots_end_frame() {
   const bool diff = std::exchange(s.diff_request, false);
   if (snapshot_job.running()) return;  // the buttons are disabled meanwhile
   if (take) {
-    snapshot_job = start_snapshot_take(info().spec, s.take_range, {}, s.take_path);
+    // Named now, so that a file written keeps the name.
+    snapshot_job = start_snapshot_take(info().spec, s.take_range,
+                                       fmt::format("snapshot {}", ++snapshot_serial), s.take_path);
   } else if (!load.empty()) {
     snapshot_job = start_snapshot_load(load);
   } else if (diff && s.diff_old >= 0 && s.diff_old < static_cast<int>(s.items.size())) {

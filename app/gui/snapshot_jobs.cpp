@@ -48,10 +48,10 @@ std::shared_ptr<const SnapshotJobResult> SnapshotJob::finished() const {
 }
 
 SnapshotJob start_snapshot_take(std::string spec, std::optional<ByteRange> range, std::string name,
-                                 std::string path) {
+                                std::string path) {
   return start_job("snapshot", Kind::take,
-                   [spec = std::move(spec), range, name = std::move(name),
-                    path = std::move(path)](WorkerContext& ctx, SnapshotJobResult& r) {
+                   [spec = std::move(spec), range, name = std::move(name), path = std::move(path)](
+                       WorkerContext& ctx, SnapshotJobResult& r) {
                      Result<Snapshot> snap = read_live(spec, range, name, ctx);
                      if (!snap) {
                        r.error = "snapshot failed: " + snap.error().message;
@@ -62,8 +62,8 @@ SnapshotJob start_snapshot_take(std::string spec, std::optional<ByteRange> range
                        if (st.ok()) {
                          r.path = path;
                        } else {
-                         r.save_error = fmt::format("cannot write {}: {}", path,
-                                                    st.error().message);
+                         r.save_error =
+                             fmt::format("cannot write {}: {}", path, st.error().message);
                        }
                      }
                      r.snap = std::make_shared<const Snapshot>(std::move(*snap));
@@ -85,41 +85,40 @@ SnapshotJob start_snapshot_load(std::string path) {
 
 SnapshotJob start_snapshot_diff(std::shared_ptr<const Snapshot> old_snap,
                                 std::shared_ptr<const Snapshot> new_snap, std::string live_spec) {
-  return start_job(
-      "snapshot diff", Kind::diff,
-      [old_snap = std::move(old_snap), new_snap = std::move(new_snap),
-       live_spec = std::move(live_spec)](WorkerContext& ctx, SnapshotJobResult& r) {
-        std::shared_ptr<const Snapshot> now = new_snap;
-        if (!now) {
-          // The live side over the old one's extent, so the two compare (a process: whole).
-          std::optional<ByteRange> range;
-          if (old_snap->kind != "pid" && !old_snap->regions.empty()) {
-            const uint64_t lo = old_snap->regions.front().address;
-            range = ByteRange{lo, old_snap->regions.back().end() - lo};
-          }
-          Result<Snapshot> live = read_live(live_spec, range, "live", ctx);
-          if (!live) {
-            r.error = "cannot read the live bytes: " + live.error().message;
-            return;
-          }
-          now = std::make_shared<const Snapshot>(std::move(*live));
-        }
-        DiffOptions options;
-        options.max_runs = 100000;  // a list longer than this is no list to read
-        Result<SnapshotDiff> d = diff_snapshots(*old_snap, *now, options);
-        if (!d) {
-          r.error = "cannot compare: " + d.error().message;
-          return;
-        }
-        r.snap = std::move(now);
-        r.diff = std::make_shared<const SnapshotDiff>(std::move(*d));
-      });
+  return start_job("snapshot diff", Kind::diff,
+                   [old_snap = std::move(old_snap), new_snap = std::move(new_snap),
+                    live_spec = std::move(live_spec)](WorkerContext& ctx, SnapshotJobResult& r) {
+                     std::shared_ptr<const Snapshot> now = new_snap;
+                     if (!now) {
+                       // The live side over the old one's extent, so the two compare (a process:
+                       // whole).
+                       std::optional<ByteRange> range;
+                       if (old_snap->kind != "pid" && !old_snap->regions.empty()) {
+                         const uint64_t lo = old_snap->regions.front().address;
+                         range = ByteRange{lo, old_snap->regions.back().end() - lo};
+                       }
+                       Result<Snapshot> live = read_live(live_spec, range, "live", ctx);
+                       if (!live) {
+                         r.error = "cannot read the live bytes: " + live.error().message;
+                         return;
+                       }
+                       now = std::make_shared<const Snapshot>(std::move(*live));
+                     }
+                     DiffOptions options;
+                     options.max_runs = 100000;  // a list longer than this is no list to read
+                     Result<SnapshotDiff> d = diff_snapshots(*old_snap, *now, options);
+                     if (!d) {
+                       r.error = "cannot compare: " + d.error().message;
+                       return;
+                     }
+                     r.snap = std::move(now);
+                     r.diff = std::make_shared<const SnapshotDiff>(std::move(*d));
+                   });
 }
 
 std::string snapshot_bytes(const Snapshot& snap, uint64_t address, uint64_t n) {
-  auto it = std::upper_bound(
-      snap.regions.begin(), snap.regions.end(), address,
-      [](uint64_t a, const SnapshotRegion& r) { return a < r.address; });
+  auto it = std::upper_bound(snap.regions.begin(), snap.regions.end(), address,
+                             [](uint64_t a, const SnapshotRegion& r) { return a < r.address; });
   if (it == snap.regions.begin()) return {};
   const SnapshotRegion& r = *std::prev(it);
   if (address >= r.end()) return {};

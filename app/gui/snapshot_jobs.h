@@ -34,7 +34,7 @@ struct SnapshotJob {
 // Reads `spec` (or `range` of it) into a snapshot named `name`; writes it to `path` too when
 // that is not empty.
 SnapshotJob start_snapshot_take(std::string spec, std::optional<ByteRange> range, std::string name,
-                                 std::string path);
+                                std::string path);
 SnapshotJob start_snapshot_load(std::string path);
 // Differences from `old_snap` to `new_snap`; with no new_snap, to `live_spec` read now over
 // the old snapshot's extent (a process: whole).

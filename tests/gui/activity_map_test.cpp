@@ -68,7 +68,8 @@ TEST(ActivityMap, MarksExactlyTheChunksAPeerChangedAndF8VisitsEachInTurn) {
   peer_flip(obj.name(), offsets);
   ASSERT_TRUE(wait_two_sweeps(h)) << "no sweep ended after the write";
   h.frame();
-  const ActivityView& v = *s.activity.view;
+  const std::shared_ptr<const ActivityView> view = s.activity.view;  // later frames replace it
+  const ActivityView& v = *view;
   const uint64_t chunk = v.chunk_size();
   ASSERT_EQ(v.chunk_count(), kObject / chunk);
   std::set<size_t> expected;
@@ -81,7 +82,8 @@ TEST(ActivityMap, MarksExactlyTheChunksAPeerChangedAndF8VisitsEachInTurn) {
   const size_t rows = s.activity.cells.size();
   ASSERT_GT(rows, 100u);
   std::set<size_t> expected_rows;
-  for (size_t c : expected) expected_rows.insert(activity_map_row_of_chunk(v.chunk_count(), rows, c));
+  for (size_t c : expected)
+    expected_rows.insert(activity_map_row_of_chunk(v.chunk_count(), rows, c));
   for (size_t r = 0; r < rows; ++r) {
     EXPECT_EQ(s.activity.cells[r].last_change_ns != 0, expected_rows.count(r) == 1) << "row " << r;
   }
@@ -140,14 +142,15 @@ TEST(ActivityMap, AnObjectThatShrinksIsGreyedAndOneRemovedEndsNothing) {
   ASSERT_TRUE(obj.truncate(kObject / 4));
   ASSERT_TRUE(wait_two_sweeps(h));
   h.frame();
-  const ActivityView& v = *s.activity.view;
+  const std::shared_ptr<const ActivityView> view = s.activity.view;  // later frames replace it
+  const ActivityView& v = *view;
   ASSERT_EQ(v.chunk_count() * v.chunk_size(), kObject) << "the lost tail is kept, as unreadable";
   for (size_t i = 0; i < v.chunk_count(); ++i) {
     ASSERT_EQ(v.unreadable(i), v.chunk_range(i).address >= kObject / 4) << "chunk " << i;
   }
   const size_t rows = s.activity.cells.size();
-  const size_t first_grey = activity_map_row_of_chunk(v.chunk_count(), rows,
-                                                      kObject / 4 / v.chunk_size());
+  const size_t first_grey =
+      activity_map_row_of_chunk(v.chunk_count(), rows, kObject / 4 / v.chunk_size());
   for (size_t r = 0; r < rows; ++r) {
     EXPECT_EQ(s.activity.cells[r].unreadable != 0, r >= first_grey) << "row " << r;
   }
@@ -170,9 +173,12 @@ TEST(ActivityMap, AProcessMapFollowsItsMappingsWithGapsBetween) {
   h.frame();
   Session& s = h.session();
   s.activity.enabled = true;  // the toolbar's Map box
-  ASSERT_TRUE(frames_until(h, [&] { return sweeps(s) >= 1; }, 30.0)) << s.activity.error;
+  ASSERT_TRUE(frames_until(
+      h, [&] { return sweeps(s) >= 1; }, 30.0))
+      << s.activity.error;
   h.frame();
-  const ActivityView& v = *s.activity.view;
+  const std::shared_ptr<const ActivityView> view = s.activity.view;  // later frames replace it
+  const ActivityView& v = *view;
   ASSERT_GT(v.regions().size(), 1u);
   // The peer's object is one of the regions swept, named by its path.
   bool named = false;

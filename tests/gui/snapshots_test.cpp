@@ -47,8 +47,9 @@ Session& open_panel(AppHarness& h, ShmObject& obj) {
 void take(AppHarness& h, Session& s) {
   const size_t before = s.snapshots.items.size();
   click(h, s.snapshots.take_button);
-  ASSERT_TRUE(frames_until(h, [&] { return s.snapshots.items.size() > before || s.snapshots.message_is_error; }))
-      << "no snapshot";
+  ASSERT_TRUE(frames_until(h, [&] {
+    return s.snapshots.items.size() > before || s.snapshots.message_is_error;
+  })) << "no snapshot";
   ASSERT_FALSE(s.snapshots.message_is_error) << s.snapshots.message;
 }
 
@@ -73,6 +74,7 @@ TEST(SnapshotsPanel, TakesToMemoryAndFileLoadsRenamesAndRefusesBadFiles) {
   EXPECT_EQ(snapshot_text(*p.items[0].snap), content);
   EXPECT_TRUE(p.items[0].path.empty());
   EXPECT_EQ(p.items[0].name, "snapshot 1");
+  EXPECT_EQ(p.items[0].snap->name, "snapshot 1");
 
   // To a file, then loaded back: the same bytes, the file's path listed.
   const std::string file = h.config.path() + "/a.mvsnap";
@@ -90,6 +92,7 @@ TEST(SnapshotsPanel, TakesToMemoryAndFileLoadsRenamesAndRefusesBadFiles) {
   ASSERT_EQ(p.items.size(), 3u) << p.message;
   EXPECT_EQ(snapshot_text(*p.items[2].snap), content);
   EXPECT_EQ(p.items[2].path, file);
+  EXPECT_EQ(p.items[2].name, "snapshot 2") << "the name the file keeps";
   EXPECT_EQ(p.items[2].snap->spec, s.info().spec);
 
   // The selection only.
@@ -164,7 +167,7 @@ while i < {0}:
         i += 1
 shm.close()
 )",
-                                                             size);
+                                                              size);
   int status = -1;
   const std::string out = run_python(script, &status);
   EXPECT_EQ(status, 0) << out;
@@ -199,12 +202,17 @@ TEST(SnapshotsPanel, DiffListsTheRangesAPeerChangedAndSteps) {
   const DiffRun& r0 = reference[0];
   std::string old_hex, new_hex;
   for (uint64_t i = 0; i < std::min<uint64_t>(r0.length, 8); ++i) {
-    old_hex += fmt::format("{}{:02x}", i ? " " : "", static_cast<unsigned char>(old_bytes[r0.address + i]));
+    old_hex += fmt::format("{}{:02x}", i ? " " : "",
+                           static_cast<unsigned char>(old_bytes[r0.address + i]));
     new_hex += fmt::format("{}{:02x}", i ? " " : "", obj.bytes()[r0.address + i]);
   }
-  EXPECT_NE(diff_run_text(p, 0, s.info()).find(fmt::format("0x{:x}", r0.address)), std::string::npos);
-  EXPECT_NE(diff_run_text(p, 0, s.info()).find(old_hex + " -> " + new_hex), std::string::npos)
-      << diff_run_text(p, 0, s.info());
+  const std::string line = diff_run_text(p, 0, s.info());
+  EXPECT_EQ(line.rfind(fmt::format("0x{:x}  ", r0.address), 0), 0u) << line;
+  const size_t arrow = line.find(" -> ");
+  ASSERT_NE(arrow, std::string::npos) << line;
+  EXPECT_NE(line.find(old_hex), std::string::npos) << line;
+  EXPECT_LT(line.find(old_hex), arrow) << line;
+  EXPECT_NE(line.find(new_hex, arrow), std::string::npos) << line;
 
   // Next / previous: each range in turn from the top; the grid underlines the bytes.
   for (size_t k = 0; k < 3; ++k) {

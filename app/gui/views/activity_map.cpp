@@ -42,12 +42,12 @@ void draw_cells(ImDrawList* dl, const ActivityMapState& s, ImVec2 pos, float wid
   const size_t n = s.cells.size();
   size_t k = 0;
   while (k < n) {
-    const ImU32 col = row_colour(s.cells[k], row_level(s.cells[k], s.clock_ns, s.recent_s,
-                                                       half_life_s), pal);
+    const ImU32 col =
+        row_colour(s.cells[k], row_level(s.cells[k], s.clock_ns, s.recent_s, half_life_s), pal);
     size_t end = k + 1;
-    while (end < n && row_colour(s.cells[end],
-                                 row_level(s.cells[end], s.clock_ns, s.recent_s, half_life_s),
-                                 pal) == col) {
+    while (end < n &&
+           row_colour(s.cells[end], row_level(s.cells[end], s.clock_ns, s.recent_s, half_life_s),
+                      pal) == col) {
       ++end;
     }
     if (col != 0) {

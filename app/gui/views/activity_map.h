@@ -31,18 +31,18 @@ struct ActivityMapState {
   // The tab runs a sweeper and shows the map. Off until asked for (the toolbar's Map box):
   // a sweep reads the whole object, which maps every page of it into the viewer.
   bool enabled = false;
-  double cpu_budget = 0.25;   // share of one core the sweeper may use
-  double recent_s = 30.0;     // F8 and the map's colour: changes within this many seconds
-  int64_t clock_ns = 0;       // memview::now_ns() of this frame (set by the session)
+  double cpu_budget = 0.25;  // share of one core the sweeper may use
+  double recent_s = 30.0;    // F8 and the map's colour: changes within this many seconds
+  int64_t clock_ns = 0;      // memview::now_ns() of this frame (set by the session)
   std::shared_ptr<const ActivityView> view;  // the newest published view; null until swept
   std::string error;                         // why the tab has no sweeper (or it failed)
 
   // Results of the last draw (what tests read).
-  WidgetRect rect;                  // the strip
-  std::vector<ActivityCell> cells;  // one per pixel row
-  int changed_rows = 0;             // rows holding a chunk that ever changed
-  int unreadable_rows = 0;          // rows holding an unreadable chunk
-  int gap_lines = 0;                // boundaries between non-adjacent regions
+  WidgetRect rect;                          // the strip
+  std::vector<ActivityCell> cells;          // one per pixel row
+  int changed_rows = 0;                     // rows holding a chunk that ever changed
+  int unreadable_rows = 0;                  // rows holding an unreadable chunk
+  int gap_lines = 0;                        // boundaries between non-adjacent regions
   float window_top = 0, window_bottom = 0;  // the outline of the visible rows (screen y)
   bool tooltip_shown = false;
   uint64_t cells_version = 0;  // sweeps() of the view the cells came from

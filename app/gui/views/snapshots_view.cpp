@@ -104,10 +104,11 @@ void draw_field_changes(const SnapshotsState& s, SnapshotsContext& ctx) {
   for (size_t i = 0; i < s.fields.size(); ++i) {
     const SnapshotsState::FieldChange& f = s.fields[i];
     ImGui::PushID(static_cast<int>(i) + 1000000);
-    const std::string text = fmt::format("{}: {} -> {}", printable_text(f.path), f.old_bytes,
-                                         f.new_bytes);
+    const std::string text =
+        fmt::format("{}: {} -> {}", printable_text(f.path), f.old_bytes, f.new_bytes);
     if (ImGui::Selectable(text.c_str(), ctx.hex.cursor == f.address)) {
-      hex_view_move_cursor(ctx.hex, ctx.info, {.address = f.address, .reveal = CursorReveal::center});
+      hex_view_move_cursor(ctx.hex, ctx.info,
+                           {.address = f.address, .reveal = CursorReveal::center});
     }
     ImGui::PopID();
   }
@@ -124,8 +125,8 @@ void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
   ImGui::BeginDisabled(s.busy);
   if (ImGui::Button("Take snapshot")) {
     s.take_request = true;
-    s.take_range = s.selection_only ? std::optional<ByteRange>(ctx.hex.selection_or_cursor())
-                                    : std::nullopt;
+    s.take_range =
+        s.selection_only ? std::optional<ByteRange>(ctx.hex.selection_or_cursor()) : std::nullopt;
     s.take_path = s.to_file ? s.file_path : std::string();
   }
   s.take_button = WidgetRect::last_item();
@@ -138,10 +139,11 @@ void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
   if (ImGui::Button("Load") && !s.load_path.empty()) s.load_request = s.load_path;
   s.load_button = WidgetRect::last_item();
   ImGui::EndDisabled();
-  if (s.busy) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ctx.palette.dim_text), "working...");
+  if (s.busy)
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ctx.palette.dim_text), "working...");
   if (!s.message.empty()) {
-    ImGui::PushStyleColor(ImGuiCol_Text, s.message_is_error ? ctx.palette.error_text
-                                                            : ctx.palette.ok_text);
+    ImGui::PushStyleColor(ImGuiCol_Text,
+                          s.message_is_error ? ctx.palette.error_text : ctx.palette.ok_text);
     ImGui::TextWrapped("%s", printable_text(s.message).c_str());
     ImGui::PopStyleColor();
   }
@@ -170,8 +172,8 @@ void draw_items(SnapshotsState& s) {
         s.rename_focus = false;
       }
       ImGui::SetNextItemWidth(-1);
-      const bool done = ImGui::InputText("##rename", &s.rename_text,
-                                         ImGuiInputTextFlags_EnterReturnsTrue);
+      const bool done =
+          ImGui::InputText("##rename", &s.rename_text, ImGuiInputTextFlags_EnterReturnsTrue);
       s.rename_box = WidgetRect::last_item();
       if (done) {
         it.name = s.rename_text;
@@ -242,10 +244,10 @@ void draw_diff(SnapshotsState& s, SnapshotsContext& ctx) {
     snapshots_filter(s, ctx.activity, ctx.activity_now_ns, ctx.overlays);
   }
   const SnapshotDiff& d = *s.diff;
-  std::string summary =
-      fmt::format("{} of {} ranges, {} differ", s.shown.size(), d.runs.size(),
-                  bytes_text(d.differing_bytes));
-  if (!d.regions.empty()) summary += fmt::format(", {} regions appeared/vanished", d.regions.size());
+  std::string summary = fmt::format("{} of {} ranges, {} differ", s.shown.size(), d.runs.size(),
+                                    bytes_text(d.differing_bytes));
+  if (!d.regions.empty())
+    summary += fmt::format(", {} regions appeared/vanished", d.regions.size());
   if (d.truncated) summary += " (list truncated)";
   ImGui::TextUnformatted(summary.c_str());
   if (ImGui::SmallButton("< previous")) snapshots_step(s, ctx, false);

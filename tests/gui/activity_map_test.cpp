@@ -56,7 +56,7 @@ TEST(ActivityMap, MarksExactlyTheChunksAPeerChangedAndF8VisitsEachInTurn) {
   ASSERT_TRUE(obj.ok());
   AppHarness h;
   ASSERT_TRUE(h.app.open(obj.spec()).ok()) << h.app.open_view.error;
-  h.frame();
+  h.frames(3);
   Session& s = h.session();
   s.activity.enabled = true;  // the toolbar's Map box
   ASSERT_TRUE(frames_until(h, [&] { return sweeps(s) >= 1; })) << s.activity.error;
@@ -135,7 +135,7 @@ TEST(ActivityMap, AnObjectThatShrinksIsGreyedAndOneRemovedEndsNothing) {
   ASSERT_TRUE(obj.ok());
   AppHarness h;
   ASSERT_TRUE(h.app.open(obj.spec()).ok()) << h.app.open_view.error;
-  h.frame();
+  h.frames(3);
   Session& s = h.session();
   s.activity.enabled = true;  // the toolbar's Map box
   ASSERT_TRUE(frames_until(h, [&] { return sweeps(s) >= 1; })) << s.activity.error;
@@ -170,7 +170,7 @@ TEST(ActivityMap, AProcessMapFollowsItsMappingsWithGapsBetween) {
   ASSERT_TRUE(target.ok()) << "the python peer did not start";
   AppHarness h;
   ASSERT_TRUE(h.app.open(fmt::format("pid:{}", target.pid())).ok()) << h.app.open_view.error;
-  h.frame();
+  h.frames(3);
   Session& s = h.session();
   s.activity.enabled = true;  // the toolbar's Map box
   ASSERT_TRUE(frames_until(
@@ -200,7 +200,7 @@ TEST(ActivityMap, TheMapCanBeTurnedOffAndItsSweeperStops) {
   ASSERT_TRUE(obj.ok());
   AppHarness h;
   ASSERT_TRUE(h.app.open(obj.spec()).ok());
-  h.frame();
+  h.frames(3);
   Session& s = h.session();
   s.activity.enabled = true;  // the toolbar's Map box
   ASSERT_TRUE(frames_until(h, [&] { return sweeps(s) >= 1; }));

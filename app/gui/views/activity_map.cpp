@@ -112,6 +112,24 @@ void draw_tooltip(const ActivityMapState& s, const ActivityView& v, const Source
   ImGui::EndTooltip();
 }
 
+// Right-click on the map: the sweeper's CPU budget and what counts as recent.
+void draw_settings_menu(ActivityMapState& s) {
+  if (!ImGui::BeginPopup("##activitymenu")) return;
+  const bool unlimited = s.cpu_budget <= 0 || s.cpu_budget >= 1;
+  auto percent = unlimited ? 100.0f : static_cast<float>(s.cpu_budget * 100.0);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 16);
+  if (ImGui::SliderFloat("CPU budget (% of a core)", &percent, 5.0f, 100.0f, "%.0f %%")) {
+    s.cpu_budget = percent >= 100.0f ? 0.0 : percent / 100.0;  // 100 %: no limit
+  }
+  auto recent = static_cast<float>(s.recent_s);
+  ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 16);
+  if (ImGui::SliderFloat("recent (F8, colours)", &recent, 1.0f, 600.0f, "%.0f s",
+                         ImGuiSliderFlags_Logarithmic)) {
+    s.recent_s = recent;
+  }
+  ImGui::EndPopup();
+}
+
 }  // namespace
 
 float activity_map_width(const ActivityMapState& s) {
@@ -136,10 +154,12 @@ void draw_activity_map(ActivityMapState& s, HexViewState& hex, const SourceInfo&
   height = std::max(1.0f, std::floor(height));
   ImGui::InvisibleButton("##activitymap", ImVec2(width, height));
   s.rect = WidgetRect::last_item();
+  ImGui::OpenPopupOnItemClick("##activitymenu", ImGuiPopupFlags_MouseButtonRight);
   s.tooltip_shown = false;
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(pos, ImVec2(pos.x + width, pos.y + height),
                     ImGui::GetColorU32(ImGuiCol_ScrollbarBg));
+  draw_settings_menu(s);
   const ActivityView* v = s.view.get();
   const auto rows = static_cast<size_t>(height);
   if (!v || v->chunk_count() == 0) {

@@ -244,5 +244,53 @@ TEST(SnapshotsPanel, DiffListsTheRangesAPeerChangedAndSteps) {
   EXPECT_EQ(p.message, "no differences");
 }
 
+TEST(SnapshotsPanel, TheNoiseFilterHidesRangesTheActivityMapSawChangeOften) {
+  ShmObject obj(size_t{256} << 10, "snap-noise");
+  ASSERT_TRUE(obj.ok());
+  AppHarness h;
+  Session& s = open_panel(h, obj);
+  SnapshotsState& p = s.snapshots;
+  s.activity.enabled = true;
+  ASSERT_TRUE(frames_until(h, [&] { return s.activity.view != nullptr; })) << s.activity.error;
+  take(h, s);
+  // The peer counts one byte up every 10 ms for 1.5 s (many sweeps see it change) and
+  // changes another once, far away (another chunk).
+  constexpr size_t kNoisy = 1000;
+  constexpr size_t kOnce = 200000;
+  int status = -1;
+  const std::string out = run_python(peer_prelude(obj.name()) + fmt::format(R"(
+import time
+shm.buf[{1}] = (shm.buf[{1}] + 1) % 256
+for _ in range(150):
+    shm.buf[{0}] = (shm.buf[{0}] + 1) % 256
+    time.sleep(0.01)
+shm.close()
+)",
+                                                                            kNoisy, kOnce),
+                                     &status);
+  ASSERT_EQ(status, 0) << out;
+  const uint64_t seen = s.activity.view->sweeps();
+  ASSERT_TRUE(frames_until(h, [&] { return s.activity.view->sweeps() >= seen + 2; }));
+  const ActivityView& v = *s.activity.view;
+  ASSERT_GT(v.changes(v.chunk_at(kNoisy), s.activity.clock_ns), 5.0) << "sweeps saw it often";
+  ASSERT_LT(v.changes(v.chunk_at(kOnce), s.activity.clock_ns), 1.5);
+
+  p.diff_old = 0;
+  p.diff_new = -1;
+  h.frame();
+  click(h, p.diff_button);
+  ASSERT_TRUE(frames_until(h, [&] { return p.diff != nullptr || p.message_is_error; }));
+  ASSERT_TRUE(p.diff) << p.message;
+  ASSERT_EQ(p.diff->runs, (std::vector<DiffRun>{{kNoisy, 1}, {kOnce, 1}}));
+  EXPECT_EQ(p.shown.size(), 2u);
+  p.max_changes = 5;
+  p.refilter = true;
+  h.frame();
+  ASSERT_EQ(p.shown.size(), 1u) << "the noisy byte is hidden";
+  EXPECT_EQ(p.diff->runs[p.shown[0]].address, kOnce);
+  click(h, p.next_button);
+  EXPECT_EQ(s.hex.cursor, kOnce);
+}
+
 }  // namespace
 }  // namespace memview::gui::testing

@@ -1,0 +1,252 @@
+// The timeline: Record in a tab while another process (python3) writes the object and logs
+// what it wrote when (CLOCK_MONOTONIC, the recorder's clock); then scrub back, step
+// through the changes, refuse edits in the past, save the recording and replay the file.
+#include <chrono>
+#include <cstring>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "gui_test_support.h"
+#include "tracked_bytes.h"
+
+namespace memview::gui {
+namespace {
+
+using testing::AppHarness;
+using testing::ShmObject;
+
+// One write of the peer: the monotonic time right after it, and the counter it wrote.
+struct LoggedWrite {
+  int64_t mono_ns = 0;
+  int k = 0;
+};
+
+constexpr size_t kBlock = 16;  // the peer writes 32 bytes at 16: u32 k, then k bytes 0xAA
+constexpr int kWrites = 12;
+
+// The bytes [16, 48) after write k.
+std::vector<std::byte> expected_block(int k) {
+  std::vector<std::byte> b(32, std::byte{0});
+  b[0] = static_cast<std::byte>(k);
+  for (int i = 0; i < k; ++i) b[static_cast<size_t>(4 + i)] = std::byte{0xaa};
+  return b;
+}
+
+// The peer: kWrites writes 40 ms apart, each one slice assignment (one memcpy), logged.
+std::vector<LoggedWrite> run_writer(const std::string& name) {
+  const std::string script =
+      testing::peer_prelude(name) +
+      "import time, struct\n"
+      "log = []\n"
+      "for k in range(1, " + std::to_string(kWrites + 1) + "):\n"
+      "    block = struct.pack('<I', k) + b'\\xaa' * k + b'\\x00' * (28 - k)\n"
+      "    shm.buf[16:48] = block\n"
+      "    log.append((time.monotonic_ns(), k))\n"
+      "    time.sleep(0.04)\n"
+      "shm.close()\n"
+      "for t, k in log: print(t, k)\n";
+  int status = -1;
+  const std::string out = testing::run_python(script, &status);
+  EXPECT_EQ(status, 0) << out;
+  std::vector<LoggedWrite> log;
+  std::istringstream in(out);
+  LoggedWrite w;
+  while (in >> w.mono_ns >> w.k) log.push_back(w);
+  return log;
+}
+
+std::vector<std::byte> shown(const Session& s, uint64_t address, size_t n) {
+  return gather_known(s.view_tracker(), address, n);
+}
+
+// Glowing bytes (changed at the shown instant) among [0, n).
+std::vector<uint64_t> glowing(const Session& s, int64_t now, size_t n) {
+  std::vector<uint64_t> out;
+  for (uint64_t a = 0; a < n; ++a) {
+    const int64_t c = s.view_tracker().changed_ns(a);
+    if (c != 0 && now - c < 500'000'000) out.push_back(a);
+  }
+  return out;
+}
+
+class TimelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(obj.ok());
+    ASSERT_TRUE(h.app.open(obj.spec()).ok());
+    h.frames(3);
+  }
+
+  // Records while the peer writes; returns its log. The recording is finished and shown.
+  std::vector<LoggedWrite> record_writer() {
+    Session& s = h.session();
+    EXPECT_TRUE(h.app.start_recording(s).ok()) << s.timeline.message;
+    // The baseline sample first: the peer's first write must be a change.
+    for (int i = 0; i < 200 && s.timeline.recorder->stats().samples == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    std::vector<LoggedWrite> log = run_writer(obj.name());
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    timeline_stop_recording(s.timeline);
+    EXPECT_TRUE(s.timeline.recorder->wait_for(5000));
+    EXPECT_FALSE(s.timeline.recorder->error()) << s.timeline.recorder->error()->message;
+    h.frames(2);
+    EXPECT_TRUE(s.timeline.has_recording());
+    return log;
+  }
+
+  int64_t start_ns() { return h.session().timeline.recording->header().start_mono_ns; }
+
+  ShmObject obj{4096, "timeline"};
+  AppHarness h;
+};
+
+TEST_F(TimelineTest, ScrubbedGridShowsTheWritersBytesAndGlowsTheChangeAtT) {
+  const std::vector<LoggedWrite> log = record_writer();
+  ASSERT_EQ(log.size(), static_cast<size_t>(kWrites));
+  Session& s = h.session();
+  EXPECT_FALSE(s.viewing_past);
+  for (int i : {2, 5, 9}) {
+    // Halfway between write i and write i+1: the bytes of write i (log index i-1).
+    const int64_t t = (log[i - 1].mono_ns + log[i].mono_ns) / 2 - start_ns();
+    timeline_seek(s.timeline, t);
+    h.frame();
+    ASSERT_TRUE(s.viewing_past);
+    EXPECT_EQ(shown(s, kBlock, 32), expected_block(i)) << "at write " << i;
+    // The sample shown is the one that saw write i: exactly its changed bytes glow
+    // (the counter's low byte and the new 0xAA), in the tracker and in the grid.
+    const std::vector<uint64_t> expect{kBlock, kBlock + 4 + static_cast<uint64_t>(i) - 1};
+    EXPECT_EQ(glowing(s, h.now, 256), expect) << "at write " << i;
+    EXPECT_EQ(s.hex.highlighted_bytes, 2) << "at write " << i;
+    EXPECT_LE(s.timeline.at.t_ns, t);
+  }
+  // The inspector reads the past too: the u32 at 16.
+  hex_view_move_cursor(s.hex, s.info(), {.address = kBlock});
+  h.frame();
+  EXPECT_EQ(shown(s, kBlock, 1), std::vector<std::byte>{std::byte{9}});
+
+  // Live: the present again (the last write), nothing past.
+  timeline_go_live(s.timeline);
+  h.frames(2);
+  EXPECT_FALSE(s.viewing_past);
+  EXPECT_EQ(gather_known(s.poller->tracker(), kBlock, 32), expected_block(kWrites));
+}
+
+TEST_F(TimelineTest, LeftRightStepThroughChangesFromTheStrip) {
+  const std::vector<LoggedWrite> log = record_writer();
+  ASSERT_EQ(log.size(), static_cast<size_t>(kWrites));
+  Session& s = h.session();
+  h.frame();
+  ASSERT_TRUE(s.timeline.strip_rect.valid());
+  // A click on the strip scrubs there and gives it the keys.
+  h.imgui.click(s.timeline.strip_rect.center(), h.body);
+  h.frame();
+  ASSERT_TRUE(s.viewing_past);
+  ASSERT_TRUE(s.timeline.keys_active);
+  const auto last_write_before = [&](int64_t t) {
+    int k = 0;
+    for (const LoggedWrite& w : log) {
+      if (w.mono_ns - start_ns() <= t) k = w.k;
+    }
+    return k;
+  };
+  const int64_t t0 = s.timeline.t_ns;
+  const int k0 = last_write_before(t0);
+  ASSERT_LT(k0, kWrites);
+  h.tap(GLFW_KEY_RIGHT);
+  h.frame();
+  // The next change is write k0+1: its bytes, at the sample that saw them.
+  EXPECT_GT(s.timeline.t_ns, t0);
+  EXPECT_EQ(shown(s, kBlock, 32), expected_block(k0 + 1));
+  EXPECT_EQ(s.hex.highlighted_bytes, 2);
+  h.tap(GLFW_KEY_LEFT);
+  h.frame();
+  EXPECT_EQ(shown(s, kBlock, 32), expected_block(k0));
+  // With a selection, only its changes count: the byte 0xAA of write 10 (offset 16+4+9)
+  // changed once, so stepping from the start lands on write 10.
+  h.tap(GLFW_KEY_HOME);
+  h.frame();
+  EXPECT_EQ(s.timeline.t_ns, s.timeline.first_ns());
+  // A two-byte selection: bytes 29..30.
+  hex_view_move_cursor(s.hex, s.view_info(),
+                       {.address = kBlock + 14, .select = CursorSelect::range, .anchor = kBlock + 13});
+  ASSERT_TRUE(s.hex.has_selection());
+  h.imgui.click(s.timeline.strip_rect.center(), h.body);
+  h.tap(GLFW_KEY_HOME);
+  h.tap(GLFW_KEY_RIGHT);
+  h.frame();
+  EXPECT_EQ(shown(s, kBlock, 32), expected_block(10)) << s.timeline.message;
+  h.tap(GLFW_KEY_RIGHT);
+  h.frame();
+  EXPECT_EQ(shown(s, kBlock, 32), expected_block(11)) << s.timeline.message;
+  h.tap(GLFW_KEY_RIGHT);
+  h.frame();
+  EXPECT_NE(s.timeline.message.find("no later change of the selected bytes"), std::string::npos)
+      << s.timeline.message;
+}
+
+TEST_F(TimelineTest, EditingThePastIsRefusedWithTheReason) {
+  const std::vector<LoggedWrite> log = record_writer();
+  ASSERT_FALSE(log.empty());
+  Session& s = h.session();
+  timeline_seek(s.timeline, (log[2].mono_ns + log[3].mono_ns) / 2 - start_ns());
+  h.frame();
+  ASSERT_TRUE(s.viewing_past);
+  hex_view_move_cursor(s.hex, s.view_info(), {.address = 100, .focus = true});
+  h.frames(2);
+  h.type("ff");
+  EXPECT_NE(s.hex.message.find("the past cannot be edited"), std::string::npos) << s.hex.message;
+  EXPECT_EQ(obj.bytes()[100], 0);
+  EXPECT_EQ(s.hex.write_count, 0u);
+  // In the present the same keys write.
+  timeline_go_live(s.timeline);
+  h.frames(2);
+  s.hex.focus_request = true;
+  h.frames(2);
+  h.type("ff");
+  EXPECT_EQ(obj.bytes()[100], 0xff) << s.hex.message;
+}
+
+TEST_F(TimelineTest, SavedRecordingOpensInReplayModeWhateverItsName) {
+  const std::vector<LoggedWrite> log = record_writer();
+  ASSERT_EQ(log.size(), static_cast<size_t>(kWrites));
+  Session& s = h.session();
+  const int64_t start = start_ns();
+  const std::string path = h.config.path() + "/saved-without-extension";
+  ASSERT_TRUE(timeline_save(s.timeline, path).ok());
+  for (int i = 0; i < 500 && s.timeline.saves == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    h.frame();
+  }
+  ASSERT_EQ(s.timeline.saves, 1u) << s.timeline.message;
+  ASSERT_TRUE(is_recording_file(path));
+
+  ASSERT_TRUE(h.app.open(path).ok()) << h.app.open_view.error;
+  h.frames(2);
+  Session& r = h.session();
+  ASSERT_NE(&r, &s);
+  EXPECT_TRUE(r.timeline.replay);
+  EXPECT_EQ(r.info().kind, "recording");
+  EXPECT_TRUE(r.viewing_past);
+  timeline_seek(r.timeline, (log[6].mono_ns + log[7].mono_ns) / 2 - start);
+  h.frame();
+  EXPECT_EQ(shown(r, kBlock, 32), expected_block(7));
+  // Replayed bytes cannot be edited either.
+  hex_view_move_cursor(r.hex, r.view_info(), {.address = 0, .focus = true});
+  h.frames(2);
+  h.type("11");
+  EXPECT_NE(r.hex.message.find("recording"), std::string::npos) << r.hex.message;
+  EXPECT_EQ(obj.bytes()[0], 0);
+
+  // A file that is not a recording is not opened as one.
+  const std::string other = h.config.path() + "/not-a-recording.mvrec";
+  FILE* f = std::fopen(other.c_str(), "wb");
+  ASSERT_NE(f, nullptr);
+  std::fputs("MVREC but not quite", f);
+  std::fclose(f);
+  EXPECT_FALSE(is_recording_file(other));
+}
+
+}  // namespace
+}  // namespace memview::gui

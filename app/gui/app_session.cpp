@@ -19,6 +19,7 @@
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/timeline_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {

@@ -111,7 +111,8 @@ struct Fixture {
   HeadlessImGui imgui{kDisplay};
   std::unique_ptr<App> app;
   int64_t now = memview::now_ns();
-  int live_id = 0;
+  std::string live_spec;
+  std::string replay_path;
   int replay_id = 0;
   int64_t span_ns = 0;
   uint64_t file_bytes = 0;
@@ -125,14 +126,15 @@ struct Fixture {
     o.control_socket = false;
     app = std::make_unique<App>(o);
     const std::string spec = "shm:" + name.substr(1);
+    live_spec = spec;
     if (!app->open(spec).ok()) std::exit(2);
-    live_id = app->last_opened()->id;
     const char* env = std::getenv("MEMVIEW_BENCH_TIMELINE_MIB");
     const uint64_t mib = env ? std::strtoull(env, nullptr, 10) : 64;
     const auto t0 = std::chrono::steady_clock::now();
     const std::string path = build_recording(dir, spec, std::max<uint64_t>(mib, 1), &span_ns);
     g_extra["build_s"] = ms_since(t0) / 1000.0;
     file_bytes = std::filesystem::file_size(path);
+    replay_path = path;
     if (!app->open(path).ok()) std::exit(2);
     replay_id = app->last_opened()->id;
     for (int i = 0; i < 3; ++i) frame();
@@ -145,10 +147,10 @@ struct Fixture {
     std::filesystem::remove_all(dir, ec);
   }
 
-  void show(int id) {
-    app->active_id = id;
-    frame();
-    frame();
+  // Opening what is open already selects its tab.
+  void show(const std::string& spec) {
+    (void)app->open(spec);
+    for (int i = 0; i < 3; ++i) frame();
   }
   void frame() {
     imgui.frame([&] { app->frame(now); });
@@ -165,7 +167,7 @@ Fixture& fixture() {
 
 void BM_LiveFrame(benchmark::State& state) {
   Fixture& f = fixture();
-  f.show(f.live_id);
+  f.show(f.live_spec);
   std::vector<double> samples;
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
@@ -178,7 +180,7 @@ void BM_LiveFrame(benchmark::State& state) {
 
 void scrub(benchmark::State& state, const char* key, bool jumps) {
   Fixture& f = fixture();
-  f.show(f.replay_id);
+  f.show(f.replay_path);
   memview::gui::TimelineState& t = f.replay().timeline;
   std::mt19937_64 rng(7);
   int64_t at = t.first_ns();

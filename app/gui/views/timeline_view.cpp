@@ -203,7 +203,8 @@ StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float widt
     if (m < vb || m > ve) continue;
     dl->AddLine(ImVec2(x_of(m), p0.y), ImVec2(x_of(m), p1.y), pal.error_text, 2.0f);
   }
-  const int64_t pos = past ? t.t_ns : present_ns.value_or(t.last_ns());
+  // Live: the present, at the right end while the recording follows it.
+  const int64_t pos = past ? t.t_ns : std::min(present_ns.value_or(t.last_ns()), ve);
   if (pos >= vb && pos <= ve) {
     const float x = x_of(pos);
     dl->AddLine(ImVec2(x, p0.y), ImVec2(x, p1.y), pal.cursor, 2.0f);

@@ -16,9 +16,11 @@ namespace {
 using testing::AppHarness;
 using testing::ShmObject;
 
-// One write of the peer: the monotonic time right after it, and the counter it wrote.
+// One write of the peer: the monotonic times right before and right after it, and the
+// counter it wrote.
 struct LoggedWrite {
-  int64_t mono_ns = 0;
+  int64_t before_ns = 0;
+  int64_t after_ns = 0;
   int k = 0;
 };
 
@@ -41,19 +43,59 @@ std::vector<LoggedWrite> run_writer(const std::string& name) {
       "log = []\n"
       "for k in range(1, " + std::to_string(kWrites + 1) + "):\n"
       "    block = struct.pack('<I', k) + b'\\xaa' * k + b'\\x00' * (28 - k)\n"
+      "    t0 = time.monotonic_ns()\n"
       "    shm.buf[16:48] = block\n"
-      "    log.append((time.monotonic_ns(), k))\n"
+      "    log.append((t0, time.monotonic_ns(), k))\n"
       "    time.sleep(0.04)\n"
       "shm.close()\n"
-      "for t, k in log: print(t, k)\n";
+      "for t0, t1, k in log: print(t0, t1, k)\n";
   int status = -1;
   const std::string out = testing::run_python(script, &status);
   EXPECT_EQ(status, 0) << out;
   std::vector<LoggedWrite> log;
   std::istringstream in(out);
   LoggedWrite w;
-  while (in >> w.mono_ns >> w.k) log.push_back(w);
+  while (in >> w.before_ns >> w.after_ns >> w.k) log.push_back(w);
   return log;
+}
+
+// What the object may have held at monotonic time `mono`, by the peer's log: the last write
+// finished by then, or one in progress at that instant (a sample may fall inside a write
+// when the peer was descheduled in it).
+std::vector<int> held_at(const std::vector<LoggedWrite>& log, int64_t mono) {
+  int settled = 0;
+  for (const LoggedWrite& w : log) {
+    if (w.after_ns <= mono) settled = w.k;
+  }
+  std::vector<int> out{settled};
+  for (const LoggedWrite& w : log) {
+    if (w.before_ns <= mono && mono < w.after_ns) out.push_back(w.k);
+  }
+  return out;
+}
+
+// The write among `candidates` whose bytes are `bytes`; -1 when none.
+int matching(const std::vector<int>& candidates, const std::vector<std::byte>& bytes) {
+  for (int k : candidates) {
+    if (expected_block(k) == bytes) return k;
+  }
+  return -1;
+}
+
+// Offsets (from 0) of the bytes that differ between writes a and b.
+std::vector<uint64_t> differing(int a, int b) {
+  std::vector<uint64_t> out;
+  const std::vector<std::byte> x = expected_block(a);
+  const std::vector<std::byte> y = expected_block(b);
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (x[i] != y[i]) out.push_back(kBlock + i);
+  }
+  return out;
+}
+
+std::vector<std::byte> block_of(const RecordedState& st) {
+  if (st.ranges.empty() || st.ranges[0].size() < kBlock + 32) return {};
+  return {st.ranges[0].begin() + kBlock, st.ranges[0].begin() + kBlock + 32};
 }
 
 std::vector<std::byte> shown(const Session& s, uint64_t address, size_t n) {
@@ -108,23 +150,39 @@ TEST_F(TimelineTest, ScrubbedGridShowsTheWritersBytesAndGlowsTheChangeAtT) {
   Session& s = h.session();
   EXPECT_FALSE(s.viewing_past);
   for (int i : {2, 5, 9}) {
-    // Halfway between write i and write i+1: the bytes of write i (log index i-1).
-    const int64_t t = (log[i - 1].mono_ns + log[i].mono_ns) / 2 - start_ns();
+    // Halfway between write i and write i+1: the sample shown is the last one before that
+    // instant, and its bytes are what the peer's log says the object held at its time.
+    const int64_t t = (log[i - 1].after_ns + log[i].before_ns) / 2 - start_ns();
     timeline_seek(s.timeline, t);
     h.frame();
     ASSERT_TRUE(s.viewing_past);
-    EXPECT_EQ(shown(s, kBlock, 32), expected_block(i)) << "at write " << i;
-    // The sample shown is the one that saw write i: exactly its changed bytes glow
-    // (the counter's low byte and the new 0xAA), in the tracker and in the grid.
-    const std::vector<uint64_t> expect{kBlock, kBlock + 4 + static_cast<uint64_t>(i) - 1};
+    const TimelineState& tl = s.timeline;
+    EXPECT_LE(tl.at.t_ns, t);
+    const int k = matching(held_at(log, tl.at.t_ns + start_ns()), shown(s, kBlock, 32));
+    ASSERT_GE(k, 1) << "at write " << i << ": the grid's bytes are not what the peer wrote";
+    // Normally the sample that saw write i; a starved sampler may have seen an earlier one.
+    EXPECT_LE(k, i);
+    // Exactly the bytes that changed at the shown sample glow (the counter's low byte and
+    // the new 0xAA when the sample saw one write), in the tracker and in the grid.
+    const int k_before = matching(held_at(log, tl.before.t_ns + start_ns()), block_of(tl.before));
+    ASSERT_GE(k_before, 0) << "at write " << i;
+    const std::vector<uint64_t> expect = differing(k_before, k);
+    EXPECT_FALSE(expect.empty());
     EXPECT_EQ(glowing(s, h.now, 256), expect) << "at write " << i;
-    EXPECT_EQ(s.hex.highlighted_bytes, 2) << "at write " << i;
-    EXPECT_LE(s.timeline.at.t_ns, t);
+    EXPECT_EQ(s.hex.highlighted_bytes, static_cast<int>(expect.size())) << "at write " << i;
   }
   // The inspector reads the past too: the u32 at 16.
   hex_view_move_cursor(s.hex, s.info(), {.address = kBlock});
   h.frame();
-  EXPECT_EQ(shown(s, kBlock, 1), std::vector<std::byte>{std::byte{9}});
+  EXPECT_EQ(s.inspector.address, kBlock);
+  const std::vector<std::byte> past = block_of(s.timeline.at);
+  ASSERT_EQ(past.size(), 32u);
+  EXPECT_EQ(shown(s, kBlock, 1), std::vector<std::byte>{past[0]});
+  // Its u32 row shows the counter of the past, not the present's 12.
+  const std::string counter = std::to_string(std::to_integer<int>(past[0]));
+  bool found = false;
+  for (const InspectorRowView& row : s.inspector.rows) found = found || row.value == counter;
+  EXPECT_TRUE(found) << "no inspector row shows " << counter;
 
   // Live: the present again (the last write), nothing past.
   timeline_go_live(s.timeline);
@@ -144,25 +202,21 @@ TEST_F(TimelineTest, LeftRightStepThroughChangesFromTheStrip) {
   h.frame();
   ASSERT_TRUE(s.viewing_past);
   ASSERT_TRUE(s.timeline.keys_active);
-  const auto last_write_before = [&](int64_t t) {
-    int k = 0;
-    for (const LoggedWrite& w : log) {
-      if (w.mono_ns - start_ns() <= t) k = w.k;
-    }
-    return k;
-  };
   const int64_t t0 = s.timeline.t_ns;
-  const int k0 = last_write_before(t0);
-  ASSERT_LT(k0, kWrites);
+  const std::vector<std::byte> at_t0 = shown(s, kBlock, 32);
+  ASSERT_GE(matching(held_at(log, s.timeline.at.t_ns + start_ns()), at_t0), 0);
   h.tap(GLFW_KEY_RIGHT);
   h.frame();
-  // The next change is write k0+1: its bytes, at the sample that saw them.
+  // The next change: later, other bytes, the ones the peer had written by then.
   EXPECT_GT(s.timeline.t_ns, t0);
-  EXPECT_EQ(shown(s, kBlock, 32), expected_block(k0 + 1));
-  EXPECT_EQ(s.hex.highlighted_bytes, 2);
+  EXPECT_EQ(s.timeline.at.t_ns, s.timeline.t_ns);
+  EXPECT_NE(shown(s, kBlock, 32), at_t0);
+  EXPECT_GE(matching(held_at(log, s.timeline.t_ns + start_ns()), shown(s, kBlock, 32)), 1);
+  EXPECT_GE(s.hex.highlighted_bytes, 2);
   h.tap(GLFW_KEY_LEFT);
   h.frame();
-  EXPECT_EQ(shown(s, kBlock, 32), expected_block(k0));
+  EXPECT_LE(s.timeline.t_ns, t0);
+  EXPECT_EQ(shown(s, kBlock, 32), at_t0);
   // With a selection, only its changes count: the byte 0xAA of write 10 (offset 16+4+9)
   // changed once, so stepping from the start lands on write 10.
   h.tap(GLFW_KEY_HOME);
@@ -176,21 +230,26 @@ TEST_F(TimelineTest, LeftRightStepThroughChangesFromTheStrip) {
   h.tap(GLFW_KEY_HOME);
   h.tap(GLFW_KEY_RIGHT);
   h.frame();
-  EXPECT_EQ(shown(s, kBlock, 32), expected_block(10)) << s.timeline.message;
-  h.tap(GLFW_KEY_RIGHT);
-  h.frame();
-  EXPECT_EQ(shown(s, kBlock, 32), expected_block(11)) << s.timeline.message;
-  h.tap(GLFW_KEY_RIGHT);
-  h.frame();
+  // Bytes 29 and 30 change only at writes 10 and 11: the first step lands where byte 29
+  // became 0xAA, and stepping on ends where byte 30 did, then says there is no more.
+  std::vector<std::byte> b = shown(s, kBlock, 32);
+  ASSERT_EQ(b.size(), 32u);
+  EXPECT_EQ(b[13], std::byte{0xaa}) << s.timeline.message;
+  EXPECT_EQ(matching(held_at(log, s.timeline.t_ns + start_ns()), b) >= 10, true);
+  for (int i = 0; i < 3 && s.timeline.message.find("no later change") == std::string::npos; ++i) {
+    h.tap(GLFW_KEY_RIGHT);
+    h.frame();
+  }
   EXPECT_NE(s.timeline.message.find("no later change of the selected bytes"), std::string::npos)
       << s.timeline.message;
+  EXPECT_EQ(shown(s, kBlock, 32)[14], std::byte{0xaa});
 }
 
 TEST_F(TimelineTest, EditingThePastIsRefusedWithTheReason) {
   const std::vector<LoggedWrite> log = record_writer();
   ASSERT_FALSE(log.empty());
   Session& s = h.session();
-  timeline_seek(s.timeline, (log[2].mono_ns + log[3].mono_ns) / 2 - start_ns());
+  timeline_seek(s.timeline, (log[2].after_ns + log[3].before_ns) / 2 - start_ns());
   h.frame();
   ASSERT_TRUE(s.viewing_past);
   hex_view_move_cursor(s.hex, s.view_info(), {.address = 100, .focus = true});
@@ -229,9 +288,17 @@ TEST_F(TimelineTest, SavedRecordingOpensInReplayModeWhateverItsName) {
   EXPECT_TRUE(r.timeline.replay);
   EXPECT_EQ(r.info().kind, "recording");
   EXPECT_TRUE(r.viewing_past);
-  timeline_seek(r.timeline, (log[6].mono_ns + log[7].mono_ns) / 2 - start);
+  // The same instant shows the same bytes as in the recording tab.
+  const int64_t t = (log[6].after_ns + log[7].before_ns) / 2 - start;
+  timeline_seek(s.timeline, t);
+  timeline_seek(r.timeline, t);
   h.frame();
-  EXPECT_EQ(shown(r, kBlock, 32), expected_block(7));
+  const std::vector<std::byte> replayed = shown(r, kBlock, 32);
+  EXPECT_EQ(block_of(r.timeline.at), replayed);
+  EXPECT_GE(matching(held_at(log, r.timeline.at.t_ns + start), replayed), 1);
+  Result<RecordedState> direct = s.timeline.recording->state_at(t);
+  ASSERT_TRUE(direct.ok());
+  EXPECT_EQ(block_of(*direct), replayed);
   // Replayed bytes cannot be edited either.
   hex_view_move_cursor(r.hex, r.view_info(), {.address = 0, .focus = true});
   h.frames(2);

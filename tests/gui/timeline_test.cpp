@@ -317,3 +317,56 @@ TEST_F(TimelineTest, SavedRecordingOpensInReplayModeWhateverItsName) {
 
 }  // namespace
 }  // namespace memview::gui
+
+namespace memview::gui {
+namespace {
+
+TEST_F(TimelineTest, PlaybackRunsAtItsSpeedAndStopsAtTheEnd) {
+  const std::vector<LoggedWrite> log = record_writer();
+  ASSERT_FALSE(log.empty());
+  TimelineState& t = h.session().timeline;
+  // 1/100x: each frame (1/60 s of the harness clock) moves the position by 1/6000 s.
+  t.speed = 0.01f;
+  timeline_play(t, true);
+  EXPECT_TRUE(t.playing);
+  h.frame();
+  const int64_t t0 = t.t_ns;
+  h.frames(6);
+  const int64_t expect = 6 * AppHarness::kFrameNs / 100;
+  EXPECT_NEAR(static_cast<double>(t.t_ns - t0), static_cast<double>(expect), 10.0);
+  EXPECT_TRUE(h.session().viewing_past);
+  // 100x: the end of a one-second recording within a few frames, then it stops there.
+  t.speed = 100.0f;
+  h.frames(5);
+  EXPECT_FALSE(t.playing);
+  EXPECT_EQ(t.t_ns, t.last_ns());
+  EXPECT_EQ(shown(h.session(), kBlock, 32), expected_block(kWrites));
+}
+
+TEST(TimelineMarks, TriggerMarksOfAFileAreOnTheTimeline) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/marks.mvrec";
+  RecordingHeader header;
+  header.spec = "shm:/x";
+  header.ranges = {{0, 64}};
+  auto w = RecordingWriter::create(path, header, {});
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->start(0, {std::vector<std::byte>(64)}).ok());
+  const std::byte b{7};
+  const RecordedRun run{0, 3, std::span(&b, 1)};
+  ASSERT_TRUE((*w)->add_sample(1'000'000, std::span(&run, 1)).ok());
+  ASSERT_TRUE((*w)->add_event({1'000'000, RecordingEventKind::mark, "u8@3 > 5: u8@3 = 7"}).ok());
+  ASSERT_TRUE((*w)->add_sample(2'000'000, {}).ok());
+  ASSERT_TRUE((*w)->finish().ok());
+  AppHarness h;
+  ASSERT_TRUE(h.app.open(path).ok()) << h.app.open_view.error;
+  h.frames(2);
+  const TimelineState& t = h.session().timeline;
+  ASSERT_EQ(t.marks.size(), 1u);
+  EXPECT_EQ(t.marks[0], 1'000'000);
+  EXPECT_EQ(t.mark_texts[0], "u8@3 > 5: u8@3 = 7");
+  EXPECT_TRUE(t.strip_rect.valid());
+}
+
+}  // namespace
+}  // namespace memview::gui

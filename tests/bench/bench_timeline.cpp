@@ -175,6 +175,8 @@ void BM_LiveFrame(benchmark::State& state) {
     samples.push_back(ms_since(t0));
   }
   g_median_ms["live"] = median(samples);
+  const Session* s = f.app->active_session();
+  g_extra["live_rows"] = s ? s->hex.layout.rows_drawn : -1;
   state.counters["median_ms"] = median(samples);
 }
 
@@ -195,6 +197,9 @@ void scrub(benchmark::State& state, const char* key, bool jumps) {
   }
   g_median_ms[key] = median(samples);
   g_extra[std::string(key) + "_glowing"] = f.replay().hex.highlighted_bytes;
+  g_extra[std::string(key) + "_rows"] = f.replay().hex.layout.rows_drawn;
+  g_extra[std::string(key) + "_past"] = f.app->active_session() == &f.replay() &&
+                                        f.replay().viewing_past;
   state.counters["median_ms"] = median(samples);
 }
 
@@ -229,7 +234,9 @@ int main(int argc, char** argv) {
   std::printf("\nrecording of a 64 KiB range: %.1f MiB, %.1f s of samples (built in %.1f s)\n",
               static_cast<double>(g_fixture->file_bytes) / (1 << 20),
               static_cast<double>(g_fixture->span_ns) / 1e9, g_extra["build_s"]);
-  std::printf("MEDIAN live_frame = %.3f ms\n", live);
+  std::printf("MEDIAN live_frame = %.3f ms (%.0f rows drawn)\n", live, g_extra["live_rows"]);
+  std::printf("scrubbed tab shown and in the past: %s, %.0f rows drawn\n",
+              g_extra["drag_past"] > 0 ? "yes" : "NO", g_extra["drag_rows"]);
   std::printf("MEDIAN scrub_drag_frame = %.3f ms (%.0f bytes glowing)\n", drag,
               g_extra["drag_glowing"]);
   std::printf("MEDIAN scrub_jump_frame = %.3f ms\n", jumps);

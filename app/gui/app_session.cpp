@@ -148,7 +148,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   if (strip) grid_size.y = std::max(50.0f, size.y - timeline_strip_height());
   s.viewing_past = timeline_prepare_past(tl, s.info());
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
-  HexViewContext hctx{s.view_info(), s.view_tracker(),    s.view_editor(),      palette,
+  HexViewContext hctx{s.view_info(), s.view_tracker(),       s.view_editor(),      palette,
                       now_ns,        settings.bytes_per_row, settings.fade_seconds};
   hex_view_begin(s.hex, hctx, grid_size);
   const auto request = [&s](Poller& p) {
@@ -201,7 +201,7 @@ void App::draw_add_overlay_tab(Session& s) {
 
 void App::draw_side_panel(Session& s, int64_t now_ns) {
   ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
-  InspectorContext ictx{s.view_info(), s.view_tracker(),   s.view_editor(), palette,
+  InspectorContext ictx{s.view_info(), s.view_tracker(),  s.view_editor(), palette,
                         s.hex.cursor,  s.hex.writes_held, now_ns};
   draw_inspector(s.inspector, ictx);
   if (s.inspector.edit.finished) {
@@ -218,13 +218,9 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
     if (side_tab_request != SideTab::regions || s.pid) side_tab_request.reset();
     draw_side_tab(bar, SideTab::overlays,
                   counted_label("Overlays", s.overlays.overlays.size(), "overlays"), [&] {
-                    OverlayContext octx{s.view_info(),
-                                        s.view_tracker(),
-                                        s.view_editor(),
-                                        palette,
-                                        s.hex,
-                                        now_ns,
-                                        settings.fade_seconds};
+                    OverlayContext octx{
+                        s.view_info(), s.view_tracker(), s.view_editor(),      palette,
+                        s.hex,         now_ns,           settings.fade_seconds};
                     draw_overlay_tree(s.overlays, octx);
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;

@@ -75,8 +75,8 @@ Status App::open_recording(const std::string& path) {
   }
   Result<std::unique_ptr<Session>> opened = Session::open_recording(abs, next_id_);
   if (!opened) {
-    open_view.error = fmt::format("cannot open the recording '{}': {}", path,
-                                  opened.error().message);
+    open_view.error =
+        fmt::format("cannot open the recording '{}': {}", path, opened.error().message);
     select_request_ = 0;
     return opened.error();
   }
@@ -102,8 +102,8 @@ void App::draw_open_recording_popup() {
   ImGui::TextUnformatted("A recording file (memview-cli record, or Save recording):");
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 60);
-  bool go = ImGui::InputText("##recpath", &open_recording_path_,
-                             ImGuiInputTextFlags_EnterReturnsTrue);
+  bool go =
+      ImGui::InputText("##recpath", &open_recording_path_, ImGuiInputTextFlags_EnterReturnsTrue);
   if (!open_recording_error_.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, palette.error_text);
     ImGui::TextUnformatted(open_recording_error_.c_str());

@@ -12,8 +12,7 @@ const SourceInfo& Session::view_info() const {
 }
 
 const ChangeTracker& Session::view_tracker() const {
-  return viewing_past && timeline.past_poller ? timeline.past_poller->tracker()
-                                              : poller->tracker();
+  return viewing_past && timeline.past_poller ? timeline.past_poller->tracker() : poller->tracker();
 }
 
 Editor* Session::view_editor() {

@@ -14,7 +14,7 @@ namespace memview::gui {
 
 namespace {
 
-constexpr uint64_t kRingBytesCap = 1ull << 30;  // compressed bytes an in-memory ring may hold
+constexpr uint64_t kRingBytesCap = 1ull << 30;    // compressed bytes an in-memory ring may hold
 constexpr uint64_t kMarksFileCap = 256ull << 20;  // files whose marks are read at open
 constexpr int64_t kMinSpanNs = 1'000'000;         // the strip zooms in to 1 ms
 
@@ -168,13 +168,12 @@ Status timeline_save(TimelineState& t, const std::string& path) {
   }
   std::shared_ptr<const RecordingImage> image = t.latest_image;
   if (!image || image->blocks.empty()) {
-    return make_error(Errc::not_found, t.replay ? "a replayed file is saved already"
-                                                : "nothing recorded yet");
+    return make_error(Errc::not_found,
+                      t.replay ? "a replayed file is saved already" : "nothing recorded yet");
   }
   t.save_path = path;
-  t.save_worker = Worker::start("save recording", [image, path](WorkerContext&) {
-    return image->save(path);
-  });
+  t.save_worker =
+      Worker::start("save recording", [image, path](WorkerContext&) { return image->save(path); });
   timeline_say(t, fmt::format("saving {} to {}...", bytes_text(image->bytes()), path), false);
   return {};
 }
@@ -274,7 +273,8 @@ void timeline_step(TimelineState& t, int dir, std::optional<ByteRange> bytes) {
   }
   std::optional<int64_t> found;
   for (const Recording::Filter& f : filters) {
-    Result<std::optional<int64_t>> c = dir < 0 ? r.previous_change(f, from) : r.next_change(f, from);
+    Result<std::optional<int64_t>> c =
+        dir < 0 ? r.previous_change(f, from) : r.next_change(f, from);
     if (!c) {
       timeline_say(t, c.error().message, true);
       return;
@@ -283,9 +283,9 @@ void timeline_step(TimelineState& t, int dir, std::optional<ByteRange> bytes) {
   }
   const char* what = bytes ? "of the selected bytes" : "";
   if (!found) {
-    timeline_say(t, fmt::format("no {} change {} in the recording", dir < 0 ? "earlier" : "later",
-                                what),
-                 false);
+    timeline_say(
+        t, fmt::format("no {} change {} in the recording", dir < 0 ? "earlier" : "later", what),
+        false);
     return;
   }
   t.playing = false;
@@ -422,8 +422,8 @@ std::vector<float> timeline_density(const Recording& r, int64_t begin_ns, int64_
   const uint64_t key_bytes = 9 + r.header().total_bytes();
   for (const RecordingBlockInfo& b : r.blocks()) {
     if (b.last_ns < begin_ns || b.first_ns >= end_ns) continue;
-    const double changed = b.raw_bytes > key_bytes ? static_cast<double>(b.raw_bytes - key_bytes)
-                                                   : 0.0;
+    const double changed =
+        b.raw_bytes > key_bytes ? static_cast<double>(b.raw_bytes - key_bytes) : 0.0;
     if (changed <= 0) continue;
     const double lo = static_cast<double>(std::max(b.first_ns, begin_ns) - begin_ns) / width;
     const double hi = static_cast<double>(std::min(b.last_ns, end_ns - 1) - begin_ns) / width;

@@ -65,9 +65,9 @@ struct TimelineState {
 
   // The recording shown: from the recorder's image, or a file (replay).
   std::optional<Recording> recording;
-  bool replay = false;     // a recording file: there is no present
-  std::string file_path;   // replay: the file
-  uint64_t marks_blocks = 0;  // blocks whose events were read into marks
+  bool replay = false;         // a recording file: there is no present
+  std::string file_path;       // replay: the file
+  uint64_t marks_blocks = 0;   // blocks whose events were read into marks
   std::vector<int64_t> marks;  // trigger firings (recording time)
   std::vector<std::string> mark_texts;
 
@@ -87,8 +87,8 @@ struct TimelineState {
   std::unique_ptr<RecordedSource> past_source;
   std::unique_ptr<Poller> past_poller;
   std::unique_ptr<Editor> past_editor;
-  RecordedState at;      // the state shown (at.t_ns: the sample shown)
-  RecordedState before;  // the state the glow compares with
+  RecordedState at;                // the state shown (at.t_ns: the sample shown)
+  RecordedState before;            // the state the glow compares with
   std::optional<int64_t> state_t;  // t_ns the states were made for
   uint64_t state_version = 0;      // image_version they were made from
 
@@ -157,7 +157,6 @@ SourceInfo recording_extent_info(const Recording& r, const std::string& path);
 
 // Change density per bin over [begin, end): from the block index (a block's changed bytes
 // spread over its time), normalised to 0..1.
-std::vector<float> timeline_density(const Recording& r, int64_t begin_ns, int64_t end_ns,
-                                    int bins);
+std::vector<float> timeline_density(const Recording& r, int64_t begin_ns, int64_t end_ns, int bins);
 
 }  // namespace memview::gui

@@ -84,7 +84,7 @@ std::string build_recording(const std::string& dir, const std::string& spec, uin
     std::exit(2);
   }
   std::mt19937_64 rng(42);
-  std::vector<std::vector<std::byte>> state(1, std::vector<std::byte>(kRange));
+  std::vector<std::vector<std::byte> > state(1, std::vector<std::byte>(kRange));
   for (auto& b : state[0]) b = static_cast<std::byte>(rng());
   (void)(*w)->start(0, state);
   std::vector<std::byte> run(1024);
@@ -198,8 +198,8 @@ void scrub(benchmark::State& state, const char* key, bool jumps) {
   g_median_ms[key] = median(samples);
   g_extra[std::string(key) + "_glowing"] = f.replay().hex.highlighted_bytes;
   g_extra[std::string(key) + "_rows"] = f.replay().hex.layout.rows_drawn;
-  g_extra[std::string(key) + "_past"] = f.app->active_session() == &f.replay() &&
-                                        f.replay().viewing_past;
+  g_extra[std::string(key) + "_past"] =
+      f.app->active_session() == &f.replay() && f.replay().viewing_past;
   state.counters["median_ms"] = median(samples);
 }
 

@@ -41,7 +41,9 @@ std::vector<LoggedWrite> run_writer(const std::string& name) {
       testing::peer_prelude(name) +
       "import time, struct\n"
       "log = []\n"
-      "for k in range(1, " + std::to_string(kWrites + 1) + "):\n"
+      "for k in range(1, " +
+      std::to_string(kWrites + 1) +
+      "):\n"
       "    block = struct.pack('<I', k) + b'\\xaa' * k + b'\\x00' * (28 - k)\n"
       "    t0 = time.monotonic_ns()\n"
       "    shm.buf[16:48] = block\n"
@@ -223,8 +225,9 @@ TEST_F(TimelineTest, LeftRightStepThroughChangesFromTheStrip) {
   h.frame();
   EXPECT_EQ(s.timeline.t_ns, s.timeline.first_ns());
   // A two-byte selection: bytes 29..30.
-  hex_view_move_cursor(s.hex, s.view_info(),
-                       {.address = kBlock + 14, .select = CursorSelect::range, .anchor = kBlock + 13});
+  hex_view_move_cursor(
+      s.hex, s.view_info(),
+      {.address = kBlock + 14, .select = CursorSelect::range, .anchor = kBlock + 13});
   ASSERT_TRUE(s.hex.has_selection());
   h.imgui.click(s.timeline.strip_rect.center(), h.body);
   h.tap(GLFW_KEY_HOME);

@@ -27,8 +27,9 @@ void draw_record_form(TimelineState& t, const Palette& pal, bool can_record, Rec
   t.record_form_open = true;
   ImGui::Checkbox("the whole object", &t.settings.whole_object);
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("off: the overlays' bytes and the selection (the whole object when there "
-                      "are neither)");
+    ImGui::SetTooltip(
+        "off: the overlays' bytes and the selection (the whole object when there "
+        "are neither)");
   }
   bool max_rate = t.settings.rate_hz <= 0;
   if (ImGui::Checkbox("as fast as the source allows", &max_rate)) {
@@ -112,8 +113,9 @@ RecordAction draw_record_controls(TimelineState& t, const Palette& pal, bool can
   } else {
     if (ImGui::Button("Record...")) ImGui::OpenPopup("##record_form");
     if (ImGui::IsItemHovered()) {
-      ImGui::SetTooltip("record the overlays' bytes and the selection into a ring of the last "
-                        "minutes, then scrub back through them");
+      ImGui::SetTooltip(
+          "record the overlays' bytes and the selection into a ring of the last "
+          "minutes, then scrub back through them");
     }
   }
   draw_record_form(t, pal, can_record, act);
@@ -183,12 +185,12 @@ StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float widt
   const int64_t ve = std::max(t.view_end_ns, vb + 1);
   const float w = p1.x - p0.x;
   const auto x_of = [&](int64_t ns) {
-    return p0.x + static_cast<float>(static_cast<double>(ns - vb) / static_cast<double>(ve - vb)) *
-                      w;
+    return p0.x +
+           static_cast<float>(static_cast<double>(ns - vb) / static_cast<double>(ve - vb)) * w;
   };
   const auto t_of = [&](float x) {
-    return vb + static_cast<int64_t>(static_cast<double>((x - p0.x) / w) *
-                                     static_cast<double>(ve - vb));
+    return vb +
+           static_cast<int64_t>(static_cast<double>((x - p0.x) / w) * static_cast<double>(ve - vb));
   };
   const int bins = std::max(1, static_cast<int>(w / 2));
   const std::vector<float> density = timeline_density(*t.recording, vb, ve, bins);
@@ -223,9 +225,10 @@ StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float widt
     timeline_zoom(t, std::pow(0.8f, io.MouseWheel), t_of(io.MousePos.x));
   }
   if (hovered) {
-    ImGui::SetTooltip("%s\ndrag: scrub   wheel: zoom\nclick, then Left/Right: previous/next "
-                      "change, Home/End",
-                      seconds(t_of(io.MousePos.x)).c_str());
+    ImGui::SetTooltip(
+        "%s\ndrag: scrub   wheel: zoom\nclick, then Left/Right: previous/next "
+        "change, Home/End",
+        seconds(t_of(io.MousePos.x)).c_str());
   }
   if (t.keys_active) {
     if (key_pressed(ImGuiKey_LeftArrow)) act.step = -1;

@@ -95,7 +95,7 @@ struct RecordingWriterOptions {
 struct RecordingImage {
   std::string head;                                        // magic, version, header JSON
   std::vector<std::shared_ptr<const std::string>> blocks;  // each a block header + its bytes
-  uint64_t bytes() const;  // what save() writes, index excluded
+  uint64_t bytes() const;                                  // what save() writes, index excluded
   // Writes the file (header, blocks, index) to `path` + ".part" and renames it into place,
   // so that `path` is either the whole recording or untouched.
   Status save(const std::string& path) const;

@@ -296,8 +296,8 @@ Status RecordingImage::save(const std::string& path) const {
   if (std::rename(part.c_str(), path.c_str()) != 0) {
     const int rerr = errno;
     std::remove(part.c_str());
-    return make_error(Errc::io, "cannot rename '" + part + "' to '" + path +
-                                    "': " + std::strerror(rerr));
+    return make_error(Errc::io,
+                      "cannot rename '" + part + "' to '" + path + "': " + std::strerror(rerr));
   }
   return {};
 }

@@ -89,7 +89,12 @@ Status timeline_start_recording(TimelineState& t, const std::string& spec,
   o.ranges = ranges;
   o.rate_hz = t.settings.rate_hz;
   o.writer.in_memory = true;
-  o.writer.block_ns = kLiveBlockNs;
+  // Every block starts with a copy of all the ranges: a large recording closes its blocks
+  // less often (up to 5 s) so that those copies stay a small part of the work.
+  uint64_t total = 0;
+  for (const ByteRange& br : ranges) total += br.length;
+  o.writer.block_ns = std::clamp<int64_t>(static_cast<int64_t>(total >> 20) * kLiveBlockNs,
+                                          kLiveBlockNs, 5'000'000'000);
   o.writer.ring_ns = static_cast<int64_t>(std::max(1, t.settings.ring_minutes)) * 60'000'000'000;
   o.writer.ring_bytes = kRingBytesCap;
   o.image = std::make_shared<Published<RecordingImage>>();

@@ -31,8 +31,8 @@ namespace memview::gui {
 
 // Above this many recorded bytes the Record form warns: every block's keyframe holds them.
 constexpr uint64_t kRecordWarnBytes = 1u << 20;
-// Blocks of an in-memory recording close at least this often, so the timeline lags the
-// present by at most about this much.
+// Blocks of an in-memory recording close at least this often (per MiB recorded), so the
+// timeline lags the present by about this much.
 constexpr int64_t kLiveBlockNs = 250'000'000;
 
 struct RecordSettings {

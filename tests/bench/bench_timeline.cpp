@@ -47,7 +47,7 @@ using memview::gui::Session;
 
 const ImVec2 kDisplay(1920, 1080);
 constexpr int64_t kFrameNs = 16'666'667;
-constexpr uint64_t kRange = 64 * 1024;
+constexpr uint64_t kRange = uint64_t{64} * 1024;
 
 std::map<std::string, double> g_median_ms;
 std::map<std::string, double> g_extra;
@@ -73,7 +73,7 @@ std::string temp_dir() {
 // changing 1 KiB of random bytes somewhere in the range.
 std::string build_recording(const std::string& dir, const std::string& spec, uint64_t mib,
                             int64_t* span_ns) {
-  const std::string path = dir + "/bench.mvrec";
+  std::string path = dir + "/bench.mvrec";
   memview::RecordingHeader header;
   header.spec = spec;
   header.ranges = {{0, kRange}};

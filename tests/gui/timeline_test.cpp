@@ -31,7 +31,7 @@ constexpr int kWrites = 12;
 std::vector<std::byte> expected_block(int k) {
   std::vector<std::byte> b(32, std::byte{0});
   b[0] = static_cast<std::byte>(k);
-  for (int i = 0; i < k; ++i) b[static_cast<size_t>(4 + i)] = std::byte{0xaa};
+  for (int i = 0; i < k; ++i) b[4 + static_cast<size_t>(i)] = std::byte{0xaa};
   return b;
 }
 

@@ -38,7 +38,7 @@ TEST(RecordingInMemory, ImageReadsLikeTheFileAndSavesWhole) {
   for (int i = 1; i <= 10; ++i) {
     const std::byte b{static_cast<unsigned char>(i)};
     const RecordedRun run{0, static_cast<uint64_t>(i), std::span(&b, 1)};
-    ASSERT_TRUE((*w)->add_sample(i * 500, std::span(&run, 1)).ok());
+    ASSERT_TRUE((*w)->add_sample(int64_t{i} * 500, std::span(&run, 1)).ok());
   }
   // A quiet stretch longer than block_ns closes the open block: its changes are in the
   // image without waiting for another change.

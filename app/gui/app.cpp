@@ -103,6 +103,8 @@ void App::close_session(int id) {
 }
 
 Status App::open(const std::string& spec, const OpenOptions& options) {
+  // A recording file, whatever its name, opens a tab that replays it.
+  if (is_recording_file(spec)) return open_recording(spec);
   auto opened = Session::open(spec, options, next_id_);
   if (!opened.ok()) {
     open_view.error = fmt::format("cannot open '{}': {}", spec, opened.error().message);
@@ -326,6 +328,7 @@ void App::build_frame(int64_t now_ns) {
   draw_status(now_ns);
   draw_help_popup();
   draw_workspace_popup();
+  draw_open_recording_popup();
   ImGui::End();
   end_frame(now_ns);
 

@@ -145,6 +145,9 @@ class App {
   void set_ui_scale(float scale);
   // Closes a tab at the end of the frame.
   void close_session(int id);
+  // Starts the tab's Record (app_timeline.cpp): the overlays' bytes and the selection, or
+  // the whole object (timeline.settings), recorded in memory on a worker.
+  Status start_recording(Session& s);
   Session* active_session();
   Session* session_by_id(int id);
   // The session the last successful open() opened or selected.
@@ -207,6 +210,12 @@ class App {
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
   void draw_help_popup();
   void draw_workspace_popup();
+  // The timeline (app_timeline.cpp): the toolbar's Record controls, the strip under the
+  // grid, File > Open recording, and tabs that replay a recording file.
+  void draw_record_controls_for(Session& s);
+  void draw_timeline(Session& s, float width, int64_t now_ns);
+  void draw_open_recording_popup();
+  Status open_recording(const std::string& path);
   void draw_side_panel(Session& s, int64_t now_ns);
   void draw_add_overlay_tab(Session& s);
   void build_frame(int64_t now_ns);
@@ -228,6 +237,9 @@ class App {
   bool quit_ = false;
   bool dirty_ = false;
   bool help_request_ = false;
+  bool open_recording_request_ = false;
+  std::string open_recording_path_;
+  std::string open_recording_error_;
   bool control_error_said_ = false;
   Theme applied_theme_ = Theme::dark;
   float ui_scale_ = 1.0f;

@@ -85,6 +85,7 @@ void App::draw_menu() {
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open...", "Ctrl+O")) select_request_ = 0;
     if (ImGui::MenuItem("Open demo")) requests_.demo = true;
+    if (ImGui::MenuItem("Open recording...")) open_recording_request_ = true;
     Session* s = active_session();
     if (ImGui::MenuItem("Close tab", "Ctrl+W", false, s != nullptr)) close_session(s->id);
     ImGui::Separator();

@@ -21,6 +21,7 @@
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
 #include "views/snapshots_view.h"
+#include "views/timeline_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {
@@ -96,6 +97,8 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
                      h.column == HexColumn::hex ? "hex" : "ASCII");
+  ImGui::SameLine(0.0f, group_gap);
+  draw_record_controls_for(s);
   if (age_message(h.message, h.message_is_error, h.message_clock, now_ns)) {
     ImGui::SameLine();
     draw_message_line(h.message, h.message_is_error ? palette.error_text : palette.ok_text);
@@ -146,20 +149,37 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   // taking their height from the grid's: ImGui::BeginGroup() keeps the column one item
   // for the side panel's SameLine().
   ImGui::BeginGroup();
+  // The timeline first: whether the views show the past (its own source and tracker) is
+  // decided before anything reads bytes.
+  TimelineState& tl = s.timeline;
+  timeline_update(tl, now_ns);
+  const bool strip = tl.has_recording() || tl.recording_now() || tl.replay;
+  ImVec2 grid_size = size;
+  if (strip) grid_size.y = std::max(50.0f, size.y - timeline_strip_height());
+  s.viewing_past = timeline_prepare_past(tl, s.info());
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
-  HexViewContext hctx{s.info(), s.poller->tracker(),    s.editor.get(),       palette,
-                      now_ns,   settings.bytes_per_row, settings.fade_seconds};
+  HexViewContext hctx{s.view_info(), s.view_tracker(),       s.view_editor(),      palette,
+                      now_ns,        settings.bytes_per_row, settings.fade_seconds};
   // The activity map stands right of the grid's scrollbar, as tall as its rows.
   const float map_w = activity_map_width(s.activity);
-  hex_view_begin(s.hex, hctx, ImVec2(map_w > 0 ? size.x - map_w - 2.0f : size.x, size.y));
-  hex_view_request(s.hex, *s.poller);
-  inspector_request(s.inspector, s.hex.cursor, *s.poller);
-  overlay_request(s.overlays, s.hex, *s.poller);
-  s.poll(now_ns);
+  if (map_w > 0) grid_size.x = size.x - map_w - 2.0f;
+  hex_view_begin(s.hex, hctx, grid_size);
+  const auto request = [&s](Poller& p) {
+    hex_view_request(s.hex, p);
+    inspector_request(s.inspector, s.hex.cursor, p);
+    overlay_request(s.overlays, s.hex, p);
+  };
+  if (s.viewing_past) {
+    s.poll(now_ns);  // the live source: refreshed (resizes, removal), no bytes read
+    timeline_poll_past(tl, now_ns, request);
+  } else {
+    request(*s.poller);
+    s.poll(now_ns);
+  }
   overlay_tint(s.overlays, s.hex, palette, hctx);
   if (!s.overlays.overlays.empty()) {
     hctx.tooltip_extra = [this, &s, now_ns](uint64_t address) {
-      overlay_tooltip(s.overlays, address, s.poller->tracker(), palette, now_ns,
+      overlay_tooltip(s.overlays, address, s.view_tracker(), palette, now_ns,
                       settings.fade_seconds);
     };
   }
@@ -178,6 +198,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     draw_activity_map(s.activity, s.hex, s.info(), palette,
                       s.hex.layout.grid_bottom - s.hex.layout.rows_y);
   }
+  if (strip) draw_timeline(s, size.x, now_ns);
   ImGui::EndGroup();
 }
 
@@ -201,8 +222,8 @@ void App::draw_add_overlay_tab(Session& s) {
 
 void App::draw_side_panel(Session& s, int64_t now_ns) {
   ImGui::BeginChild("##side", ImVec2(0, ImGui::GetContentRegionAvail().y), false);
-  InspectorContext ictx{s.info(),     s.poller->tracker(), s.editor.get(), palette,
-                        s.hex.cursor, s.hex.writes_held,   now_ns};
+  InspectorContext ictx{s.view_info(), s.view_tracker(),  s.view_editor(), palette,
+                        s.hex.cursor,  s.hex.writes_held, now_ns};
   draw_inspector(s.inspector, ictx);
   if (s.inspector.edit.finished) {
     s.inspector.edit.finished = false;
@@ -219,8 +240,8 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
     draw_side_tab(bar, SideTab::overlays,
                   counted_label("Overlays", s.overlays.overlays.size(), "overlays"), [&] {
                     OverlayContext octx{
-                        s.info(), s.poller->tracker(),  s.editor.get(), palette, s.hex,
-                        now_ns,   settings.fade_seconds};
+                        s.view_info(), s.view_tracker(), s.view_editor(),      palette,
+                        s.hex,         now_ns,           settings.fade_seconds};
                     draw_overlay_tree(s.overlays, octx);
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;

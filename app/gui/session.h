@@ -17,6 +17,7 @@
 #include "memview/who_maps.h"
 #include "memview/who_writes.h"
 #include "snapshot_jobs.h"
+#include "timeline.h"
 #include "views/activity_map.h"
 #include "views/attached_view.h"
 #include "views/banner.h"
@@ -62,6 +63,17 @@ struct Session {
   bool paused = false;  // no polling: every view shows what was read before the pause
 
   bool polled_this_frame = false;  // poll() ran in this frame
+
+  // The Record button's recording, or the file this tab replays, and the position the
+  // views show (timeline.h). While viewing_past (set by the grid column each frame) the
+  // views read view_info(), view_tracker() and view_editor(): the bytes at the position.
+  TimelineState timeline;
+  bool viewing_past = false;
+  const SourceInfo& view_info() const;
+  const ChangeTracker& view_tracker() const;
+  Editor* view_editor();
+  // A tab replaying a recording file (session_timeline.cpp).
+  static Result<std::unique_ptr<Session>> open_recording(const std::string& path, int id);
 
   // Returns at once: a source whose backend may block (gdb:) opens on a worker and shows
   // "connecting..." until it is ready (open_source_nonblocking).

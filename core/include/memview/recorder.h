@@ -53,6 +53,9 @@ struct RecorderOptions {
   bool stops_after_trigger() const { return post_ns >= 0 || post_samples > 0; }
   std::string layout_json;  // stored in the header
   uint64_t layout_at = 0;
+  // With writer.in_memory (no out_path): the recording so far is published here each time
+  // a block closes, and once more when it ends.
+  std::shared_ptr<Published<RecordingImage>> image;
 };
 
 struct RecorderStats {

@@ -82,6 +82,23 @@ struct RecordingWriterOptions {
   // file before finish().
   int64_t ring_ns = 0;
   uint64_t ring_bytes = 0;
+  // Keep the recording in memory only (the viewer's Record button): no file is created,
+  // the blocks stay in the ring (bounded by ring_ns/ring_bytes when set) and image() gives
+  // them; a block is also closed when block_ns passed without a change, so the image never
+  // lags the present by more than about block_ns. The path given to create() is ignored.
+  bool in_memory = false;
+};
+
+// A recording as bytes in memory: the file header and the complete blocks, in order. The
+// blocks are shared with the writer that made them and never change (copies are cheap).
+// Recording::from_image() reads it; save() writes it as a complete recording file.
+struct RecordingImage {
+  std::string head;                                        // magic, version, header JSON
+  std::vector<std::shared_ptr<const std::string>> blocks;  // each a block header + its bytes
+  uint64_t bytes() const;                                  // what save() writes, index excluded
+  // Writes the file (header, blocks, index) to `path` + ".part" and renames it into place,
+  // so that `path` is either the whole recording or untouched.
+  Status save(const std::string& path) const;
 };
 
 // Writes a recording. Blocks reach the file as they complete (and are flushed), so a killed
@@ -105,7 +122,10 @@ class RecordingWriter {
   // Ring mode: from now on drop no block that ends at or after t_ns (a trigger's pre-time).
   void keep_from(int64_t t_ns);
   // Flushes the open block, writes the retained blocks (ring mode) and the index, closes.
+  // In memory: closes the open block; image() then holds the whole recording.
   Status finish();
+  // In memory: the header and the blocks closed so far (the open block is not in it).
+  RecordingImage image() const;
 
   uint64_t file_bytes() const { return file_bytes_; }      // written to the file so far
   uint64_t raw_bytes() const { return raw_total_; }        // uncompressed record bytes so far
@@ -124,6 +144,7 @@ class RecordingWriter {
   void trim_ring();
 
   std::FILE* file_ = nullptr;
+  std::string head_;  // the file header's bytes (in memory)
   RecordingHeader header_;
   RecordingWriterOptions options_;
   std::vector<std::vector<std::byte>> state_;
@@ -139,7 +160,7 @@ class RecordingWriter {
   };
   std::vector<Done> index_;
   struct Held {
-    std::string bytes;
+    std::shared_ptr<const std::string> bytes;
     int64_t first_ns;
     int64_t last_ns;
   };
@@ -191,6 +212,9 @@ class Recording {
   static Result<Recording> open(const std::string& path);
   // The same from bytes in memory (the fuzzer, tests).
   static Result<Recording> from_bytes(std::string bytes);
+  // A recording in memory (RecordingWriterOptions::in_memory); it has no index, and is not
+  // reported as truncated for that.
+  static Result<Recording> from_image(RecordingImage image);
 
   const RecordingHeader& header() const { return header_; }
   const std::vector<RecordingBlockInfo>& blocks() const { return blocks_; }
@@ -240,6 +264,8 @@ class Recording {
   Recording() = default;
   static Result<Recording> load(std::shared_ptr<Input> input);
   Result<Decoded> decode(size_t block) const;
+  // decode() with the last block kept: scrubbing within one block decodes it once.
+  Result<std::shared_ptr<const Decoded>> decode_cached(size_t block) const;
   size_t block_for(int64_t t_ns) const;
 
   std::shared_ptr<Input> input_;
@@ -247,6 +273,8 @@ class Recording {
   std::vector<RecordingBlockInfo> blocks_;
   bool truncated_ = false;
   std::string truncation_;
+  mutable std::shared_ptr<const Decoded> cached_;
+  mutable size_t cached_block_ = 0;
 };
 
 }  // namespace memview

@@ -68,7 +68,9 @@ Status check_options(const RecorderOptions& o) {
       return make_error(Errc::invalid_argument, "give either a seqlock or a stable read, not both");
     }
   }
-  if (o.out_path.empty()) return make_error(Errc::invalid_argument, "no output file");
+  if (o.out_path.empty() && !o.writer.in_memory) {
+    return make_error(Errc::invalid_argument, "no output file");
+  }
   return {};
 }
 
@@ -153,6 +155,7 @@ class Session {
   int64_t start_ = 0;
   int64_t last_t_ = 0;
   uint64_t triggered_at_sample_ = 0;
+  uint64_t image_stored_ = 0;  // writer_->stored_bytes() when the image was last published
   bool stop_ = false;
 };
 
@@ -271,6 +274,11 @@ void Session::publish() {
   stats_.torn_retries = sampler_->retries();
   stats_.gap_p99_ns = gaps_.percentile(0.99);
   published_.publish(stats_);
+  // A block closed since the last publish: the in-memory recording grew.
+  if (o_.image && writer_->stored_bytes() != image_stored_) {
+    image_stored_ = writer_->stored_bytes();
+    o_.image->publish(writer_->image());
+  }
   ctx_.set_progress(stats_.samples, 0);
 }
 

@@ -55,6 +55,44 @@ class FileInput final : public Recording::Input {
   uint64_t size_;
 };
 
+// A recording in memory: the header and the blocks as separate strings, read as if they
+// were one file.
+class ImageInput final : public Recording::Input {
+ public:
+  explicit ImageInput(RecordingImage image) : image_(std::move(image)) {
+    uint64_t at = image_.head.size();
+    for (const auto& b : image_.blocks) {
+      starts_.push_back(at);
+      at += b->size();
+    }
+    size_ = at;
+  }
+  uint64_t size() const override { return size_; }
+  bool read_at(uint64_t offset, size_t n, std::string& out) override {
+    if (offset > size_ || n > size_ - offset) return false;
+    out.clear();
+    out.reserve(n);
+    while (out.size() < n) {
+      const uint64_t at = offset + out.size();
+      // The segment holding `at`: the header, or the last block starting at or before it.
+      const auto it = std::upper_bound(starts_.begin(), starts_.end(), at);
+      const std::string& seg = it == starts_.begin()
+                                   ? image_.head
+                                   : *image_.blocks[static_cast<size_t>(it - starts_.begin()) - 1];
+      const uint64_t seg_start = it == starts_.begin() ? 0 : *(it - 1);
+      const size_t from = static_cast<size_t>(at - seg_start);
+      const size_t take = std::min(n - out.size(), seg.size() - from);
+      out.append(seg, from, take);
+    }
+    return true;
+  }
+
+ private:
+  RecordingImage image_;
+  std::vector<uint64_t> starts_;
+  uint64_t size_ = 0;
+};
+
 Error corrupt(const std::string& why) {
   return make_error(Errc::invalid_argument, "the recording is corrupt: " + why);
 }
@@ -151,6 +189,17 @@ Result<Recording> Recording::open(const std::string& path) {
 
 Result<Recording> Recording::from_bytes(std::string bytes) {
   return load(std::make_shared<MemoryInput>(std::move(bytes)));
+}
+
+Result<Recording> Recording::from_image(RecordingImage image) {
+  const size_t blocks = image.blocks.size();
+  Result<Recording> r = load(std::make_shared<ImageInput>(std::move(image)));
+  // An image never has an index: ending right after its last block is complete.
+  if (r && r->blocks_.size() == blocks) {
+    r->truncated_ = false;
+    r->truncation_.clear();
+  }
+  return r;
 }
 
 Result<Recording> Recording::load(std::shared_ptr<Input> input) {
@@ -317,11 +366,21 @@ Result<Recording::Decoded> Recording::decode(size_t block) const {
   return d;
 }
 
+Result<std::shared_ptr<const Recording::Decoded>> Recording::decode_cached(size_t block) const {
+  if (cached_ && cached_block_ == block) return cached_;
+  Result<Decoded> d = decode(block);
+  if (!d) return d.error();
+  cached_ = std::make_shared<const Decoded>(std::move(*d));
+  cached_block_ = block;
+  return cached_;
+}
+
 Result<RecordedState> Recording::state_at(int64_t t_ns) const {
   if (blocks_.empty()) return make_error(Errc::not_found, "the recording holds no samples");
-  Result<Decoded> d = decode(block_for(t_ns));
-  if (!d) return d.error();
-  RecordedState state{d->key_ns, std::move(d->key)};
+  Result<std::shared_ptr<const Decoded>> decoded = decode_cached(block_for(t_ns));
+  if (!decoded) return decoded.error();
+  const Decoded* d = decoded->get();
+  RecordedState state{d->key_ns, d->key};
   for (const Decoded::Sample& s : d->samples) {
     if (s.t_ns > t_ns) break;
     for (size_t i = s.first_run; i < s.first_run + s.runs; ++i) {

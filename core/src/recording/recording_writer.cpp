@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "memview/recording.h"
@@ -25,8 +26,8 @@ Result<std::unique_ptr<RecordingWriter>> RecordingWriter::create(
                                                   std::to_string(kMaxRecordedRanges) + " ranges)");
   }
   std::unique_ptr<RecordingWriter> w(new RecordingWriter());
-  w->file_ = std::fopen(path.c_str(), "wb");
-  if (!w->file_) {
+  if (!options.in_memory) w->file_ = std::fopen(path.c_str(), "wb");
+  if (!options.in_memory && !w->file_) {
     return make_error(errno == EACCES ? Errc::permission : Errc::io,
                       "cannot create '" + path + "': " + std::strerror(errno));
   }
@@ -38,6 +39,11 @@ Result<std::unique_ptr<RecordingWriter>> RecordingWriter::create(
   put_u32(head, static_cast<uint32_t>(json.size()));
   put_u64(head, recording::hash64(json));
   head += json;
+  if (options.in_memory) {
+    w->file_bytes_ = head.size();
+    w->head_ = std::move(head);
+    return w;
+  }
   Status written = w->write_raw(head.data(), head.size());
   if (!written) return written.error();
   return w;
@@ -93,6 +99,9 @@ Status RecordingWriter::add_sample(int64_t t_ns, std::span<const RecordedRun> ru
     if (block_open_) {
       block_last_ns_ = t_ns;
       ++block_samples_;
+      // In memory the viewer reads closed blocks only: a quiet stretch must not hold the
+      // last changes back. The next change starts a block with its keyframe.
+      if (options_.in_memory && t_ns - block_first_ns_ >= options_.block_ns) return close_block();
     }
     return {};
   }
@@ -168,10 +177,10 @@ Status RecordingWriter::close_block() {
 }
 
 Status RecordingWriter::emit(std::string block, int64_t first_ns, int64_t last_ns) {
-  const bool ring = options_.ring_ns > 0 || options_.ring_bytes > 0;
+  const bool ring = options_.in_memory || options_.ring_ns > 0 || options_.ring_bytes > 0;
   if (ring) {
     ring_held_ += block.size();
-    ring_.push_back({std::move(block), first_ns, last_ns});
+    ring_.push_back({std::make_shared<const std::string>(std::move(block)), first_ns, last_ns});
     trim_ring();
     return {};
   }
@@ -196,7 +205,7 @@ void RecordingWriter::trim_ring() {
              (options_.ring_bytes > 0 && ring_held_ > options_.ring_bytes);
     }
     if (!drop) break;
-    ring_held_ -= oldest.bytes.size();
+    ring_held_ -= oldest.bytes->size();
     ring_.pop_front();
   }
 }
@@ -208,10 +217,11 @@ Status RecordingWriter::finish() {
     Status closed = close_block();
     if (!closed) return closed;
   }
+  if (options_.in_memory) return {};
   while (!ring_.empty()) {
     Held& h = ring_.front();
     index_.push_back({file_bytes_, h.first_ns, h.last_ns});
-    Status written = write_raw(h.bytes.data(), h.bytes.size());
+    Status written = write_raw(h.bytes->data(), h.bytes->size());
     if (!written) return written;
     ring_.pop_front();
   }
@@ -231,6 +241,63 @@ Status RecordingWriter::finish() {
   file_ = nullptr;
   if (closed != 0) {
     return make_error(Errc::io, std::string("cannot close the recording: ") + std::strerror(errno));
+  }
+  return {};
+}
+
+RecordingImage RecordingWriter::image() const {
+  RecordingImage out;
+  out.head = head_;
+  out.blocks.reserve(ring_.size());
+  for (const Held& h : ring_) out.blocks.push_back(h.bytes);
+  return out;
+}
+
+uint64_t RecordingImage::bytes() const {
+  uint64_t n = head.size();
+  for (const auto& b : blocks) n += b->size();
+  return n;
+}
+
+Status RecordingImage::save(const std::string& path) const {
+  const std::string part = path + ".part";
+  std::FILE* f = std::fopen(part.c_str(), "wb");
+  if (!f) {
+    return make_error(errno == EACCES ? Errc::permission : Errc::io,
+                      "cannot create '" + part + "': " + std::strerror(errno));
+  }
+  std::string index(recording::kIndexMagic, sizeof recording::kIndexMagic);
+  put_u32(index, static_cast<uint32_t>(blocks.size()));
+  uint64_t at = head.size();
+  bool ok = std::fwrite(head.data(), 1, head.size(), f) == head.size();
+  for (const auto& b : blocks) {
+    if (!ok) break;
+    // The block header holds its times (recording_format.h): the index repeats them.
+    const auto* p = reinterpret_cast<const unsigned char*>(b->data());
+    if (b->size() < recording::kBlockHeaderBytes) {
+      ok = false;
+      break;
+    }
+    put_u64(index, at);
+    put_i64(index, static_cast<int64_t>(recording::get_le(p + 16, 8)));
+    put_i64(index, static_cast<int64_t>(recording::get_le(p + 24, 8)));
+    ok = std::fwrite(b->data(), 1, b->size(), f) == b->size();
+    at += b->size();
+  }
+  put_u64(index, at);
+  index.append(recording::kEndMagic, sizeof recording::kEndMagic);
+  ok = ok && std::fwrite(index.data(), 1, index.size(), f) == index.size();
+  const int err = errno;
+  ok = (std::fclose(f) == 0) && ok;
+  if (!ok) {
+    std::remove(part.c_str());
+    return make_error(Errc::io, "cannot write '" + part + "': " + std::strerror(err));
+  }
+  if (std::rename(part.c_str(), path.c_str()) != 0) {
+    const int rerr = errno;
+    std::remove(part.c_str());
+    return make_error(Errc::io,
+                      "cannot rename '" + part + "' to '" + path + "': " + std::strerror(rerr));
   }
   return {};
 }

@@ -19,6 +19,7 @@
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
 #include "views/regions_view.h"
+#include "views/watches_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {
@@ -202,6 +203,9 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                         s.info(), s.poller->tracker(),  s.editor.get(), palette, s.hex,
                         now_ns,   settings.fade_seconds};
                     draw_overlay_tree(s.overlays, octx);
+                    if (take_overlay_watches(s.overlays, s.watches)) {
+                      side_tab_request = SideTab::watches;
+                    }
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;
                       if (!s.hex.goto_open) s.hex.focus_request = true;
@@ -236,6 +240,11 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       draw_side_tab(bar, SideTab::who_writes, who_writes_tab_label(s.who_writes),
                     [&] { draw_who_writes(s.who_writes, s.hex, palette, now_ns); });
     }
+    // Last, so that the tabs before it keep their places.
+    draw_side_tab(bar, SideTab::watches, watches_tab_label(s.watches), [&] {
+      const WatchesContext wctx{s.info(), s.hex, palette, now_ns, settings.fade_seconds};
+      draw_watches(s.watches, wctx);
+    });
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

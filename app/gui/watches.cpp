@@ -53,7 +53,8 @@ double scalar_number(ScalarType t, std::span<const std::byte> bytes, Endian e) {
 
 Result<WatchTarget> parse_watch_address(std::string_view text, const SourceInfo& info) {
   std::string_view s = trim(text);
-  if (s.empty()) return make_error(Errc::invalid_argument, fmt::format("type a watch: {}", kSyntax));
+  if (s.empty())
+    return make_error(Errc::invalid_argument, fmt::format("type a watch: {}", kSyntax));
   WatchTarget t;
   if (s.starts_with("be:") || s.starts_with("le:")) {
     t.endian = s[0] == 'b' ? Endian::big : Endian::little;
@@ -78,10 +79,10 @@ Result<WatchTarget> parse_watch_address(std::string_view text, const SourceInfo&
   t.address = *addr;
   const uint64_t end = source_end(info);
   if (scalar_size(t.type) > end - t.address) {
-    return make_error(Errc::out_of_range,
-                      fmt::format("a {} at 0x{:x} ends past the end of the source ({})",
-                                  scalar_name(t.type), t.address - info.base,
-                                  bytes_text(info.size)));
+    return make_error(
+        Errc::out_of_range,
+        fmt::format("a {} at 0x{:x} ends past the end of the source ({})", scalar_name(t.type),
+                    t.address - info.base, bytes_text(info.size)));
   }
   return t;
 }
@@ -281,8 +282,8 @@ void watches_end_frame(WatchesState& s, const std::string& spec) {
 
 Status watch_export_csv(const Watch& w, const std::string& path, int64_t now_ns) {
   if (path.empty()) return make_error(Errc::invalid_argument, "type a file path for the CSV");
-  std::string out = fmt::format("# memview watch {} ({})\ntime_s,value\n", w.name,
-                                scalar_name(w.target.type));
+  std::string out =
+      fmt::format("# memview watch {} ({})\ntime_s,value\n", w.name, scalar_name(w.target.type));
   for (const WatchSample& s : w.history) {
     const double t = static_cast<double>(s.t_ns - now_ns) / 1e9;
     if (s.readable) {
@@ -302,8 +303,8 @@ Status watch_export_csv(const Watch& w, const std::string& path, int64_t now_ns)
   const bool closed = std::fclose(f) == 0;
   if (!wrote || !closed) {
     std::remove(tmp.c_str());
-    return make_error(Errc::io, fmt::format("cannot write {}: {}", path,
-                                            std::strerror(wrote ? errno : werr)));
+    return make_error(
+        Errc::io, fmt::format("cannot write {}: {}", path, std::strerror(wrote ? errno : werr)));
   }
 #ifdef _WIN32
   std::remove(path.c_str());  // Windows' rename does not replace an existing file

@@ -70,8 +70,8 @@ struct Watch {
   std::string text;  // decoded (decode_scalar), "?" before the first read
   double value = 0;
   double min = 0, max = 0;
-  uint64_t changes = 0;         // the value differed from the previous poll's
-  int64_t last_change_ns = 0;   // 0: never
+  uint64_t changes = 0;             // the value differed from the previous poll's
+  int64_t last_change_ns = 0;       // 0: never
   std::deque<WatchSample> history;  // oldest first, at most kMaxSamples
   static constexpr size_t kMaxSamples = 8192;
 

@@ -16,7 +16,8 @@ struct Window {
   double lo = 0, hi = 1;
   ImVec2 min, max;
   float x(int64_t t) const {
-    const double f = static_cast<double>(t - t0) / static_cast<double>(std::max<int64_t>(1, t1 - t0));
+    const double f =
+        static_cast<double>(t - t0) / static_cast<double>(std::max<int64_t>(1, t1 - t0));
     return min.x + static_cast<float>(f) * (max.x - min.x);
   }
   float y(double v) const {
@@ -42,8 +43,14 @@ void value_range(const std::deque<WatchSample>& s, size_t from, Window& w) {
     lo = std::min(lo, s[i].value);
     hi = std::max(hi, s[i].value);
   }
-  if (lo > hi) lo = 0, hi = 1;
-  if (lo == hi) lo -= 1, hi += 1;
+  if (lo > hi) {  // nothing readable in the window
+    lo = 0;
+    hi = 1;
+  }
+  if (lo == hi) {
+    lo -= 1;
+    hi += 1;
+  }
   w.lo = lo;
   w.hi = hi;
 }

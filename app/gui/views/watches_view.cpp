@@ -93,8 +93,9 @@ void draw_row(WatchesState& s, const WatchesContext& ctx, Watch& w, size_t i) {
   ImGui::PushID(w.id);
   ImGui::TableSetColumnIndex(0);
   const std::string label = w.frozen() ? w.name + "  [frozen]" : w.name;
-  if (ImGui::Selectable(label.c_str(), s.selected == w.id,
-                        ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
+  if (ImGui::Selectable(
+          label.c_str(), s.selected == w.id,
+          ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowItemOverlap)) {
     s.selected = w.id;
   }
   s.row_rects[i] = WidgetRect::last_item();
@@ -209,10 +210,10 @@ void draw_selected(WatchesState& s, const WatchesContext& ctx, Watch& w) {
   ImGui::SameLine();
   if (ImGui::Button("Export CSV")) {
     const Status st = watch_export_csv(w, s.csv_path, ctx.now_ns);
-    s.set_message(st ? fmt::format("wrote {} samples of {} to {}", w.history.size(), w.name,
-                                   s.csv_path)
-                     : st.error().message,
-                  !st.ok());
+    s.set_message(
+        st ? fmt::format("wrote {} samples of {} to {}", w.history.size(), w.name, s.csv_path)
+           : st.error().message,
+        !st.ok());
   }
   s.csv_button = WidgetRect::last_item();
   draw_freeze(s, ctx, w);

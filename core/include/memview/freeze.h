@@ -34,9 +34,9 @@ namespace memview {
 enum class FreezeMode { exact, allow_increase, allow_decrease };
 const char* freeze_mode_name(FreezeMode m);  // "exact", "allow increase", "allow decrease"
 
-inline constexpr int64_t kFreezeMinIntervalNs = 1'000'000;            // 1 ms
-inline constexpr int64_t kFreezeMaxIntervalNs = 10'000'000'000;       // 10 s
-inline constexpr int64_t kFreezeDefaultIntervalNs = 100'000'000;      // 100 ms
+inline constexpr int64_t kFreezeMinIntervalNs = 1'000'000;        // 1 ms
+inline constexpr int64_t kFreezeMaxIntervalNs = 10'000'000'000;   // 10 s
+inline constexpr int64_t kFreezeDefaultIntervalNs = 100'000'000;  // 100 ms
 int64_t clamp_freeze_interval_ns(int64_t ns);
 
 struct FreezeRequest {
@@ -50,10 +50,10 @@ struct FreezeRequest {
 };
 
 struct FreezeStatus {
-  uint64_t checks = 0;   // times the value was read
-  uint64_t writes = 0;   // writes made
-  uint64_t fights = 0;   // someone else's write seen and overwritten
-  uint64_t allowed = 0;  // someone else's change the mode let stand
+  uint64_t checks = 0;          // times the value was read
+  uint64_t writes = 0;          // writes made
+  uint64_t fights = 0;          // someone else's write seen and overwritten
+  uint64_t allowed = 0;         // someone else's change the mode let stand
   std::vector<std::byte> held;  // what is held now (moves in the allow modes)
   std::string stopped;          // empty while it runs; why it stopped for good
 };

@@ -30,7 +30,9 @@ int64_t clamp_freeze_interval_ns(int64_t ns) {
   return std::clamp(ns, kFreezeMinIntervalNs, kFreezeMaxIntervalNs);
 }
 
-namespace {
+// A named namespace: the Windows CLI is a unity build of core/src, where anonymous helpers
+// of other files (scan_operand.cpp's is_float, ...) share one translation unit.
+namespace freeze_values {
 
 bool is_float(ScalarType t) {
   return t == ScalarType::f32 || t == ScalarType::f64;
@@ -57,7 +59,7 @@ int order(T a, T b) {
   return a < b ? -1 : (b < a ? 1 : 0);
 }
 
-}  // namespace
+}  // namespace freeze_values
 
 int compare_scalar(ScalarType type, Endian endian, std::span<const std::byte> a,
                    std::span<const std::byte> b) {
@@ -65,14 +67,16 @@ int compare_scalar(ScalarType type, Endian endian, std::span<const std::byte> a,
   if (a.size() < n || b.size() < n) return 2;
   const uint64_t ra = load_uint(a.first(n), endian);
   const uint64_t rb = load_uint(b.first(n), endian);
-  if (is_float(type)) {
-    const double da = as_double(type, ra);
-    const double db = as_double(type, rb);
+  if (freeze_values::is_float(type)) {
+    const double da = freeze_values::as_double(type, ra);
+    const double db = freeze_values::as_double(type, rb);
     if (std::isnan(da) || std::isnan(db)) return ra == rb ? 0 : 2;
-    return order(da, db);
+    return freeze_values::order(da, db);
   }
-  if (is_signed(type)) return order(sign_extend(ra, n), sign_extend(rb, n));
-  return order(ra, rb);
+  if (freeze_values::is_signed(type))
+    return freeze_values::order(freeze_values::sign_extend(ra, n),
+                                freeze_values::sign_extend(rb, n));
+  return freeze_values::order(ra, rb);
 }
 
 Freezer::Freezer(Source& source, FreezeRequest request)
@@ -95,9 +99,9 @@ Status Freezer::check_source() {
   }
   const SourceInfo& info = source_.info();
   if (!info.writable) {
-    return stop(make_error(Errc::permission,
-                           "freeze stopped: the source is read-only" +
-                               (info.read_only_reason.empty() ? "" : ": " + info.read_only_reason)));
+    return stop(make_error(
+        Errc::permission, "freeze stopped: the source is read-only" +
+                              (info.read_only_reason.empty() ? "" : ": " + info.read_only_reason)));
   }
   const uint64_t n = req_.value.size();
   if (req_.address < info.base || req_.address - info.base > info.size ||
@@ -116,8 +120,8 @@ Status Freezer::step() {
   std::vector<std::byte> now(req_.value.size());
   const ReadOutcome r = source_.read(req_.address, now);
   if (!r.complete()) {
-    return stop(make_error(Errc::io, fmt::format("freeze stopped: cannot read 0x{:x}: {}",
-                                                 req_.address, r.message)));
+    return stop(make_error(
+        Errc::io, fmt::format("freeze stopped: cannot read 0x{:x}: {}", req_.address, r.message)));
   }
   ++status_.checks;
   bool write = now != status_.held;

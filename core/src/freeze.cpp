@@ -174,7 +174,7 @@ Result<std::unique_ptr<Worker>> start_freeze(FreezeRequest request,
     ctx.set_stage("holding");
     int64_t deadline = now_ns();
     while (!ctx.cancelled()) {
-      const Status s = freezer.step();
+      Status s = freezer.step();
       out->publish(freezer.status());
       if (!s) return s;
       ctx.add_progress(1);

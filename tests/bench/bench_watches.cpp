@@ -179,12 +179,14 @@ int main(int argc, char** argv) {
   bool ok = true;
   if (g.count("plain")) {
     const double diff = g["watches"] - g["plain"];
-    std::printf("\nwhole viewer frame, 1920x1080, the Watches panel with %d u32 watches all "
-                "changing every frame\n",
-                kWatches);
-    std::printf("rows drawn (with sparklines): %.0f; samples kept per watch: %.0f; changes "
-                "counted by the first: %.0f\n",
-                g["rows_drawn"], g["samples"], g["changes"]);
+    std::printf(
+        "\nwhole viewer frame, 1920x1080, the Watches panel with %d u32 watches all "
+        "changing every frame\n",
+        kWatches);
+    std::printf(
+        "rows drawn (with sparklines): %.0f; samples kept per watch: %.0f; changes "
+        "counted by the first: %.0f\n",
+        g["rows_drawn"], g["samples"], g["changes"]);
     std::printf("MEDIAN frame_without_watches = %.3f ms\n", g["plain"]);
     std::printf("MEDIAN frame_with_watches = %.3f ms\n", g["watches"]);
     const bool shown = g["rows_drawn"] >= 5 && g["changes"] > 600;

@@ -55,11 +55,12 @@ void value_range(const std::deque<WatchSample>& s, size_t from, Window& w) {
   w.hi = hi;
 }
 
-// The line, at most four points per pixel column: a column holding many samples is drawn
-// as its first, lowest, highest and last value. Unreadable samples break the line and get
+// The line, at most two points per bucket of `bucket_px` pixels: a bucket holding many
+// samples is drawn as the vertical span of its values (in time order), so the vertices
+// drawn depend on the width, not on the history. Unreadable samples break the line and get
 // a band at the bottom.
 void draw_series(ImDrawList* dl, const std::deque<WatchSample>& s, bool steps, const Window& w,
-                 const PlotStyle& st, float thickness) {
+                 const PlotStyle& st, float thickness, float bucket_px) {
   std::vector<ImVec2> pts;
   auto flush = [&] {
     if (pts.size() >= 2) {
@@ -67,18 +68,24 @@ void draw_series(ImDrawList* dl, const std::deque<WatchSample>& s, bool steps, c
     }
     pts.clear();
   };
-  struct Column {
+  struct Bucket {
     float x = 0, first = 0, lo = 0, hi = 0, last = 0;
     int n = 0;
+    int64_t index = 0;
   } c;
   auto emit = [&] {
     if (c.n == 0) return;
-    if (steps && !pts.empty()) pts.push_back({c.x, pts.back().y});
-    pts.push_back({c.x, c.first});
-    if (c.n > 1) {
-      pts.push_back({c.x, c.lo});
-      pts.push_back({c.x, c.hi});
-      pts.push_back({c.x, c.last});
+    // A step only where the previous point is more than a bucket away (else it is a pixel).
+    if (steps && !pts.empty() && c.x - pts.back().x > bucket_px && pts.back().y != c.first) {
+      pts.push_back({c.x, pts.back().y});
+    }
+    if (c.n == 1 || c.lo == c.hi) {
+      pts.push_back({c.x, c.first});
+    } else {
+      // The span, ending at the extreme nearer to where the bucket ends.
+      const bool rising = c.last >= c.first;
+      pts.push_back({c.x, rising ? c.lo : c.hi});
+      pts.push_back({c.x, rising ? c.hi : c.lo});
     }
     c.n = 0;
   };
@@ -98,22 +105,67 @@ void draw_series(ImDrawList* dl, const std::deque<WatchSample>& s, bool steps, c
       continue;
     }
     const float y = w.y(a.value);
-    if (c.n > 0 && std::floor(xa) == std::floor(c.x)) {
+    const auto bucket = static_cast<int64_t>(std::floor((xa - w.min.x) / bucket_px));
+    if (c.n > 0 && bucket == c.index) {
       c.lo = std::min(c.lo, y);
       c.hi = std::max(c.hi, y);
       c.last = y;
       ++c.n;
     } else {
       emit();
-      c = {xa, y, y, y, y, 1};
+      c = {xa, y, y, y, y, 1, bucket};
     }
   }
   emit();
   // The newest value holds up to the window's end: nothing else was seen since.
   if (!pts.empty() && s.back().readable && s.back().t_ns <= w.t1) {
-    pts.push_back({std::min(w.max.x, w.x(w.t1)), pts.back().y});
+    pts.push_back({std::min(w.max.x, w.x(w.t1)), w.y(s.back().value)});
   }
   flush();
+}
+
+}  // namespace
+
+namespace {
+
+// What a sparkline shows of one bucket of pixels: the span of a few of its samples.
+struct SparkBucket {
+  double lo = 0, hi = 0, first = 0, last = 0;
+  bool any = false;  // a sample falls in it
+  bool gap = false;  // one of them was unreadable
+};
+
+// At most this many samples are looked at per bucket: a sparkline costs the same with a
+// hundred samples a pixel as with one (it may miss a one-sample spike; the plot does not).
+constexpr size_t kSparkLooks = 4;
+
+void fill_buckets(const std::deque<WatchSample>& s, int64_t t0, double dt,
+                  std::vector<SparkBucket>& out) {
+  auto it = s.begin() + static_cast<std::ptrdiff_t>(first_index(s, t0));
+  for (size_t k = 0; k < out.size() && it != s.end(); ++k) {
+    const auto t_end = t0 + static_cast<int64_t>(dt * static_cast<double>(k + 1));
+    const auto end = std::lower_bound(it, s.end(), t_end,
+                                      [](const WatchSample& a, int64_t t) { return a.t_ns < t; });
+    const auto n = static_cast<size_t>(end - it);
+    if (n == 0) continue;
+    SparkBucket& b = out[k];
+    const size_t step = std::max<size_t>(1, n / kSparkLooks);
+    for (size_t j = 0; j < n; j = (j + step < n || j == n - 1) ? j + step : n - 1) {
+      const WatchSample& a = it[static_cast<std::ptrdiff_t>(j)];
+      if (!a.readable || !std::isfinite(a.value)) {
+        b.gap = true;
+      } else if (!b.any) {
+        b.any = true;
+        b.lo = b.hi = b.first = b.last = a.value;
+      } else {
+        b.lo = std::min(b.lo, a.value);
+        b.hi = std::max(b.hi, a.value);
+        b.last = a.value;
+      }
+      if (j == n - 1) break;
+    }
+    it = end;
+  }
 }
 
 }  // namespace
@@ -123,17 +175,59 @@ void draw_sparkline(const std::deque<WatchSample>& samples, bool steps, int64_t 
   const ImVec2 pos = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);
   if (samples.empty() || !ImGui::IsItemVisible()) return;
+  constexpr float kBucketPx = 2.0f;
+  thread_local std::vector<SparkBucket> buckets;
+  buckets.assign(static_cast<size_t>(std::max(1.0f, size.x / kBucketPx)), SparkBucket{});
+  const int64_t t0 = end_ns - static_cast<int64_t>(span_s * 1e9);
+  fill_buckets(samples, t0, span_s * 1e9 / static_cast<double>(buckets.size()), buckets);
   Window w;
-  w.t1 = end_ns;
-  w.t0 = end_ns - static_cast<int64_t>(span_s * 1e9);
   w.min = {pos.x, pos.y + 1};
   w.max = {pos.x + size.x, pos.y + size.y - 1};
-  value_range(samples, first_index(samples, w.t0), w);
+  w.lo = std::numeric_limits<double>::infinity();
+  w.hi = -w.lo;
+  for (const SparkBucket& b : buckets) {
+    if (!b.any) continue;
+    w.lo = std::min(w.lo, b.lo);
+    w.hi = std::max(w.hi, b.hi);
+  }
+  if (w.lo > w.hi) return;  // nothing readable in the window
+  if (w.lo == w.hi) {
+    w.lo -= 1;
+    w.hi += 1;
+  }
   ImDrawList* dl = ImGui::GetWindowDrawList();
   // Thin lines without anti-aliasing: fifty sparklines cost no more than a few text lines.
   const ImDrawListFlags flags = dl->Flags;
   dl->Flags &= ~ImDrawListFlags_AntiAliasedLines;
-  draw_series(dl, samples, steps, w, style, 1.0f);
+  thread_local std::vector<ImVec2> pts;
+  pts.clear();
+  auto flush = [&] {
+    if (pts.size() >= 2) {
+      dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), style.line, 0, 1.0f);
+    }
+    pts.clear();
+  };
+  for (size_t k = 0; k < buckets.size(); ++k) {
+    const SparkBucket& b = buckets[k];
+    const float x = pos.x + static_cast<float>(k) * kBucketPx;
+    if (b.gap) {
+      flush();
+      dl->AddRectFilled({x, w.max.y - 2}, {x + kBucketPx, w.max.y}, style.gap);
+    }
+    if (!b.any) continue;
+    const float yf = w.y(b.first);
+    if (steps && !pts.empty() && pts.back().y != yf) pts.push_back({x, pts.back().y});
+    pts.push_back({x, yf});
+    if (b.lo != b.hi) {
+      const bool rising = b.last >= b.first;
+      pts.push_back({x + 1, w.y(rising ? b.lo : b.hi)});
+      pts.push_back({x + 1, w.y(rising ? b.hi : b.lo)});
+    }
+    if (b.last != b.first) pts.push_back({x + 1, w.y(b.last)});
+  }
+  // The newest value holds up to the end: nothing else was seen since.
+  if (!pts.empty() && samples.back().readable) pts.push_back({w.max.x, pts.back().y});
+  flush();
   dl->Flags = flags;
 }
 
@@ -162,7 +256,7 @@ PlotFrame draw_plot(const char* id, const Watch& watch, int64_t now_ns, int64_t 
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRect(pos, {pos.x + size.x, pos.y + size.y}, style.frame);
   const bool steps = !scalar_is_float(watch.target.type);
-  draw_series(dl, s, steps, w, style, 1.5f);
+  draw_series(dl, s, steps, w, style, 1.5f, 1.0f);
   // Labels: the value range on the left, the time span at the bottom.
   dl->AddText({pos.x + 4, pos.y + 1}, style.text, fmt::format("{:g}", w.hi).c_str());
   dl->AddText({pos.x + 4, w.max.y + 1}, style.text,

@@ -63,8 +63,17 @@ struct AppOptions {
 };
 
 // Which side-panel tab a session shows below the inspector.
-enum class SideTab { overlays, add_overlay, bookmarks, regions, attached, who_writes, snapshots };
-constexpr size_t kSideTabCount = 7;
+enum class SideTab {
+  overlays,
+  add_overlay,
+  bookmarks,
+  regions,
+  attached,
+  who_writes,
+  snapshots,
+  watches,
+};
+constexpr size_t kSideTabCount = 8;
 
 // The workspace dialog to open at the next frame.
 enum class WorkspaceDialog { none, save, open };

@@ -181,6 +181,7 @@ StatusBarInput App::status_input(int64_t now_ns) {
     sb.pending_edits = s->editor->pending();
     sb.attached = attached_status(s->attached);
     sb.sweep = activity_status(s->activity);
+    sb.freezes = s->watches.freeze_summary();
     if (s->pid && s->info().base == 0) {  // the whole process
       for (const MapRegion& r : s->regions.regions) sb.mapped_bytes += r.size();
       sb.mappings = s->regions.regions.size();

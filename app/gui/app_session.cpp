@@ -22,6 +22,7 @@
 #include "views/regions_view.h"
 #include "views/snapshots_view.h"
 #include "views/timeline_view.h"
+#include "views/watches_view.h"
 #include "views/who_writes_view.h"
 
 namespace memview::gui {
@@ -243,6 +244,9 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                         s.view_info(), s.view_tracker(), s.view_editor(),      palette,
                         s.hex,         now_ns,           settings.fade_seconds};
                     draw_overlay_tree(s.overlays, octx);
+                    if (take_overlay_watches(s.overlays, s.watches)) {
+                      side_tab_request = SideTab::watches;
+                    }
                     if (s.overlays.edit.finished) {
                       s.overlays.edit.finished = false;
                       if (!s.hex.goto_open) s.hex.focus_request = true;
@@ -284,6 +288,11 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                         &s.overlays};
                     draw_snapshots(s.snapshots, sctx);
                   });
+    // Last, so that the tabs before it keep their places.
+    draw_side_tab(bar, SideTab::watches, watches_tab_label(s.watches), [&] {
+      const WatchesContext wctx{s.info(), s.hex, palette, now_ns, settings.fade_seconds};
+      draw_watches(s.watches, wctx);
+    });
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

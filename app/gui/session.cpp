@@ -83,7 +83,9 @@ void Session::poll(int64_t now_ns) {
     hex.message_is_error = !o.status.ok();
   }
   if (paused) return;
+  watches_request(watches, *poller);  // every tab's watches, shown or not
   const Poller::PollResult r = poller->poll(now_ns);
+  watches_sample(watches, poller->tracker(), now_ns);
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);
   if (!r.events.empty()) hex_view_fit_source(hex, source->info());
 }
@@ -91,6 +93,7 @@ void Session::poll(int64_t now_ns) {
 void Session::end_frame() {
   overlays.apply_requests();
   bookmarks.apply_requests();
+  watches_end_frame(watches, info().spec);
   who_end_frame();
   snapshots_end_frame();
 }

@@ -28,6 +28,7 @@
 #include "views/regions_view.h"
 #include "views/snapshots_view.h"
 #include "views/who_writes_view.h"
+#include "watches.h"
 
 namespace memview::gui {
 
@@ -48,6 +49,7 @@ struct Session {
   std::optional<int64_t> pid;  // the process behind a pid: source, else empty
   AttachedState attached;      // who maps this tab's bytes
   WhoWritesState who_writes;   // who writes the grid's selection
+  WatchesState watches;        // typed values over time, and their freezes
   // The workers of those two panels (session_who.cpp): the scan runs while the tab is
   // shown, the watch from its start until it is stopped or the tab closes.
   WhoMapsJob who_maps_job;

@@ -435,6 +435,11 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
   ImGui::TableNextRow();
   ImGui::PushID(static_cast<int>(g));
   draw_tree_cell(ctx, o, r, drawn);
+  if (r.kind == OverlayRow::Kind::field && ImGui::BeginPopupContextItem("##fieldmenu")) {
+    if (ImGui::MenuItem("Watch")) s.watch_requests.emplace_back(o.id, r.key);
+    s.watch_menu_item = WidgetRect::last_item();
+    ImGui::EndPopup();
+  }
   switch (r.kind) {
     case OverlayRow::Kind::root:
       draw_root_cells(s, ctx, o, drawn);

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <imgui.h>
@@ -57,6 +58,10 @@ struct OverlayPanelState {
 
   // Overlays whose "remove" was clicked this frame (removed by apply_requests()).
   std::vector<int> remove_requests;
+  // Fields whose context menu said "Watch" this frame (overlay id, row key); the Watches
+  // panel takes them (take_overlay_watches).
+  std::vector<std::pair<int, std::string>> watch_requests;
+  WidgetRect watch_menu_item;  // the open context menu's "Watch" (last frame)
 
   // A line above the tree, there with or without a message (transient_message.h).
   std::string message;

@@ -58,6 +58,7 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
       }
       if (h.writes_held) f.push_back("typing held: Enter or move");
     }
+    if (!in.freezes.empty()) f.push_back(in.freezes);
     if (in.paused) f.push_back("PAUSED");
     f.push_back(fmt::format("{:.0f} changes/s", in.changes_per_second));
   } else {

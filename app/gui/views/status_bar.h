@@ -32,6 +32,7 @@ struct StatusBarInput {
   uint64_t mapped_bytes = 0;
   size_t mappings = 0;
   FrameStats frame;
+  std::string freezes;    // the tab's frozen watches (WatchesState::freeze_summary), empty: none
   size_t discovered = 0;  // objects listed (Open tab)
   std::string notice;     // the app's latest message (App::notice), shown last
 };

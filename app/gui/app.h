@@ -63,8 +63,8 @@ struct AppOptions {
 };
 
 // Which side-panel tab a session shows below the inspector.
-enum class SideTab { overlays, add_overlay, bookmarks, regions, attached, who_writes };
-constexpr size_t kSideTabCount = 6;
+enum class SideTab { overlays, add_overlay, bookmarks, regions, attached, who_writes, find };
+constexpr size_t kSideTabCount = 7;
 
 // The workspace dialog to open at the next frame.
 enum class WorkspaceDialog { none, save, open };

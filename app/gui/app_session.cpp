@@ -15,6 +15,7 @@
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
+#include "views/find_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
@@ -143,8 +144,10 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   hex_view_request(s.hex, *s.poller);
   inspector_request(s.inspector, s.hex.cursor, *s.poller);
   overlay_request(s.overlays, s.hex, *s.poller);
+  find_request(s.find, *s.poller);
   s.poll(now_ns);
   overlay_tint(s.overlays, s.hex, palette, hctx);
+  find_mark_grid(s.find, s.hex, palette, hctx);
   if (!s.overlays.overlays.empty()) {
     hctx.tooltip_extra = [this, &s, now_ns](uint64_t address) {
       overlay_tooltip(s.overlays, address, s.poller->tracker(), palette, now_ns,
@@ -236,6 +239,11 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       draw_side_tab(bar, SideTab::who_writes, who_writes_tab_label(s.who_writes),
                     [&] { draw_who_writes(s.who_writes, s.hex, palette, now_ns); });
     }
+    draw_side_tab(bar, SideTab::find, find_tab_label(s.find), [&] {
+      FindViewContext fctx{s.info(), s.poller->tracker(), s.editor.get(),       palette,
+                           s.hex,    s.bookmarks,         now_ns, settings.fade_seconds};
+      draw_find(s.find, fctx);
+    });
     ImGui::EndTabBar();
   }
   ImGui::EndChild();

@@ -91,6 +91,7 @@ void Session::end_frame() {
   overlays.apply_requests();
   bookmarks.apply_requests();
   who_end_frame();
+  find_end_frame(find, *source);
 }
 
 void Session::refresh_regions(int64_t now_ns) {

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "gui_test_support.h"
 #include "views/find_view.h"
 
@@ -49,7 +51,9 @@ class Find : public ::testing::Test {
       usleep(5000);
     }
     ASSERT_FALSE(find().busy()) << "the scan did not end";
-    h.frames(2);  // the rows drawn from the new result
+    // The rows drawn from the new result; the panel's layout settles (the side panel may
+    // scroll once to keep the focused value box in view).
+    h.frames(6);
   }
 
   std::set<uint64_t> candidates() {
@@ -69,9 +73,20 @@ class Find : public ::testing::Test {
     wait_idle();
   }
 
-  void click(const WidgetRect& r) {
-    ASSERT_TRUE(r.valid());
-    h.imgui.click(r.center(), h.body);
+  // Clicks a widget of the panel. The mouse first comes into the window and rests (the
+  // side panel's layout may move by a line when it does), then the rect is read again.
+  void click(WidgetRect FindState::*widget) {
+    ASSERT_TRUE((find().*widget).valid());
+    h.imgui.mouse_move((find().*widget).center());
+    h.frames(2);
+    h.imgui.click((find().*widget).center(), h.body);
+    h.frames(1);
+  }
+  void click_rect(const std::function<WidgetRect()>& rect) {
+    ASSERT_TRUE(rect().valid());
+    h.imgui.mouse_move(rect().center());
+    h.frames(2);
+    h.imgui.click(rect().center(), h.body);
     h.frames(1);
   }
 
@@ -95,16 +110,17 @@ TEST_F(Find, FirstScanNarrowingAndUndoFindExactlyThePlantedValues) {
   EXPECT_EQ(find().rows[2].glow, 0.0f);
 
   find().form.next_op = ScanOp::increased;
-  click(find().next_button);
+  click(&FindState::next_button);
   wait_idle();
+
   EXPECT_EQ(candidates(), (std::set<uint64_t>{kAt[1]}));
 
-  click(find().undo_button);
+  click(&FindState::undo_button);
   h.frames(2);
   EXPECT_EQ(candidates(), (std::set<uint64_t>{kAt[0], kAt[1], kAt[2]}));
 
   find().form.next_op = ScanOp::changed;
-  click(find().next_button);
+  click(&FindState::next_button);
   wait_idle();
   EXPECT_EQ(candidates(), (std::set<uint64_t>{kAt[0], kAt[1]}));
 
@@ -112,22 +128,22 @@ TEST_F(Find, FirstScanNarrowingAndUndoFindExactlyThePlantedValues) {
   find().form.next_op = ScanOp::increased_by;
   find().form.vs_first = true;
   find().form.a = "5";
-  click(find().next_button);
+  click(&FindState::next_button);
   wait_idle();
   EXPECT_EQ(candidates(), (std::set<uint64_t>{kAt[1]}));
 }
 
-TEST_F(Find, UnknownInitialValueThenUnchanged) {
+TEST_F(Find, UnknownInitialValueThenChanged) {
   h.ctrl(GLFW_KEY_F);
   h.frames(2);
   find().form.first_op = ScanOp::unknown;
   h.frames(1);
-  click(find().first_button);
+  click(&FindState::first_button);
   wait_idle();
   EXPECT_EQ(find().result_count(), obj.size() / 4);
   peer_write_hex(obj.name(), 0x40, le32_hex(99));
   find().form.next_op = ScanOp::changed;
-  click(find().next_button);
+  click(&FindState::next_button);
   wait_idle();
   EXPECT_EQ(candidates(), (std::set<uint64_t>{0x40}));
 }
@@ -135,7 +151,7 @@ TEST_F(Find, UnknownInitialValueThenUnchanged) {
 TEST_F(Find, ClickMovesTheCursorAndAnEditWritesThePeersMemory) {
   first_scan(std::to_string(kPlanted));
   ASSERT_EQ(find().rows.size(), 3u);
-  click(find().rows[1].rect);
+  click_rect([&] { return find().rows[1].rect; });
   EXPECT_EQ(h.hex().cursor, kAt[1]);
 
   h.imgui.double_click(find().rows[0].value_rect.center(), h.body);
@@ -174,14 +190,14 @@ TEST_F(Find, BadValueTextIsRefusedWithAClearMessage) {
 
   // A fraction for an integer type is refused, not rounded.
   find().form.a = "3.5";
-  click(find().first_button);
+  click(&FindState::first_button);
   h.frames(2);
   EXPECT_TRUE(find().message_is_error);
   EXPECT_FALSE(find().message.empty());
   EXPECT_EQ(find().result_count(), 0u);
 
   find().form.a.clear();
-  click(find().first_button);
+  click(&FindState::first_button);
   h.frames(2);
   EXPECT_TRUE(find().message_is_error);
   EXPECT_NE(find().message.find("value"), std::string::npos) << find().message;
@@ -190,7 +206,7 @@ TEST_F(Find, BadValueTextIsRefusedWithAClearMessage) {
 TEST_F(Find, CtrlFFromAnotherPanelOpensFindWithTheKeyboardInTheValueBox) {
   h.app.side_tab_request = SideTab::bookmarks;
   h.frames(2);
-  click(h.session().bookmarks.name_box);
+  click_rect([&] { return h.session().bookmarks.name_box; });
   ASSERT_EQ(h.app.side_tab, SideTab::bookmarks);
   h.ctrl(GLFW_KEY_F);
   h.frames(2);
@@ -221,14 +237,14 @@ TEST_F(Find, HexPatternWithAWildcard) {
   find().form.mode = FindMode::pattern;
   h.frames(2);
   find().form.pattern = "de ad ?? ef";
-  click(find().find_button);
+  click(&FindState::find_button);
   wait_idle();
   EXPECT_EQ(candidates(), (std::set<uint64_t>{0x501, 0x902}));
   ASSERT_EQ(find().rows.size(), 2u);
   EXPECT_EQ(find().rows[0].current, "de ad 11 ef");
 
   find().form.pattern = "de a";
-  click(find().find_button);
+  click(&FindState::find_button);
   h.frames(2);
   EXPECT_TRUE(find().message_is_error) << find().message;
 }

@@ -240,8 +240,8 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                     [&] { draw_who_writes(s.who_writes, s.hex, palette, now_ns); });
     }
     draw_side_tab(bar, SideTab::find, find_tab_label(s.find), [&] {
-      FindViewContext fctx{s.info(), s.poller->tracker(), s.editor.get(),       palette,
-                           s.hex,    s.bookmarks,         now_ns, settings.fade_seconds};
+      FindViewContext fctx{s.info(), s.poller->tracker(), s.editor.get(), palette,
+                           s.hex,    s.bookmarks,         now_ns,         settings.fade_seconds};
       draw_find(s.find, fctx);
     });
     ImGui::EndTabBar();

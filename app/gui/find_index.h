@@ -43,8 +43,8 @@ class CandidateIndex {
     size_t lane = 0;
     uint64_t first_row = 0;
     uint64_t count = 0;
-    uint64_t positions = 0;         // dense: positions of the lane in its block
-    std::vector<uint64_t> prefix;   // dense with bits: candidates before each 8-word group
+    uint64_t positions = 0;        // dense: positions of the lane in its block
+    std::vector<uint64_t> prefix;  // dense with bits: candidates before each 8-word group
   };
   uint64_t select_dense(const Span& s, uint64_t k) const;  // position of the k-th candidate
 

@@ -84,8 +84,8 @@ struct FindState {
   MessageClock message_clock;
 
   // The panel.
-  bool shown = false;       // drawn this frame (the grid marks candidates while it is)
-  bool was_shown = false;   // drawn last frame
+  bool shown = false;      // drawn this frame (the grid marks candidates while it is)
+  bool was_shown = false;  // drawn last frame
   bool focus_request = false;
   uint64_t visible_first = 0, visible_last = 0;  // result rows drawn last frame
   int64_t editing_row = -1;

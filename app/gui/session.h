@@ -48,7 +48,7 @@ struct Session {
   // shown, the watch from its start until it is stopped or the tab closes.
   WhoMapsJob who_maps_job;
   WhoWritesJob who_writes_job;
-  FindState find;  // the Find panel: value scans and pattern searches (find_state.h)
+  FindState find;       // the Find panel: value scans and pattern searches (find_state.h)
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
   bool paused = false;  // no polling: every view shows what was read before the pause
 

@@ -17,14 +17,15 @@ namespace memview::gui {
 
 namespace {
 
-constexpr std::array kTypes = {ScanType::i8,  ScanType::u8,  ScanType::i16,     ScanType::u16,
-                               ScanType::i32, ScanType::u32, ScanType::i64,     ScanType::u64,
-                               ScanType::f32, ScanType::f64, ScanType::any_int, ScanType::any_number};
-constexpr std::array kFirstOps = {ScanOp::eq, ScanOp::ne, ScanOp::lt,
+constexpr std::array kTypes = {ScanType::i8,  ScanType::u8,      ScanType::i16,
+                               ScanType::u16, ScanType::i32,     ScanType::u32,
+                               ScanType::i64, ScanType::u64,     ScanType::f32,
+                               ScanType::f64, ScanType::any_int, ScanType::any_number};
+constexpr std::array kFirstOps = {ScanOp::eq, ScanOp::ne,    ScanOp::lt,
                                   ScanOp::gt, ScanOp::range, ScanOp::unknown};
-constexpr std::array kNextOps = {ScanOp::eq,        ScanOp::ne,           ScanOp::lt,
-                                 ScanOp::gt,        ScanOp::range,        ScanOp::changed,
-                                 ScanOp::unchanged, ScanOp::increased,    ScanOp::decreased,
+constexpr std::array kNextOps = {ScanOp::eq,           ScanOp::ne,          ScanOp::lt,
+                                 ScanOp::gt,           ScanOp::range,       ScanOp::changed,
+                                 ScanOp::unchanged,    ScanOp::increased,   ScanOp::decreased,
                                  ScanOp::increased_by, ScanOp::decreased_by};
 
 bool is_float_type(ScanType t) {
@@ -90,7 +91,8 @@ void draw_value_form(FindState& s, const Palette& pal) {
   }
   s.focus_request = false;
   ImGui::Checkbox("every byte", &f.every_byte);
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("unaligned positions too (default: natural alignment)");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("unaligned positions too (default: natural alignment)");
   ImGui::SameLine();
   ImGui::Checkbox("big-endian", &f.big_endian);
   if (is_float_type(f.type)) {
@@ -148,8 +150,8 @@ void draw_pattern_form(FindState& s) {
   s.focus_request = false;
   ImGui::SetNextItemWidth(cw * 26);
   const char* hint = f.pattern_kind == PatternKind::hex ? "de ad ?? ef" : "text";
-  const bool enter = ImGui::InputTextWithHint("##pattern", hint, &f.pattern,
-                                              ImGuiInputTextFlags_EnterReturnsTrue);
+  const bool enter =
+      ImGui::InputTextWithHint("##pattern", hint, &f.pattern, ImGuiInputTextFlags_EnterReturnsTrue);
   s.value_box = WidgetRect::last_item();
   if (f.pattern_kind != PatternKind::hex) {
     ImGui::SameLine();
@@ -170,8 +172,8 @@ void draw_progress(FindState& s) {
   const WorkerProgress p = s.worker->progress();
   const double rate = p.rate();
   const double eta = p.eta_seconds();
-  std::string text = fmt::format("{:.0f}%  {}/s", p.fraction() * 100.0,
-                                 bytes_text(static_cast<uint64_t>(rate)));
+  std::string text =
+      fmt::format("{:.0f}%  {}/s", p.fraction() * 100.0, bytes_text(static_cast<uint64_t>(rate)));
   if (eta >= 0) text += fmt::format("  ETA {:.1f} s", eta);
   const float cw = ImGui::CalcTextSize("0").x;
   ImGui::ProgressBar(static_cast<float>(p.fraction()), ImVec2(-cw * 10, 0), text.c_str());
@@ -215,7 +217,8 @@ void draw_row_menu(FindState& s, FindViewContext& ctx, const FindResultRow& r, u
     hex_view_move_cursor(ctx.hex, ctx.info, {.address = r.address, .reveal = CursorReveal::center});
   }
   if (ImGui::MenuItem("Add as bookmark")) {
-    ctx.bookmarks.add_requests.push_back({fmt::format("find {}", position_text(ctx.info, r.address)), r.address});
+    ctx.bookmarks.add_requests.push_back(
+        {fmt::format("find {}", position_text(ctx.info, r.address)), r.address});
   }
   if (ImGui::MenuItem("Copy address")) {
     ImGui::SetClipboardText(fmt::format("0x{:x}", r.address).c_str());
@@ -268,8 +271,8 @@ void draw_row(FindState& s, FindViewContext& ctx, uint64_t i) {
   view.address = r->address;
   view.current = current_text(s, *r, ctx, view.glow);
   if (r->previous) {
-    view.previous = decode_scalar(r->type, std::span<const std::byte>(r->previous, r->width),
-                                  endian_of(s));
+    view.previous =
+        decode_scalar(r->type, std::span<const std::byte>(r->previous, r->width), endian_of(s));
   }
   ImGui::PushID(static_cast<int>(i % 1'000'000));
   ImGui::TableNextRow();
@@ -277,7 +280,8 @@ void draw_row(FindState& s, FindViewContext& ctx, uint64_t i) {
   const std::string pos = position_text(ctx.info, r->address);
   if (ImGui::Selectable(pos.c_str(), ctx.hex.cursor == r->address,
                         ImGuiSelectableFlags_AllowItemOverlap)) {
-    hex_view_move_cursor(ctx.hex, ctx.info, {.address = r->address, .reveal = CursorReveal::center});
+    hex_view_move_cursor(ctx.hex, ctx.info,
+                         {.address = r->address, .reveal = CursorReveal::center});
   }
   view.rect = WidgetRect::last_item();
   draw_row_menu(s, ctx, *r, i);

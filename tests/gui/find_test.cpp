@@ -90,7 +90,7 @@ class Find : public ::testing::Test {
     h.frames(1);
   }
 
-  ShmObject obj{64 * 1024, "find"};
+  ShmObject obj{size_t{64} * 1024, "find"};
   AppHarness h;
 };
 

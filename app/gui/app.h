@@ -72,8 +72,9 @@ enum class SideTab {
   who_writes,
   snapshots,
   watches,
+  find,
 };
-constexpr size_t kSideTabCount = 8;
+constexpr size_t kSideTabCount = 9;
 
 // The workspace dialog to open at the next frame.
 enum class WorkspaceDialog { none, save, open };

@@ -57,6 +57,10 @@ void App::handle_shortcuts() {
       bookmark_goto(shown->bookmarks.items[static_cast<size_t>(i)], shown->hex, shown->info());
     }
   }
+  if (glfw_key_pressed(GLFW_KEY_F) && shown) {  // Find, from any panel
+    shown->find.focus_request = true;
+    side_tab_request = SideTab::find;
+  }
   if (glfw_key_pressed(GLFW_KEY_B) && shown) {
     // Before anything is drawn: the bookmark is there when the panel draws.
     shown->bookmarks.add({}, shown->hex.cursor);
@@ -207,6 +211,7 @@ void App::draw_help_popup() {
       {"Enter", "type at the cursor after its byte went away (the object shrank)"},
       {"Ctrl+G", "go to an offset (decimal or 0x hex)"},
       {"Ctrl+B", "bookmark the cursor"},
+      {"Ctrl+F", "find: value scans with narrowing, byte patterns, text (Find panel)"},
       {"F2, double-click a bookmark", "rename the bookmark"},
       {"Ctrl+. / Ctrl+,", "next / previous bookmark (marked left of the address)"},
       {"F8 / Shift+F8", "next / previous change off screen (activity map, right of the grid)"},

@@ -16,6 +16,7 @@
 #include "views/attached_view.h"
 #include "views/banner.h"
 #include "views/bookmarks_view.h"
+#include "views/find_view.h"
 #include "views/hex_view.h"
 #include "views/inspector_view.h"
 #include "views/overlay_view.h"
@@ -169,6 +170,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     hex_view_request(s.hex, p);
     inspector_request(s.inspector, s.hex.cursor, p);
     overlay_request(s.overlays, s.hex, p);
+    find_request(s.find, p);
   };
   if (s.viewing_past) {
     s.poll(now_ns);  // the live source: refreshed (resizes, removal), no bytes read
@@ -178,6 +180,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
     s.poll(now_ns);
   }
   overlay_tint(s.overlays, s.hex, palette, hctx);
+  find_mark_grid(s.find, s.hex, palette, hctx);
   if (!s.overlays.overlays.empty()) {
     hctx.tooltip_extra = [this, &s, now_ns](uint64_t address) {
       overlay_tooltip(s.overlays, address, s.view_tracker(), palette, now_ns,
@@ -288,10 +291,15 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                         &s.overlays};
                     draw_snapshots(s.snapshots, sctx);
                   });
-    // Last, so that the tabs before it keep their places.
+    // The newest tabs last, so that the tabs before them keep their places.
     draw_side_tab(bar, SideTab::watches, watches_tab_label(s.watches), [&] {
       const WatchesContext wctx{s.info(), s.hex, palette, now_ns, settings.fade_seconds};
       draw_watches(s.watches, wctx);
+    });
+    draw_side_tab(bar, SideTab::find, find_tab_label(s.find), [&] {
+      FindViewContext fctx{s.info(), s.view_tracker(), s.view_editor(), palette,
+                           s.hex,    s.bookmarks,      now_ns,          settings.fade_seconds};
+      draw_find(s.find, fctx);
     });
     ImGui::EndTabBar();
   }

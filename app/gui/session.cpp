@@ -96,6 +96,7 @@ void Session::end_frame() {
   watches_end_frame(watches, info().spec);
   who_end_frame();
   snapshots_end_frame();
+  find_end_frame(find, *source);
 }
 
 void Session::refresh_regions(int64_t now_ns) {

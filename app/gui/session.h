@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "find_state.h"
 #include "memview/activity.h"
 #include "memview/editor.h"
 #include "memview/poller.h"
@@ -61,6 +62,7 @@ struct Session {
   SnapshotsState snapshots;    // the Snapshots panel
   SnapshotJob snapshot_job;    // its one running job (session_snapshots.cpp)
   int snapshot_serial = 0;     // names "snapshot N" of unnamed snapshots
+  FindState find;              // the Find panel: value scans and pattern searches (find_state.h)
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
   bool paused = false;  // no polling: every view shows what was read before the pause
 

@@ -63,8 +63,27 @@ uint64_t popcount_words(const std::vector<uint64_t>& bits) {
   return n;
 }
 
+uint64_t block_candidates(const ScanBlock& b) {
+  if (b.spilled()) return b.spill_count;
+  uint64_t n = 0;
+  for (const ScanLane& lane : b.lanes) {
+    if (!b.dense()) {
+      n += lane.offsets.size();
+    } else {
+      n += lane.all ? lane_positions(b, lane) : popcount_words(lane.bits);
+    }
+  }
+  return n;
+}
+
 void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
                  std::vector<std::vector<uint64_t>>&& bits) {
+  // Every position still a candidate ("unchanged" over static memory): no bitmap at all,
+  // so a dense block stays at one byte per scanned byte.
+  for (size_t k = 0; k < block.lanes.size(); ++k) {
+    const size_t npos = lane_positions(block, block.lanes[k]);
+    if (!bits[k].empty() && npos != 0 && popcount_words(bits[k]) == npos) bits[k] = {};
+  }
   uint64_t sparse_cost = 0;
   uint64_t dense_cost = buf.size();
   for (size_t k = 0; k < block.lanes.size(); ++k) {

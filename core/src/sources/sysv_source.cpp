@@ -55,6 +55,13 @@ class SysvSource final : public Source {
     return outcome;
   }
 
+  // A segment never shrinks while attached: no guard needed.
+  bool run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) override {
+    if (length == 0 || address >= info_.size || length > info_.size - address) return false;
+    fn(context, addr_ + address, static_cast<size_t>(length));
+    return true;
+  }
+
   Status write(uint64_t address, std::span<const std::byte> data) override {
     if (Status s = check_write_range(info_, address, data.size()); !s) return s;
     detail::store_bytes(addr_ + address, data.data(), data.size());

@@ -177,10 +177,10 @@ TEST(ScanSpill, ATinyCapGivesTheSameResultsAsMemoryAndLeavesNoFile) {
       Result<ScanState> nd = narrow(*src, disk_first, {op, "", ""});
       ASSERT_TRUE(nm.ok() && nd.ok()) << (nd.ok() ? "" : nd.error().message);
       EXPECT_EQ(listing(*nd), listing(*nm)) << scan_op_name(op);
-      Result<ScanState> again_m = narrow(*src, std::move(*nm), {ScanOp::unchanged, "", ""},
-                                         nullptr, &mem_first);
-      Result<ScanState> again_d = narrow(*src, std::move(*nd), {ScanOp::unchanged, "", ""},
-                                         nullptr, &disk_first);
+      Result<ScanState> again_m =
+          narrow(*src, std::move(*nm), {ScanOp::unchanged, "", ""}, nullptr, &mem_first);
+      Result<ScanState> again_d =
+          narrow(*src, std::move(*nd), {ScanOp::unchanged, "", ""}, nullptr, &disk_first);
       ASSERT_TRUE(again_m.ok() && again_d.ok());
       EXPECT_EQ(listing(*again_d), listing(*again_m)) << scan_op_name(op) << " then vs first";
       EXPECT_EQ(again_d->narrowings, 2u);
@@ -205,15 +205,14 @@ TEST(ScanSpill, ACapBetweenBlocksKeepsTheFirstBlocksInMemoryAndTheRestOnDisk) {
   Result<ScanState> mem = first_scan(*src, o, {ScanOp::unknown, "", ""}, nullptr, many_ranges());
   ASSERT_TRUE(mem.ok());
   o.memory_cap = 5 * 41000;  // about five blocks of 40 KiB snapshots
-  Result<ScanState> capped =
-      first_scan(*src, o, {ScanOp::unknown, "", ""}, nullptr, many_ranges());
+  Result<ScanState> capped = first_scan(*src, o, {ScanOp::unknown, "", ""}, nullptr, many_ranges());
   ASSERT_TRUE(capped.ok());
   size_t resident = 0;
   for (const ScanBlock& b : capped->blocks) resident += b.spilled() ? 0 : 1;
   EXPECT_GE(resident, 4u);
   EXPECT_LE(resident, 5u);
-  EXPECT_LE(capped->memory_bytes(), o.memory_cap + sizeof(ScanState) +
-                                        capped->blocks.size() * sizeof(ScanBlock));
+  EXPECT_LE(capped->memory_bytes(),
+            o.memory_cap + sizeof(ScanState) + capped->blocks.size() * sizeof(ScanBlock));
   EXPECT_EQ(listing(*capped), listing(*mem));
   // The narrowing's cap (set on the worker's request) replaces the saved one.
   auto out = std::make_shared<Published<ScanState>>();

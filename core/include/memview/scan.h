@@ -138,7 +138,7 @@ struct ScanStats {
   uint64_t bytes_unreadable = 0;   // bytes asked for that could not be read
   std::string unreadable_message;  // the first reason
   int64_t elapsed_ns = 0;
-  bool cancelled = false;  // stopped early: the candidates found so far are kept
+  bool cancelled = false;      // stopped early: the candidates found so far are kept
   uint64_t bytes_spilled = 0;  // candidate storage this scan wrote to the temporary file
 };
 
@@ -182,10 +182,10 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
 
 // Narrows `previous` (consumed: each block's storage is released as soon as its successor is
 // built, so a narrowing needs no second copy; its memory cap applies, spilled blocks are
-// read back one at a time and go back to the same temporary file unless they now fit). `first` (optional) is the first scan's
-// state: the conditions then compare against each candidate's first-scan value. Refuses a
-// state of another source or size (Errc::invalid_argument). Cancelled: the blocks not yet
-// visited are kept as they were.
+// read back one at a time and go back to the same temporary file unless they now fit). `first`
+// (optional) is the first scan's state: the conditions then compare against each candidate's
+// first-scan value. Refuses a state of another source or size (Errc::invalid_argument). Cancelled:
+// the blocks not yet visited are kept as they were.
 Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition& condition,
                          WorkerContext* ctx = nullptr, const ScanState* first = nullptr);
 

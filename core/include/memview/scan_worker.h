@@ -21,7 +21,7 @@
 namespace memview {
 
 struct ScanRequest {
-  std::string spec;     // the source to open (read-only)
+  std::string spec;  // the source to open (read-only)
   // First scan; a narrowing keeps the previous state's options, except a memory_cap set
   // here (not 0), which replaces the previous state's.
   ScanOptions options;

@@ -180,7 +180,7 @@ bool scan_in_place(Source& source, ScanBlock& block, const std::vector<LanePlan>
     lane.offsets.resize(counts[k]);
     lane.values.resize(counts[k] * w);
     if (counts[k] == 0) continue;
-    GatherJob gather{bits[k].data(), bits[k].size(), lane.origin, lane.step, w,
+    GatherJob gather{bits[k].data(),      bits[k].size(),    lane.origin, lane.step, w,
                      lane.offsets.data(), lane.values.data()};
     if (!source.run_in_place(block.address, block.extent, &GatherJob::run, &gather)) {
       return false;

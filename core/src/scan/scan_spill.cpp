@@ -123,8 +123,8 @@ Status ScanSpill::read_at(uint64_t offset, void* p, size_t n) const {
     DWORD done = 0;
     const DWORD chunk = static_cast<DWORD>(std::min<size_t>(n, 1u << 30));
     if (!ReadFile(static_cast<HANDLE>(handle_), bytes, chunk, &done, &ov) || done == 0) {
-      return make_error(Errc::io, fmt::format("cannot read the scan's temporary file: error {}",
-                                              GetLastError()));
+      return make_error(
+          Errc::io, fmt::format("cannot read the scan's temporary file: error {}", GetLastError()));
     }
     const size_t got = done;
 #else

@@ -129,8 +129,7 @@ ReadOutcome MappedFdSource::diff(uint64_t address, std::span<std::byte> cache,
   return view().diff_object(info_.size, address, cache, sink, "the object shrank under the read");
 }
 
-bool MappedFdSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn,
-                                  void* context) {
+bool MappedFdSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) {
   return view().run_in_place(info_.size, address, length, fn, context);
 }
 

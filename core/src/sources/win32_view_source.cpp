@@ -91,8 +91,7 @@ ReadOutcome Win32ViewSource::diff(uint64_t address, std::span<std::byte> cache,
                             "a page of the view could not be read (uncommitted or I/O error)");
 }
 
-bool Win32ViewSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn,
-                                   void* context) {
+bool Win32ViewSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) {
   return view().run_in_place(info_.size, address, length, fn, context);
 }
 

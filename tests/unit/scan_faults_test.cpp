@@ -1,7 +1,12 @@
-// Scans of mapped sources compare the bytes where they lie (Source::run_in_place): the same
-// candidates as the copying path, and an object that shrinks under the scan is reported as
-// unreadable, never a crash (the compare faults, the copying path takes over).
+// Scans under faults. Mapped sources compare the bytes where they lie (Source::run_in_place):
+// the same candidates as the copying path, and an object that shrinks under the scan is
+// reported as unreadable, never a crash (the compare faults, the copying path takes over).
+// A process that exits in the middle of a scan or a narrowing leaves the rest unreadable.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstring>
@@ -9,6 +14,8 @@
 #include <set>
 #include <thread>
 #include <vector>
+
+#include <fmt/format.h>
 
 #include "memview/scan.h"
 #include "memview/source_spec.h"
@@ -41,7 +48,7 @@ struct Counter {
   }
 };
 
-TEST(ScanInPlace, MappedSourcesCompareInPlaceAndFindWhatACopyFinds) {
+TEST(ScanFaults, MappedSourcesCompareInPlaceAndFindWhatACopyFinds) {
   const size_t size = (size_t{1} << 20) + 4096;
   testing::PeerShm peer(size);
   ASSERT_TRUE(peer.ok());
@@ -79,7 +86,7 @@ TEST(ScanInPlace, MappedSourcesCompareInPlaceAndFindWhatACopyFinds) {
   }
 }
 
-TEST(ScanInPlace, AnObjectThatShrankUnderTheScanIsUnreadableNotACrash) {
+TEST(ScanFaults, AnObjectThatShrankUnderTheScanIsUnreadableNotACrash) {
   const size_t size = size_t{1} << 20;
   testing::PeerShm peer(size);
   ASSERT_TRUE(peer.ok());
@@ -117,6 +124,81 @@ TEST(ScanInPlace, AnObjectThatShrankUnderTheScanIsUnreadableNotACrash) {
   }
   stop = true;
   shrinker.join();
+}
+
+// Forwards to a pid: source and kills the process right after the first read: the exit
+// lands in the middle of the scan, deterministically.
+class KillAfterFirstRead final : public Source {
+ public:
+  KillAfterFirstRead(SourcePtr inner, pid_t child) : inner_(std::move(inner)), child_(child) {}
+  const SourceInfo& info() const override { return inner_->info(); }
+  ReadOutcome read(uint64_t address, std::span<std::byte> out) override {
+    ReadOutcome r = inner_->read(address, out);
+    if (++reads_ == 1 && child_ > 0) {
+      kill(child_, SIGKILL);
+      waitpid(child_, nullptr, 0);
+      child_ = -1;
+    }
+    return r;
+  }
+  Status write(uint64_t address, std::span<const std::byte> data) override {
+    return inner_->write(address, data);
+  }
+  std::vector<SourceEvent> refresh() override { return inner_->refresh(); }
+
+ private:
+  SourcePtr inner_;
+  pid_t child_;
+  int reads_ = 0;
+};
+
+pid_t idle_child() {
+  const pid_t child = fork();
+  if (child == 0) {
+    for (;;) pause();
+  }
+  return child;
+}
+
+TEST(ScanFaults, AProcessThatExitsMidScanOrMidNarrowingLeavesTheRestUnreadable) {
+  constexpr uint64_t kPiece = uint64_t{1} << 20;
+  void* mem = mmap(nullptr, kPiece * 4, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(mem, MAP_FAILED);
+  std::memset(mem, 7, kPiece * 4);
+  const auto base = reinterpret_cast<uint64_t>(mem);
+  // Four ranges: four blocks, read one after another by one thread.
+  const std::vector<ByteRange> ranges{{base, kPiece},
+                                      {base + kPiece, kPiece},
+                                      {base + 2 * kPiece, kPiece},
+                                      {base + 3 * kPiece, kPiece}};
+  ScanOptions o;
+  o.type = ScanType::u8;
+  o.threads = 1;
+  pid_t child = idle_child();
+  Result<SourcePtr> inner = open_source(fmt::format("pid:{}", child));
+  ASSERT_TRUE(inner.ok()) << inner.error().message;
+  KillAfterFirstRead dying(std::move(*inner), child);
+  Result<ScanState> s = first_scan(dying, o, {ScanOp::eq, "7", ""}, nullptr, ranges);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->count(), kPiece);
+  EXPECT_EQ(s->stats.bytes_scanned, kPiece);
+  EXPECT_EQ(s->stats.bytes_unreadable, 3 * kPiece);
+  EXPECT_NE(s->stats.unreadable_message.find("exited"), std::string::npos)
+      << s->stats.unreadable_message;
+  // Narrowing: the candidates of the blocks read after the exit are dropped, not kept as
+  // if unchanged.
+  child = idle_child();
+  inner = open_source(fmt::format("pid:{}", child));
+  ASSERT_TRUE(inner.ok());
+  Result<ScanState> all = first_scan(**inner, o, {ScanOp::eq, "7", ""}, nullptr, ranges);
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->count(), 4 * kPiece);
+  KillAfterFirstRead dying2(std::move(*inner), child);
+  Result<ScanState> n = narrow(dying2, std::move(*all), {ScanOp::unchanged, "", ""});
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->count(), kPiece);
+  EXPECT_GE(n->stats.bytes_unreadable, 3 * kPiece);
+  munmap(mem, kPiece * 4);
 }
 
 }  // namespace

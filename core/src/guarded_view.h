@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "in_place_source.h"
 #include "memview/source.h"
 
 namespace memview::detail {
@@ -45,7 +46,7 @@ struct GuardedView {
   ReadOutcome diff_object(uint64_t object_size, uint64_t address, std::span<std::byte> cache,
                           const DiffSink& sink, const char* fault_reason) const;
 
-  // Source::run_in_place of such a backend: false when the range is not inside
+  // detail::InPlaceSource of such a backend: false when the range is not inside
   // min(object_size, length) or a fault cut fn short.
   bool run_in_place(uint64_t object_size, uint64_t address, uint64_t n, InPlaceFn fn,
                     void* context) const;

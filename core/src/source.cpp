@@ -100,11 +100,6 @@ ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const Dif
   return outcome;
 }
 
-bool Source::run_in_place(uint64_t /*address*/, uint64_t /*length*/, InPlaceFn /*fn*/,
-                          void* /*context*/) {
-  return false;
-}
-
 Result<bool> Source::compare_exchange(uint64_t, unsigned, uint64_t&, uint64_t) {
   return make_error(
       Errc::unsupported,

@@ -25,7 +25,7 @@ TYPES = {  # name: (struct code, width, is float)
 FIRST_OPS = ("eq", "ne", "lt", "gt", "range", "unknown")
 NARROW_OPS = ("changed", "unchanged", "increased", "decreased", "increased-by", "decreased-by",
               "eq")
-CASES = 260
+CASES = 120
 
 
 def values(data, code, width, step, big):

@@ -1,4 +1,4 @@
-// Scans under faults. Mapped sources compare the bytes where they lie (Source::run_in_place):
+// Scans under faults. Mapped sources compare the bytes where they lie (detail::InPlaceSource):
 // the same candidates as the copying path, and an object that shrinks under the scan is
 // reported as unreadable, never a crash (the compare faults, the copying path takes over).
 // A process that exits in the middle of a scan or a narrowing leaves the rest unreadable.
@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "in_place_source.h"
 #include "memview/scan.h"
 #include "memview/source_spec.h"
 #include "peer_shm.h"
@@ -41,10 +42,14 @@ SourcePtr open_read_only(const std::string& spec) {
   return s.ok() ? std::move(*s) : nullptr;
 }
 
+// Touches every page (a fault on a page past the object's end is what the guard catches).
 struct Counter {
   size_t bytes = 0;
-  static void run(void* c, const std::byte* /*data*/, size_t n) {
-    static_cast<Counter*>(c)->bytes += n;
+  unsigned sum = 0;
+  static void run(void* c, const std::byte* data, size_t n) {
+    auto* self = static_cast<Counter*>(c);
+    for (size_t i = 0; i < n; i += 512) self->sum += static_cast<unsigned>(data[i]);
+    self->bytes += n;
   }
 };
 
@@ -56,10 +61,12 @@ TEST(ScanFaults, MappedSourcesCompareInPlaceAndFindWhatACopyFinds) {
   for (size_t i = 0; i < size; ++i) peer.bytes()[i] = static_cast<std::byte>(rng() % 4);
   SourcePtr src = open_read_only(peer.spec());
   ASSERT_TRUE(src);
+  auto* mapped = dynamic_cast<detail::InPlaceSource*>(src.get());
+  ASSERT_NE(mapped, nullptr);
   Counter c;
-  EXPECT_TRUE(src->run_in_place(100, 5000, &Counter::run, &c));
+  EXPECT_TRUE(mapped->run_in_place(100, 5000, &Counter::run, &c));
   EXPECT_EQ(c.bytes, 5000u);
-  EXPECT_FALSE(src->run_in_place(size - 10, 11, &Counter::run, &c));  // past the end
+  EXPECT_FALSE(mapped->run_in_place(size - 10, 11, &Counter::run, &c));  // past the end
   // The reference: the same scan over the bytes as a plain buffer.
   for (ScanOp op : {ScanOp::eq, ScanOp::gt, ScanOp::ne}) {
     for (bool every : {false, true}) {
@@ -97,7 +104,9 @@ TEST(ScanFaults, AnObjectThatShrankUnderTheScanIsUnreadableNotACrash) {
   // first page past the new end and the copying path reports the rest.
   ASSERT_TRUE(peer.truncate(size / 4));
   Counter c;
-  EXPECT_FALSE(src->run_in_place(0, size, &Counter::run, &c));
+  auto* mapped = dynamic_cast<detail::InPlaceSource*>(src.get());
+  ASSERT_NE(mapped, nullptr);
+  EXPECT_FALSE(mapped->run_in_place(0, size, &Counter::run, &c));
   ScanOptions o;
   o.type = ScanType::u8;
   Result<ScanState> r = first_scan(*src, o, {ScanOp::eq, "7", ""});

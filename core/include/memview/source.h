@@ -72,10 +72,6 @@ using DiffSink = std::function<void(size_t index, size_t length)>;
 
 class EditQueue;  // editor.h
 
-// Work run over a source's bytes where they lie (Source::run_in_place). It must own nothing
-// and take no locks: a fault (the object shrank) abandons it half-way.
-using InPlaceFn = void (*)(void* context, const std::byte* data, size_t length);
-
 class Source {
  public:
   virtual ~Source() = default;
@@ -94,14 +90,6 @@ class Source {
   // cannot be read are reported as unreadable and left untouched in cache. The default
   // reads into a scratch buffer and compares; mapped backends fuse the two in one pass.
   virtual ReadOutcome diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink);
-
-  // Runs fn once over [address, address + length) where those bytes lie in this process's
-  // memory (a mapped shm object, file or segment), without copying them: a scan compares
-  // them in place. Returns false when the backend has no such mapping, the range is not
-  // entirely inside it, or a fault (the object shrank) cut fn short; fn may then have run
-  // partly, and the caller falls back to read(), which reports what is unreadable. The
-  // bytes may change while fn runs (another process writes them). Default: false.
-  virtual bool run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context);
 
   // Writes exactly `data` at address and nothing else. A naturally aligned 1/2/4/8-byte
   // write is one single store. Fails without writing anything when the range is not

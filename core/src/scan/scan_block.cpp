@@ -82,7 +82,9 @@ void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
   // so a dense block stays at one byte per scanned byte.
   for (size_t k = 0; k < block.lanes.size(); ++k) {
     const size_t npos = lane_positions(block, block.lanes[k]);
-    if (!bits[k].empty() && npos != 0 && popcount_words(bits[k]) == npos) bits[k] = {};
+    if (!bits[k].empty() && npos != 0 && popcount_words(bits[k]) == npos) {
+      bits[k] = std::vector<uint64_t>();  // not `= {}`, which keeps the capacity
+    }
   }
   uint64_t sparse_cost = 0;
   uint64_t dense_cost = buf.size();

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "in_place_source.h"
 #include "memview/clock.h"
 #include "memview/process_maps.h"
 #include "memview/scan.h"
@@ -99,7 +100,7 @@ void scan_block(ScanBlock& block, std::vector<std::byte>& buf, const ReadOutcome
 
 // ---- comparing in place (a mapped shm object, file or segment) ----
 
-// The jobs run through Source::run_in_place: plain pointers into storage made beforehand
+// The jobs run through InPlaceSource::run_in_place: plain pointers into storage made beforehand
 // (a fault abandons them half-way).
 struct CompareJob {
   const LanePlan* plans;
@@ -151,6 +152,8 @@ struct GatherJob {
 // (its snapshot is a copy anyway, taken together with the compare).
 bool scan_in_place(Source& source, ScanBlock& block, const std::vector<LanePlan>& plans,
                    const ScanOptions& options) {
+  auto* mapped = dynamic_cast<detail::InPlaceSource*>(&source);
+  if (!mapped) return false;
   std::vector<ScanLane> lanes;
   std::vector<size_t> npos;
   std::vector<std::vector<uint64_t>> bits(plans.size());
@@ -162,7 +165,7 @@ bool scan_in_place(Source& source, ScanBlock& block, const std::vector<LanePlan>
     bit_ptrs.push_back(bits[k].data());
   }
   CompareJob compare{plans.data(), lanes.data(), bit_ptrs.data(), npos.data(), plans.size()};
-  if (!source.run_in_place(block.address, block.extent, &CompareJob::run, &compare)) {
+  if (!mapped->run_in_place(block.address, block.extent, &CompareJob::run, &compare)) {
     return false;
   }
   uint64_t sparse_cost = 0;
@@ -182,7 +185,7 @@ bool scan_in_place(Source& source, ScanBlock& block, const std::vector<LanePlan>
     if (counts[k] == 0) continue;
     GatherJob gather{bits[k].data(),      bits[k].size(),    lane.origin, lane.step, w,
                      lane.offsets.data(), lane.values.data()};
-    if (!source.run_in_place(block.address, block.extent, &GatherJob::run, &gather)) {
+    if (!mapped->run_in_place(block.address, block.extent, &GatherJob::run, &gather)) {
       return false;
     }
   }

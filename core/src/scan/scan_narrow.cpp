@@ -112,8 +112,8 @@ struct Narrower {
     // The old snapshot is released (kept as the next read buffer) before the new one is
     // kept: never a second copy of the state.
     spare = std::move(b.snapshot);
-    b.snapshot = {};
-    for (ScanLane& lane : b.lanes) lane.bits = {};
+    b.snapshot = std::vector<std::byte>();
+    for (ScanLane& lane : b.lanes) lane.bits = std::vector<uint64_t>();
     scan_detail::store_block(b, std::move(cur), std::move(bits));
     // A short block may have been read into a full block's buffer: give the rest back.
     if (b.snapshot.capacity() > b.snapshot.size() + b.snapshot.size() / 8) {

@@ -177,8 +177,9 @@ Status ScanSpill::store(ScanBlock& block) {
     if (Status s = put(lane.offsets.data(), lane.offsets.size() * sizeof(uint32_t)); !s) return s;
     if (Status s = put(lane.values.data(), lane.values.size()); !s) return s;
   }
-  block.snapshot = {};
-  block.lanes = {};
+  // Fresh vectors, not `= {}` (which keeps the capacity): the memory is given back.
+  block.snapshot = std::vector<std::byte>();
+  block.lanes = std::vector<ScanLane>();
   block.spill_offset = at;
   block.spill_bytes = total;
   block.spill_count = count;

@@ -10,12 +10,13 @@
 #include <string>
 
 #include "guarded_view.h"
+#include "in_place_source.h"
 #include "memview/source.h"
 #include "memview/source_spec.h"
 
 namespace memview::detail {
 
-class MappedFdSource : public Source {
+class MappedFdSource : public Source, public InPlaceSource {
  public:
   // Takes ownership of fd. `path` is what the name resolves to (for removal checks).
   static Result<SourcePtr> create(int fd, bool writable, std::string read_only_reason,

@@ -22,7 +22,7 @@ namespace {
 
 // A segment cannot shrink, and stays attached (readable) even after IPC_RMID until we
 // detach, so reads need no fault guard.
-class SysvSource final : public Source {
+class SysvSource final : public Source, public detail::InPlaceSource {
  public:
   SysvSource(int id, std::byte* addr, SourceInfo info)
       : id_(id), addr_(addr), info_(std::move(info)) {}
@@ -56,7 +56,8 @@ class SysvSource final : public Source {
   }
 
   // A segment never shrinks while attached: no guard needed.
-  bool run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) override {
+  bool run_in_place(uint64_t address, uint64_t length, detail::InPlaceFn fn,
+                    void* context) override {
     if (length == 0 || address >= info_.size || length > info_.size - address) return false;
     fn(context, addr_ + address, static_cast<size_t>(length));
     return true;

@@ -20,7 +20,7 @@
 
 namespace memview::detail {
 
-class Win32ViewSource : public Source {
+class Win32ViewSource : public Source, public InPlaceSource {
  public:
   // How a backend refreshes: returns events and may ask for a new view (file growth).
   struct Hooks {

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "in_place_source.h"
 #include "memview/source_spec.h"
 #include "scan/scan_kernels.h"
 
@@ -139,6 +140,9 @@ std::vector<SourcePtr> extra_readers(const Source& source, unsigned threads, siz
   std::vector<SourcePtr> out;
   const SourceBackend* backend = find_source_backend(source.info().kind);
   if (!backend || backend->blocking_io) return out;  // one link to a remote target
+  // A mapped object is compared in place through the caller's warm mapping: a helper would
+  // map it afresh and take a page fault per 4 KiB, which costs more than the compare.
+  if (dynamic_cast<const detail::InPlaceSource*>(&source)) return out;
   unsigned n = threads;
   if (n == 0) n = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
   n = static_cast<unsigned>(std::min<size_t>(n, blocks));

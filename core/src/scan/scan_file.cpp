@@ -323,7 +323,7 @@ Status save_scan_state(const ScanState& state, const std::string& path) {
                       fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
   }
   Out out(f.get());
-  const Status written = write_state(out, state);
+  Status written = write_state(out, state);
   const bool flushed = std::fflush(f.get()) == 0;
   f.reset();
   std::error_code ec;

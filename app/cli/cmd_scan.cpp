@@ -4,6 +4,7 @@
 // memview-cli scan SPEC --from FILE (--changed | --unchanged | --increased | --decreased |
 // --increased-by N | --decreased-by N | --eq V | ...) [--first FILE] [--save FILE]: narrows a
 // saved scan state against the current values.
+// --memory-cap SIZE (both): candidate storage above SIZE goes to a temporary file.
 #include <cstring>
 #include <memory>
 #include <optional>
@@ -36,6 +37,7 @@ struct ScanCliOptions {
   bool big_endian = false;
   std::optional<std::string> tolerance;
   std::optional<std::string> from, first, save;
+  std::optional<std::string> memory_cap;
   uint64_t limit = 100;
   bool json = false;
 };
@@ -70,6 +72,35 @@ Result<ScanCondition> scan_condition(const ScanCliOptions& o) {
                                     : "give only one condition");
   }
   return given.front();
+}
+
+// "4096", "0x1000", "64K", "256M", "2G" (K, M, G: powers of 1024; "KiB", "MB" alike).
+Result<uint64_t> parse_memory_cap(const std::string& text) {
+  std::string digits = text;
+  uint64_t unit = 1;
+  const size_t letter = text.find_first_of("kKmMgG");
+  if (letter != std::string::npos && !text.starts_with("0x") && !text.starts_with("0X")) {
+    const std::string suffix = text.substr(letter);
+    static const char* const kSuffixes[] = {"", "B", "iB"};
+    bool known = false;
+    for (const char* s : kSuffixes) known = known || suffix.substr(1) == s;
+    if (!known) {
+      return make_error(Errc::invalid_argument,
+                        fmt::format("--memory-cap '{}': a size is a number with an optional K, M "
+                                    "or G (256M)",
+                                    text));
+    }
+    const char c = static_cast<char>(suffix[0] | 0x20);
+    unit = c == 'k' ? uint64_t{1} << 10 : c == 'm' ? uint64_t{1} << 20 : uint64_t{1} << 30;
+    digits = text.substr(0, letter);
+  }
+  Result<uint64_t> n = parse_u64(digits, "--memory-cap");
+  if (!n) return n.error();
+  if (*n == 0 || *n > ~uint64_t{0} / unit) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("--memory-cap '{}' is not a size above 0", text));
+  }
+  return *n * unit;
 }
 
 Result<ScanOptions> scan_options(const ScanCliOptions& o) {
@@ -137,6 +168,7 @@ int print_state(const ScanState& s, const ScanCliOptions& o) {
       j["unreadable"] = json_message<nlohmann::ordered_json>(s.stats.unreadable_message);
     j["seconds"] = static_cast<double>(s.stats.elapsed_ns) / 1e9;
     j["memory_bytes"] = s.memory_bytes();
+    j["spilled_bytes"] = s.spilled_bytes();
     j["cancelled"] = s.stats.cancelled;
     j["truncated"] = count > shown;
     j["matches"] = std::move(matches);
@@ -153,8 +185,14 @@ int run_scan(const ScanCliOptions& o) {
   if (!cond) return fail(cond.error());
   ScanRequest req;
   req.condition = *cond;
+  uint64_t cap = 0;
+  if (o.memory_cap) {
+    Result<uint64_t> c = parse_memory_cap(*o.memory_cap);
+    if (!c) return fail(c.error());
+    cap = *c;
+  }
   if (o.from) {
-    Result<ScanState> prev = load_scan_state(*o.from);
+    Result<ScanState> prev = load_scan_state(*o.from, cap);
     if (!prev) return fail(prev.error());
     if (o.type) {
       std::optional<ScanType> t = scan_type_from_name(*o.type);
@@ -175,6 +213,7 @@ int run_scan(const ScanCliOptions& o) {
     if (!opts) return fail(opts.error());
     req.options = *opts;
   }
+  req.options.memory_cap = cap;
   // Open here first: a bad spec is reported with its context, and a state of another
   // source or size is refused before any work.
   Result<SourcePtr> opened = open_spec(o.spec, /*read_only=*/true);
@@ -225,6 +264,10 @@ void setup_scan(CLI::App& app, int& exit_code) {
   sub->add_flag("--be", o->big_endian, "Values are big-endian");
   sub->add_option("--tolerance", o->tolerance,
                   "Floats: exact, rounded (default: to the digits typed) or an epsilon");
+  sub->add_option("--memory-cap", o->memory_cap,
+                  "Keep at most SIZE bytes of candidates in memory (256M, 2G); the rest goes "
+                  "to a temporary file that is deleted when the command ends")
+      ->type_name("SIZE");
   sub->add_option("--limit", o->limit, "Print at most N candidates (default 100)");
   sub->add_flag("--json", o->json, "Print JSON");
   sub->callback([o, &exit_code] { exit_code = run_scan(*o); });

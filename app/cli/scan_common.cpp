@@ -44,6 +44,10 @@ std::string scan_summary(uint64_t count, const ScanStats& stats, std::string_vie
                      human_bytes(static_cast<double>(stats.bytes_unreadable)),
                      printable_text(stats.unreadable_message));
   }
+  if (stats.bytes_spilled != 0) {
+    s += fmt::format("; over the memory cap: {} of candidates went to a temporary file",
+                     human_bytes(static_cast<double>(stats.bytes_spilled)));
+  }
   if (stats.cancelled) s += "; cancelled: the candidates found so far";
   return s;
 }

@@ -136,6 +136,26 @@ ReadOutcome GuardedView::diff_object(uint64_t object_size, uint64_t address,
                      [&](size_t n) { return diff(address, cache.first(n), sink); });
 }
 
+bool GuardedView::run_in_place(uint64_t object_size, uint64_t address, uint64_t n, InPlaceFn fn,
+                               void* context) const {
+  const uint64_t limit = std::min(object_size, length);
+  if (n == 0 || address >= limit || n > limit - address) return false;
+  struct InPlaceJob {
+    InPlaceFn fn;
+    void* context;
+    const std::byte* data;
+    size_t n;
+  } job{fn, context, base + address, static_cast<size_t>(n)};
+  const std::optional<uintptr_t> fault = run_guarded(
+      base, length,
+      [](void* c) {
+        auto* j = static_cast<InPlaceJob*>(c);
+        j->fn(j->context, j->data, j->n);
+      },
+      &job);
+  return !fault;
+}
+
 std::optional<uint64_t> GuardedView::store(uint64_t offset, std::span<const std::byte> data) const {
   struct StoreJob {
     std::byte* dst;

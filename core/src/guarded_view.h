@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 
+#include "in_place_source.h"
 #include "memview/source.h"
 
 namespace memview::detail {
@@ -44,6 +45,11 @@ struct GuardedView {
                           const char* fault_reason) const;
   ReadOutcome diff_object(uint64_t object_size, uint64_t address, std::span<std::byte> cache,
                           const DiffSink& sink, const char* fault_reason) const;
+
+  // detail::InPlaceSource of such a backend: false when the range is not inside
+  // min(object_size, length) or a fault cut fn short.
+  bool run_in_place(uint64_t object_size, uint64_t address, uint64_t n, InPlaceFn fn,
+                    void* context) const;
 };
 
 }  // namespace memview::detail

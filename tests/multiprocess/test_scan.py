@@ -166,6 +166,46 @@ class ScanShmAndBadInputTest(unittest.TestCase):
                       "--json", "--limit", "1000")
         self.assertEqual(addresses(got), be)
 
+    def test_memory_cap_spills_and_finds_the_same(self):
+        name = unique_name("scancap")
+        shm = shared_memory.SharedMemory(name=name, create=True, size=3 << 20)
+        self.addCleanup(shm.unlink)
+        self.addCleanup(shm.close)
+        rng = random.Random(11)
+        shm.buf[:] = bytes(rng.randrange(4) for _ in range(3 << 20))
+        spec = f"shm:/{name}"
+        with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as spill:
+            # The temporary file goes to TMPDIR and never has a name there.
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": spill,
+                   "LC_ALL": "C"}
+            runs = {}
+            for label, extra in (("memory", ()), ("capped", ("--memory-cap", "1K"))):
+                state = os.path.join(tmp, label)
+                first = run_cli("scan", spec, "--type", "u16", "--unknown", "--save", state,
+                                "--json", "--limit", "0", *extra, env=env)
+                self.assertEqual(first.returncode, 0, first.stderr)
+                runs[label] = [json.loads(first.stdout)]
+            self.assertEqual(runs["memory"][0]["spilled_bytes"], 0)
+            self.assertGreater(runs["capped"][0]["spilled_bytes"], 0)
+            self.assertLess(runs["capped"][0]["memory_bytes"], 1 << 20)
+            text = run_cli("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "1K",
+                           env=env)
+            self.assertEqual(text.returncode, 0, text.stderr)
+            self.assertIn(b"over the memory cap", text.stdout)
+            # The saved states are the same bytes; narrowing either finds the same.
+            with open(os.path.join(tmp, "memory"), "rb") as a, \
+                    open(os.path.join(tmp, "capped"), "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            for off in rng.sample(range(0, 3 << 20, 2), 50):
+                shm.buf[off] = (shm.buf[off] + 1) % 256
+            for label, extra in (("memory", ()), ("capped", ("--memory-cap", "64K"))):
+                got = run_cli("scan", spec, "--from", os.path.join(tmp, label), "--changed",
+                              "--json", "--limit", "1000", *extra, env=env)
+                runs[label].append(addresses(got))
+            self.assertEqual(runs["memory"][1], runs["capped"][1])
+            self.assertEqual(len(runs["memory"][1]), 50)
+            self.assertEqual(os.listdir(spill), [])
+
     def test_sysv_segment_and_file_narrowing(self):
         seg = SysvSegment(65536)
         self.addCleanup(seg.remove)
@@ -202,7 +242,9 @@ class ScanShmAndBadInputTest(unittest.TestCase):
                      ("find", spec, "--hex", ""),
                      ("find", spec, "--hex", "de a"),
                      ("find", spec, "--hex", "?? ??"),
-                     ("find", spec, "--string", "")):
+                     ("find", spec, "--string", ""),
+                     ("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "12Q"),
+                     ("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "0")):
             got = run_cli(*args)
             self.assertNotEqual(got.returncode, 0, args)
             self.assertTrue(got.stderr.startswith("error: "), (args, got.stderr))

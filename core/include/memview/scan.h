@@ -10,8 +10,13 @@
 // Each block keeps its candidates in whichever form is smaller: a sparse sorted list of
 // offsets with each candidate's value, or a dense bitmap over a raw snapshot of the block
 // (an unknown-value scan is a snapshot with an "every position" flag: about one byte per
-// scanned byte, never a copy per candidate). Either way a state never needs more than
-// about 1.1 bytes per scanned byte.
+// scanned byte, never a copy per candidate). Either way a state needs at most 1 + 1/8 bytes
+// per scanned byte for one type (1 + 1/(8 * width) with natural alignment; a full bitmap is
+// kept as "every position"), and any-int/any-number add one bitmap per width.
+// Memory cap (ScanOptions::memory_cap): once the storage kept in memory reaches the cap,
+// further blocks go to a temporary file that has no name (deleted however the program
+// ends); a spilled block keeps only its place and count in memory (ScanBlock::spilled()),
+// and count(), visit(), value_at(), narrow() and save_scan_state() read it back as needed.
 //
 // Thread-safety: the functions are reentrant; a ScanState is a plain value (copy it to
 // share it, or publish it through Published<ScanState>). The Source passed in is used by
@@ -23,6 +28,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,6 +42,7 @@
 namespace memview {
 
 class WorkerContext;
+class ScanSpill;  // the temporary file of blocks above the memory cap (internal)
 
 // What a scan looks for: one scalar type, or several widths at once.
 enum class ScanType { u8, i8, u16, i16, u32, i32, u64, i64, f32, f64, any_int, any_number };
@@ -83,6 +90,9 @@ struct ScanOptions {
   // Reader threads of the first scan, each with its own Source opened from the spec: 0 =
   // one per core (at most 8). A source whose I/O is remote (gdb:) is always read by one.
   unsigned threads = 0;
+  // Bytes of candidate storage kept in memory; blocks above it go to a temporary file
+  // (0: no cap). Not saved in state files; a narrowing uses its previous state's.
+  uint64_t memory_cap = 0;
 };
 
 struct ScanCondition {
@@ -114,7 +124,13 @@ struct ScanBlock {
   uint64_t extent = 0;              // bytes read: [address, address + extent), extent >= length
   std::vector<std::byte> snapshot;  // dense: `extent` bytes; sparse: empty
   std::vector<ScanLane> lanes;
+  // Spilled above the memory cap: snapshot and lanes are empty here, the storage lies in
+  // the state's temporary file at spill_offset (spill_bytes long); spill_count candidates.
+  uint64_t spill_offset = 0;
+  uint64_t spill_bytes = 0;
+  uint64_t spill_count = 0;
   bool dense() const { return !snapshot.empty(); }
+  bool spilled() const { return spill_bytes != 0; }
 };
 
 struct ScanStats {
@@ -122,7 +138,8 @@ struct ScanStats {
   uint64_t bytes_unreadable = 0;   // bytes asked for that could not be read
   std::string unreadable_message;  // the first reason
   int64_t elapsed_ns = 0;
-  bool cancelled = false;  // stopped early: the candidates found so far are kept
+  bool cancelled = false;      // stopped early: the candidates found so far are kept
+  uint64_t bytes_spilled = 0;  // candidate storage this scan wrote to the temporary file
 };
 
 struct Candidate {
@@ -139,10 +156,14 @@ struct ScanState {
   std::vector<ScanBlock> blocks;  // ascending, non-overlapping
   ScanStats stats;
   uint32_t narrowings = 0;  // how many narrowings led here (0: a first scan)
+  // Where spilled blocks live (null: nothing spilled). Shared by copies of the state.
+  std::shared_ptr<ScanSpill> spill;
 
-  uint64_t count() const;         // candidates
-  uint64_t memory_bytes() const;  // bytes the candidate storage holds
-  // Calls fn for each candidate in ascending address order until it returns false.
+  uint64_t count() const;          // candidates
+  uint64_t memory_bytes() const;   // bytes the candidate storage holds in memory
+  uint64_t spilled_bytes() const;  // bytes of its storage in the temporary file
+  // Calls fn for each candidate in ascending address order until it returns false. A
+  // spilled block that cannot be read back (an I/O error) is skipped.
   void visit(const std::function<bool(const Candidate&)>& fn) const;
   // The value this state holds for a candidate of `type` at `address` (nullopt: none).
   std::optional<std::vector<std::byte>> value_at(uint64_t address, ScalarType type) const;
@@ -160,10 +181,11 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
                              std::vector<ByteRange> ranges = {});
 
 // Narrows `previous` (consumed: each block's storage is released as soon as its successor is
-// built, so a narrowing needs no second copy). `first` (optional) is the first scan's
-// state: the conditions then compare against each candidate's first-scan value. Refuses a
-// state of another source or size (Errc::invalid_argument). Cancelled: the blocks not yet
-// visited are kept as they were.
+// built, so a narrowing needs no second copy; its memory cap applies, spilled blocks are
+// read back one at a time and go back to the same temporary file unless they now fit). `first`
+// (optional) is the first scan's state: the conditions then compare against each candidate's
+// first-scan value. Refuses a state of another source or size (Errc::invalid_argument). Cancelled:
+// the blocks not yet visited are kept as they were.
 Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition& condition,
                          WorkerContext* ctx = nullptr, const ScanState* first = nullptr);
 

@@ -12,6 +12,8 @@
 //       u8 scalar type (ScalarType), u32 step, u32 origin, u8 all,
 //       dense: u64 word count, words (u64 each); sparse: u64 count, u32 offsets, values
 //   u64 XXH3-64 of every byte before it.
+// A state whose blocks were spilled above its memory cap is written the same way (the
+// temporary file is an in-memory detail, never part of the format).
 // A reader checks everything before it allocates: a truncated file, a foreign file, a later
 // version, a bad checksum or inconsistent blocks are refused with one clear error
 // (Errc::invalid_argument), never read past their end.
@@ -36,6 +38,10 @@ Status save_scan_state(const ScanState& state, const std::string& path);
 
 // Reads a state written by save_scan_state.
 Result<ScanState> load_scan_state(const std::string& path);
+// The same under a memory cap (ScanOptions::memory_cap, which the state then keeps): blocks
+// above it go to a temporary file as they are read, so a state larger than the memory
+// left can still be narrowed.
+Result<ScanState> load_scan_state(const std::string& path, uint64_t memory_cap);
 
 // The same from bytes in memory (the fuzz target's entry).
 Result<ScanState> parse_scan_state(std::span<const std::byte> bytes);

@@ -21,8 +21,10 @@
 namespace memview {
 
 struct ScanRequest {
-  std::string spec;     // the source to open (read-only)
-  ScanOptions options;  // first scan only (a narrowing keeps the previous state's)
+  std::string spec;  // the source to open (read-only)
+  // First scan; a narrowing keeps the previous state's options, except a memory_cap set
+  // here (not 0), which replaces the previous state's.
+  ScanOptions options;
   ScanCondition condition;
   // Set: narrow this state (moved into the job; pass a copy to keep it). Unset: first scan.
   std::optional<ScanState> previous;

@@ -7,6 +7,7 @@
 
 #include <thread>
 
+#include "in_place_source.h"
 #include "memview/source_spec.h"
 #include "scan/scan_kernels.h"
 
@@ -63,8 +64,29 @@ uint64_t popcount_words(const std::vector<uint64_t>& bits) {
   return n;
 }
 
+uint64_t block_candidates(const ScanBlock& b) {
+  if (b.spilled()) return b.spill_count;
+  uint64_t n = 0;
+  for (const ScanLane& lane : b.lanes) {
+    if (!b.dense()) {
+      n += lane.offsets.size();
+    } else {
+      n += lane.all ? lane_positions(b, lane) : popcount_words(lane.bits);
+    }
+  }
+  return n;
+}
+
 void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
                  std::vector<std::vector<uint64_t>>&& bits) {
+  // Every position still a candidate ("unchanged" over static memory): no bitmap at all,
+  // so a dense block stays at one byte per scanned byte.
+  for (size_t k = 0; k < block.lanes.size(); ++k) {
+    const size_t npos = lane_positions(block, block.lanes[k]);
+    if (!bits[k].empty() && npos != 0 && popcount_words(bits[k]) == npos) {
+      bits[k] = std::vector<uint64_t>();  // not `= {}`, which keeps the capacity
+    }
+  }
   uint64_t sparse_cost = 0;
   uint64_t dense_cost = buf.size();
   for (size_t k = 0; k < block.lanes.size(); ++k) {
@@ -118,6 +140,9 @@ std::vector<SourcePtr> extra_readers(const Source& source, unsigned threads, siz
   std::vector<SourcePtr> out;
   const SourceBackend* backend = find_source_backend(source.info().kind);
   if (!backend || backend->blocking_io) return out;  // one link to a remote target
+  // A mapped object is compared in place through the caller's warm mapping: a helper would
+  // map it afresh and take a page fault per 4 KiB, which costs more than the compare.
+  if (dynamic_cast<const detail::InPlaceSource*>(&source)) return out;
   unsigned n = threads;
   if (n == 0) n = std::max(1U, std::min(8U, std::thread::hardware_concurrency()));
   n = static_cast<unsigned>(std::min<size_t>(n, blocks));

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "memview/scan.h"
@@ -26,11 +27,19 @@ uint64_t unreadable_inside(const ReadOutcome& outcome, uint64_t address, uint64_
 
 // Stores the compare's result in `block` (whose lanes are laid out and whose old storage
 // is dropped): `buf` holds the block's current bytes (extent), `bits[k]` the candidates of
-// lane k (empty vector: every position). Keeps whichever form needs less memory.
+// lane k (empty vector: every position). Keeps whichever form needs less memory; a bitmap
+// with every position set is kept as "every position" (no bitmap).
 void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
                  std::vector<std::vector<uint64_t>>&& bits);
 
 uint64_t popcount_words(const std::vector<uint64_t>& bits);
+
+// The value block `b` (resident, not spilled) holds for a candidate of `type` at address.
+std::optional<std::vector<std::byte>> block_value_at(const ScanBlock& b, uint64_t address,
+                                                     ScalarType type);
+
+// Candidates a block holds (a spilled block: its recorded count).
+uint64_t block_candidates(const ScanBlock& b);
 
 // Sources for the helper threads of a scan over `blocks` blocks (the calling thread reads
 // with `source` itself): `threads` readers in all (0: one per core, at most 8), each helper

@@ -15,6 +15,7 @@
 #include "memview/file_read.h"
 #include "scan/scan_block.h"
 #include "scan/scan_kernels.h"
+#include "scan/scan_spill.h"
 
 namespace memview {
 namespace {
@@ -67,7 +68,7 @@ class Out {
   bool ok_ = true;
 };
 
-void write_state(Out& out, const ScanState& s) {
+Status write_state(Out& out, const ScanState& s) {
   out.bytes(kMagic, sizeof kMagic);
   out.put<uint32_t>(kScanFileVersion);
   out.put<uint32_t>(0);
@@ -84,7 +85,12 @@ void write_state(Out& out, const ScanState& s) {
   out.put<uint64_t>(s.stats.bytes_scanned);
   out.put<uint64_t>(s.stats.bytes_unreadable);
   out.put<uint64_t>(s.blocks.size());
-  for (const ScanBlock& b : s.blocks) {
+  for (const ScanBlock& stored : s.blocks) {
+    // A spilled block is read back one at a time: saving needs no more memory than the
+    // state already holds.
+    Result<std::shared_ptr<const ScanBlock>> held = scan_detail::resident(s, stored);
+    if (!held) return held.error();
+    const ScanBlock& b = **held;
     out.put<uint64_t>(b.address);
     out.put<uint64_t>(b.length);
     out.put<uint64_t>(b.extent);
@@ -107,6 +113,7 @@ void write_state(Out& out, const ScanState& s) {
     }
   }
   out.finish();
+  return {};
 }
 
 // ---- reading ----
@@ -254,7 +261,7 @@ Status read_block(In& in, const ScanState& s, ScanBlock& b, uint64_t min_address
   return {};
 }
 
-Result<ScanState> read_state(In& in) {
+Result<ScanState> read_state(In& in, uint64_t memory_cap) {
   char magic[8];
   uint32_t version = 0;
   uint32_t reserved = 0;
@@ -291,10 +298,14 @@ Result<ScanState> read_state(In& in) {
   if (blocks > in.left() / 34) return truncated();  // 34: the smallest block record
   s.blocks.resize(static_cast<size_t>(blocks));
   uint64_t min_address = s.source_base;
+  scan_detail::SpillBudget budget(memory_cap, nullptr);
   for (ScanBlock& b : s.blocks) {
     if (Status st = read_block(in, s, b, min_address); !st) return st.error();
     min_address = b.address + b.length;
+    if (Status kept = budget.keep(b); !kept) return kept.error();
   }
+  s.spill = budget.spill();
+  s.options.memory_cap = memory_cap;
   const uint64_t want = in.digest();
   uint64_t got = 0;
   if (!in.trailer(got)) return in.left() < sizeof got ? truncated() : bad("trailing bytes");
@@ -312,10 +323,14 @@ Status save_scan_state(const ScanState& state, const std::string& path) {
                       fmt::format("cannot write '{}': {}", tmp, std::strerror(errno)));
   }
   Out out(f.get());
-  write_state(out, state);
+  Status written = write_state(out, state);
   const bool flushed = std::fflush(f.get()) == 0;
   f.reset();
   std::error_code ec;
+  if (!written) {
+    std::filesystem::remove(tmp, ec);
+    return written;
+  }
   if (!out.ok() || !flushed) {
     std::filesystem::remove(tmp, ec);
     return make_error(Errc::io, fmt::format("cannot write '{}' (disk full?)", path));
@@ -329,6 +344,10 @@ Status save_scan_state(const ScanState& state, const std::string& path) {
 }
 
 Result<ScanState> load_scan_state(const std::string& path) {
+  return load_scan_state(path, 0);
+}
+
+Result<ScanState> load_scan_state(const std::string& path, uint64_t memory_cap) {
   Result<uint64_t> size = check_regular_file(path, 0, "scan state");
   if (!size) return size.error();
   FilePtr f(std::fopen(path.c_str(), "rb"));
@@ -337,14 +356,14 @@ Result<ScanState> load_scan_state(const std::string& path) {
                       fmt::format("cannot open '{}': {}", path, std::strerror(errno)));
   }
   FileIn in(f.get(), *size);
-  Result<ScanState> s = read_state(in);
+  Result<ScanState> s = read_state(in, memory_cap);
   if (!s) return make_error(s.error().code, fmt::format("'{}': {}", path, s.error().message));
   return s;
 }
 
 Result<ScanState> parse_scan_state(std::span<const std::byte> bytes) {
   MemoryIn in(bytes);
-  return read_state(in);
+  return read_state(in, 0);
 }
 
 }  // namespace memview

@@ -1,6 +1,8 @@
 // The first scan: reads each range in blocks of kScanBlockBytes and compares in place.
 #include <algorithm>
 #include <atomic>
+#include <bit>
+#include <cstring>
 #include <new>
 #include <optional>
 #include <thread>
@@ -8,12 +10,14 @@
 
 #include <fmt/format.h>
 
+#include "in_place_source.h"
 #include "memview/clock.h"
 #include "memview/process_maps.h"
 #include "memview/scan.h"
 #include "memview/worker.h"
 #include "scan/scan_block.h"
 #include "scan/scan_kernels.h"
+#include "scan/scan_spill.h"
 
 namespace memview {
 
@@ -94,16 +98,99 @@ void scan_block(ScanBlock& block, std::vector<std::byte>& buf, const ReadOutcome
   scan_detail::store_block(block, std::move(buf), std::move(bits));
 }
 
-uint64_t block_count(const ScanBlock& b) {
-  uint64_t n = 0;
-  for (const ScanLane& lane : b.lanes) {
-    if (!b.dense()) {
-      n += lane.offsets.size();
-    } else {
-      n += lane.all ? scan_detail::lane_positions(b, lane) : scan_detail::popcount_words(lane.bits);
+// ---- comparing in place (a mapped shm object, file or segment) ----
+
+// The jobs run through InPlaceSource::run_in_place: plain pointers into storage made beforehand
+// (a fault abandons them half-way).
+struct CompareJob {
+  const LanePlan* plans;
+  const ScanLane* lanes;
+  uint64_t* const* bits;
+  const size_t* npos;
+  size_t count;
+  static void run(void* c, const std::byte* data, size_t /*n*/) {
+    const auto* j = static_cast<const CompareJob*>(c);
+    for (size_t k = 0; k < j->count; ++k) {
+      LaneJob lj;
+      lj.cur = data + j->lanes[k].origin;
+      lj.old = lj.cur;
+      lj.npos = j->npos[k];
+      lj.step = j->lanes[k].step;
+      lj.out_bits = j->bits[k];
+      j->plans[k].kernel(j->plans[k].operand, lj);
     }
   }
-  return n;
+};
+
+struct GatherJob {
+  const uint64_t* bits;
+  size_t words;
+  uint32_t origin;
+  uint32_t step;
+  size_t width;
+  uint32_t* offsets;
+  std::byte* values;
+  static void run(void* c, const std::byte* data, size_t /*n*/) {
+    const auto* j = static_cast<const GatherJob*>(c);
+    size_t at = 0;
+    for (size_t w = 0; w < j->words; ++w) {
+      for (uint64_t m = j->bits[w]; m != 0; m &= m - 1) {
+        const size_t i = w * 64 + static_cast<size_t>(std::countr_zero(m));
+        const auto off = static_cast<uint32_t>(j->origin + i * j->step);
+        j->offsets[at] = off;
+        std::memcpy(j->values + at * j->width, data + off, j->width);
+        ++at;
+      }
+    }
+  }
+};
+
+// Compares a block where its bytes lie, without copying them, and keeps the candidates in
+// the sparse form with their values gathered in place. Returns false, leaving the block
+// without lanes, when the source has no in-place view, a fault cut it short (the object
+// shrank: the copying path reports what is unreadable), or the dense form would be smaller
+// (its snapshot is a copy anyway, taken together with the compare).
+bool scan_in_place(Source& source, ScanBlock& block, const std::vector<LanePlan>& plans,
+                   const ScanOptions& options) {
+  auto* mapped = dynamic_cast<detail::InPlaceSource*>(&source);
+  if (!mapped) return false;
+  std::vector<ScanLane> lanes;
+  std::vector<size_t> npos;
+  std::vector<std::vector<uint64_t>> bits(plans.size());
+  std::vector<uint64_t*> bit_ptrs;
+  for (size_t k = 0; k < plans.size(); ++k) {
+    lanes.push_back(scan_detail::make_lane(block, plans[k].operand.type, options.every_byte));
+    npos.push_back(scan_detail::lane_positions(block, lanes.back()));
+    bits[k].assign(std::max<size_t>(1, scan_detail::words_for(npos.back())), 0);
+    bit_ptrs.push_back(bits[k].data());
+  }
+  CompareJob compare{plans.data(), lanes.data(), bit_ptrs.data(), npos.data(), plans.size()};
+  if (!mapped->run_in_place(block.address, block.extent, &CompareJob::run, &compare)) {
+    return false;
+  }
+  uint64_t sparse_cost = 0;
+  uint64_t dense_cost = block.extent;
+  std::vector<uint64_t> counts;
+  for (size_t k = 0; k < plans.size(); ++k) {
+    counts.push_back(scan_detail::popcount_words(bits[k]));
+    sparse_cost += counts.back() * (sizeof(uint32_t) + scalar_size(lanes[k].type));
+    dense_cost += scan_detail::words_for(npos[k]) * sizeof(uint64_t);
+  }
+  if (dense_cost < sparse_cost) return false;
+  for (size_t k = 0; k < plans.size(); ++k) {
+    ScanLane& lane = lanes[k];
+    const size_t w = scalar_size(lane.type);
+    lane.offsets.resize(counts[k]);
+    lane.values.resize(counts[k] * w);
+    if (counts[k] == 0) continue;
+    GatherJob gather{bits[k].data(),      bits[k].size(),    lane.origin, lane.step, w,
+                     lane.offsets.data(), lane.values.data()};
+    if (!mapped->run_in_place(block.address, block.extent, &GatherJob::run, &gather)) {
+      return false;
+    }
+  }
+  block.lanes = std::move(lanes);
+  return true;
 }
 
 struct BlockTask {
@@ -126,6 +213,7 @@ struct ScanContext {
   const std::vector<LanePlan>& plans;
   const ScanOptions& options;
   WorkerContext* ctx;
+  scan_detail::SpillBudget& budget;
 };
 
 void merge_stats(ScanStats& into, const ScanStats& from) {
@@ -136,22 +224,35 @@ void merge_stats(ScanStats& into, const ScanStats& from) {
 }
 
 // One reader: takes blocks until none is left or the scan is cancelled. Only the caller's
-// own thread (reports) touches the worker's progress.
-void read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats,
-                 bool reports) {
+// own thread (reports) touches the worker's progress. An error: the temporary file of the
+// memory cap failed.
+Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats,
+                   bool reports) {
   std::vector<std::byte> buf;
   while (true) {
     if (sc.ctx && sc.ctx->cancelled()) {
       stats.cancelled = true;
-      return;
+      return {};
     }
     const size_t i = q.next.fetch_add(1);
-    if (i >= q.tasks.size()) return;
+    if (i >= q.tasks.size()) return {};
     const BlockTask& t = q.tasks[i];
     ScanBlock block;
     block.address = t.address;
     block.length = t.length;
     block.extent = t.extent;
+    // A value condition over a mapped object is compared where it lies (no copy).
+    if (sc.plans.front().operand.op != ScanOp::unknown &&
+        scan_in_place(source, block, sc.plans, sc.options)) {
+      stats.bytes_scanned += t.length;
+      if (scan_detail::block_candidates(block) != 0) {
+        if (Status kept = sc.budget.keep(block); !kept) return kept;
+        q.results[i] = std::move(block);
+      }
+      const uint64_t done = q.done.fetch_add(t.length) + t.length;
+      if (reports && sc.ctx) sc.ctx->set_progress(done, q.total);
+      continue;
+    }
     buf.resize(t.extent);
     const ReadOutcome outcome = source.read(t.address, buf);
     const uint64_t bad = scan_detail::unreadable_inside(outcome, t.address, t.length);
@@ -160,7 +261,10 @@ void read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats
     if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
     if (bad < t.length) {
       scan_block(block, buf, outcome, sc.plans, sc.options);  // may take buf as the snapshot
-      if (block_count(block) != 0) q.results[i] = std::move(block);
+      if (scan_detail::block_candidates(block) != 0) {
+        if (Status kept = sc.budget.keep(block); !kept) return kept;
+        q.results[i] = std::move(block);
+      }
     }
     const uint64_t done = q.done.fetch_add(t.length) + t.length;
     if (reports && sc.ctx) sc.ctx->set_progress(done, q.total);
@@ -173,30 +277,39 @@ Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
   std::vector<SourcePtr> sources =
       scan_detail::extra_readers(source, sc.options.threads, q.tasks.size());
   std::vector<ScanStats> helper_stats(sources.size());
+  std::vector<Status> helper_status(sources.size());
   std::atomic<bool> out_of_memory{false};
   std::vector<std::thread> threads;
   for (size_t k = 0; k < sources.size(); ++k) {
     threads.emplace_back([&, k] {
       try {
-        read_blocks(*sources[k], q, sc, helper_stats[k], false);
+        helper_status[k] = read_blocks(*sources[k], q, sc, helper_stats[k], false);
       } catch (const std::bad_alloc&) {
         out_of_memory = true;
       }
+      if (!helper_status[k]) q.next = q.tasks.size();  // the others stop too
     });
   }
   bool failed_here = false;
+  Status here;
   try {
-    read_blocks(source, q, sc, stats, true);
+    here = read_blocks(source, q, sc, stats, true);
   } catch (const std::bad_alloc&) {
     failed_here = true;
   }
+  if (!here) q.next = q.tasks.size();
   for (std::thread& t : threads) t.join();
+  if (!here) return here;
+  for (const Status& h : helper_status) {
+    if (!h) return h;
+  }
   if (sc.ctx) sc.ctx->set_progress(q.done, q.total);  // the helpers' last blocks included
   for (const ScanStats& h : helper_stats) merge_stats(stats, h);
   if (failed_here || out_of_memory) {
     return make_error(Errc::io,
-                      "out of memory: the scan's candidates do not fit (narrow the "
-                      "ranges, or scan for a value instead of an unknown one)");
+                      "out of memory: the scan's candidates do not fit (set a memory cap to "
+                      "keep them in a temporary file, narrow the ranges, or scan for a value "
+                      "instead of an unknown one)");
   }
   return {};
 }
@@ -249,9 +362,12 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
   }
   q.results.resize(q.tasks.size());
   if (ctx) ctx->set_progress(0, q.total);
-  const ScanContext sc{plans, options, ctx};
+  scan_detail::SpillBudget budget(options.memory_cap, nullptr);
+  const ScanContext sc{plans, options, ctx, budget};
   Status outcome = run_readers(source, q, sc, state.stats);
   if (!outcome) return outcome.error();
+  state.spill = budget.spill();
+  state.stats.bytes_spilled = budget.spilled();
   for (std::optional<ScanBlock>& b : q.results) {
     if (b) state.blocks.push_back(std::move(*b));
   }

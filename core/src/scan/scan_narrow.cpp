@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 #include <new>
+#include <optional>
 #include <thread>
 #include <utility>
 
@@ -17,6 +18,7 @@
 #include "memview/worker.h"
 #include "scan/scan_block.h"
 #include "scan/scan_kernels.h"
+#include "scan/scan_spill.h"
 
 namespace memview {
 
@@ -42,21 +44,38 @@ struct Narrower {
   ScanStats stats;
   Plan none;
   std::vector<std::byte> spare;  // a read buffer handed from one dense block to the next
+  // The first scan's block last looked up (read back once per block when spilled; each
+  // thread keeps its own, so threads never evict each other's).
+  std::shared_ptr<const ScanBlock> first_block;
 
   const Plan& plan_for(ScalarType t) const {
     auto it = plans.find(t);
     return it == plans.end() ? none : it->second;
   }
 
+  std::optional<std::vector<std::byte>> first_value(uint64_t address, ScalarType type) {
+    if (!first_block || address < first_block->address ||
+        address >= first_block->address + first_block->length) {
+      first_block = nullptr;
+      auto it = std::upper_bound(first->blocks.begin(), first->blocks.end(), address,
+                                 [](uint64_t a, const ScanBlock& b) { return a < b.address; });
+      if (it == first->blocks.begin()) return std::nullopt;
+      Result<std::shared_ptr<const ScanBlock>> held = scan_detail::resident(*first, *(it - 1));
+      if (!held) return std::nullopt;
+      first_block = std::move(*held);
+    }
+    return scan_detail::block_value_at(*first_block, address, type);
+  }
+
   // The first scan's value of each candidate, laid over a copy of the old bytes.
   std::vector<std::byte> first_values(const ScanBlock& b, const ScanLane& lane,
-                                      const std::vector<std::byte>& old) const {
+                                      const std::vector<std::byte>& old) {
     std::vector<std::byte> out = old;
     const size_t npos = scan_detail::lane_positions(b, lane);
     for (size_t i = 0; i < npos; ++i) {
       if (!lane.all && ((lane.bits[i / 64] >> (i % 64)) & 1) == 0) continue;
       const uint64_t off = lane.origin + i * lane.step;
-      if (auto v = first->value_at(b.address + off, lane.type)) {
+      if (auto v = first_value(b.address + off, lane.type)) {
         std::copy(v->begin(), v->end(), out.begin() + static_cast<ptrdiff_t>(off));
       }
     }
@@ -93,8 +112,8 @@ struct Narrower {
     // The old snapshot is released (kept as the next read buffer) before the new one is
     // kept: never a second copy of the state.
     spare = std::move(b.snapshot);
-    b.snapshot = {};
-    for (ScanLane& lane : b.lanes) lane.bits = {};
+    b.snapshot = std::vector<std::byte>();
+    for (ScanLane& lane : b.lanes) lane.bits = std::vector<uint64_t>();
     scan_detail::store_block(b, std::move(cur), std::move(bits));
     // A short block may have been read into a full block's buffer: give the rest back.
     if (b.snapshot.capacity() > b.snapshot.size() + b.snapshot.size() / 8) {
@@ -144,7 +163,7 @@ struct Narrower {
     if (first) {
       from_first = lane.values;
       for (size_t k = 0; k < n; ++k) {
-        if (auto v = first->value_at(b.address + lane.offsets[k], lane.type)) {
+        if (auto v = first_value(b.address + lane.offsets[k], lane.type)) {
           std::memcpy(from_first.data() + k * w, v->data(), w);
         }
       }
@@ -185,43 +204,47 @@ struct Narrower {
 };
 
 // The blocks of a narrowing, taken one at a time by each thread and narrowed in place; a
-// block nobody took (cancelled) stays as it was.
+// block nobody took (cancelled) stays as it was. A spilled block is read back, narrowed,
+// and kept in memory or spilled again as the memory cap says.
 struct BlockWork {
   std::vector<ScanBlock>& blocks;
+  const ScanState& previous;  // owns the temporary file of the spilled blocks
+  scan_detail::SpillBudget& budget;
   WorkerContext* ctx;
   uint64_t total = 0;
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> done{0};
 
-  void run(Narrower& n, bool reports) {
+  Status run(Narrower& n, bool reports) {
     while (true) {
       if (ctx && ctx->cancelled()) {
         n.stats.cancelled = true;
-        return;
+        return {};
       }
       const size_t i = next.fetch_add(1);
-      if (i >= blocks.size()) return;
+      if (i >= blocks.size()) return {};
       ScanBlock& b = blocks[i];
+      const uint64_t held = b.spilled() ? 0 : scan_detail::block_memory(b);
+      if (b.spilled()) {
+        if (!previous.spill) return make_error(Errc::io, "a spilled block without its file");
+        Result<ScanBlock> back = previous.spill->read_back(b);
+        if (!back) return back.error();
+        b = std::move(*back);
+      }
       if (b.dense()) {
         n.dense(b);
       } else {
         for (ScanLane& lane : b.lanes) n.sparse_lane(b, lane);
+      }
+      budget.release(held);
+      if (scan_detail::block_candidates(b) != 0) {
+        if (Status kept = budget.keep(b); !kept) return kept;
       }
       const uint64_t d = done.fetch_add(b.length) + b.length;
       if (reports && ctx) ctx->set_progress(d, total);
     }
   }
 };
-
-bool block_empty(const ScanBlock& b) {
-  for (const ScanLane& lane : b.lanes) {
-    if (b.dense() ? (lane.all || scan_detail::popcount_words(lane.bits) != 0)
-                  : !lane.offsets.empty()) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -256,7 +279,14 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
       plans[u] = p;
     }
   }
-  BlockWork work{previous.blocks, ctx};
+  // The narrowed blocks spill to the previous state's file (append-only: a copy of the
+  // previous state still reads its own blocks there).
+  uint64_t in_memory = 0;
+  for (const ScanBlock& b : previous.blocks) {
+    if (!b.spilled()) in_memory += scan_detail::block_memory(b);
+  }
+  scan_detail::SpillBudget budget(previous.options.memory_cap, previous.spill, in_memory);
+  BlockWork work{previous.blocks, previous, budget, ctx};
   for (const ScanBlock& b : previous.blocks) work.total += b.length;
   if (ctx) ctx->set_progress(0, work.total);
   // Helper threads narrow blocks in place beside this one, each with its own Source.
@@ -264,28 +294,30 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
       scan_detail::extra_readers(source, previous.options.threads, previous.blocks.size());
   std::vector<Narrower> narrowers;
   narrowers.reserve(sources.size() + 1);
-  narrowers.push_back(Narrower{source, first, plans, {}, {}, {}});
-  for (SourcePtr& s : sources) narrowers.push_back(Narrower{*s, first, plans, {}, {}, {}});
+  narrowers.push_back(Narrower{source, first, plans, {}, {}, {}, {}});
+  for (SourcePtr& s : sources) narrowers.push_back(Narrower{*s, first, plans, {}, {}, {}, {}});
   std::atomic<bool> out_of_memory{false};
+  std::vector<Status> status(narrowers.size());
+  auto run_one = [&](size_t k) {
+    try {
+      status[k] = work.run(narrowers[k], k == 0);
+    } catch (const std::bad_alloc&) {
+      out_of_memory = true;
+    }
+    if (!status[k] || out_of_memory) work.next = previous.blocks.size();  // all stop
+  };
   std::vector<std::thread> threads;
-  for (size_t k = 1; k < narrowers.size(); ++k) {
-    threads.emplace_back([&, k] {
-      try {
-        work.run(narrowers[k], false);
-      } catch (const std::bad_alloc&) {
-        out_of_memory = true;
-      }
-    });
-  }
-  try {
-    work.run(narrowers[0], true);
-  } catch (const std::bad_alloc&) {
-    out_of_memory = true;
-  }
+  for (size_t k = 1; k < narrowers.size(); ++k) threads.emplace_back(run_one, k);
+  run_one(0);
   for (std::thread& t : threads) t.join();
   if (ctx) ctx->set_progress(work.done, work.total);  // the helpers' last blocks included
   if (out_of_memory) {
-    return make_error(Errc::io, "out of memory while narrowing (the previous state is lost)");
+    return make_error(Errc::io,
+                      "out of memory while narrowing (the previous state is lost; a memory cap "
+                      "keeps candidates in a temporary file)");
+  }
+  for (const Status& st : status) {
+    if (!st) return st.error();
   }
   ScanState out;
   out.spec = previous.spec;
@@ -293,8 +325,10 @@ Result<ScanState> narrow(Source& source, ScanState previous, const ScanCondition
   out.source_size = previous.source_size;
   out.options = previous.options;
   out.narrowings = previous.narrowings + 1;
+  out.spill = budget.spill();
+  out.stats.bytes_spilled = budget.spilled();
   for (ScanBlock& b : previous.blocks) {
-    if (!block_empty(b)) out.blocks.push_back(std::move(b));
+    if (scan_detail::block_candidates(b) != 0) out.blocks.push_back(std::move(b));
     b = ScanBlock{};
   }
   for (Narrower& nr : narrowers) {

@@ -6,18 +6,13 @@
 
 #include "memview/scan.h"
 #include "scan/scan_block.h"
+#include "scan/scan_spill.h"
 
 namespace memview {
 
 using scan_detail::lane_positions;
-using scan_detail::popcount_words;
 
 namespace {
-
-uint64_t lane_count(const ScanBlock& b, const ScanLane& lane) {
-  if (!b.dense()) return lane.offsets.size();
-  return lane.all ? lane_positions(b, lane) : popcount_words(lane.bits);
-}
 
 // The offsets of a lane's candidates, one after another (dense or sparse alike).
 class LaneCursor {
@@ -59,27 +54,28 @@ class LaneCursor {
 
 uint64_t ScanState::count() const {
   uint64_t n = 0;
-  for (const ScanBlock& b : blocks) {
-    for (const ScanLane& lane : b.lanes) n += lane_count(b, lane);
-  }
+  for (const ScanBlock& b : blocks) n += scan_detail::block_candidates(b);
   return n;
 }
 
 uint64_t ScanState::memory_bytes() const {
   uint64_t n = sizeof(ScanState);
-  for (const ScanBlock& b : blocks) {
-    n += sizeof(ScanBlock) + b.snapshot.capacity();
-    for (const ScanLane& lane : b.lanes) {
-      n += sizeof(ScanLane) + lane.bits.capacity() * sizeof(uint64_t) +
-           lane.offsets.capacity() * sizeof(uint32_t) + lane.values.capacity();
-    }
-  }
+  for (const ScanBlock& b : blocks) n += scan_detail::block_memory(b);
+  return n;
+}
+
+uint64_t ScanState::spilled_bytes() const {
+  uint64_t n = 0;
+  for (const ScanBlock& b : blocks) n += b.spill_bytes;
   return n;
 }
 
 void ScanState::visit(const std::function<bool(const Candidate&)>& fn) const {
   Candidate c;
-  for (const ScanBlock& b : blocks) {
+  for (const ScanBlock& stored : blocks) {
+    Result<std::shared_ptr<const ScanBlock>> held = scan_detail::resident(*this, stored);
+    if (!held) continue;
+    const ScanBlock& b = **held;
     std::vector<LaneCursor> cursors;
     cursors.reserve(b.lanes.size());
     for (const ScanLane& lane : b.lanes) cursors.emplace_back(b, lane);
@@ -106,8 +102,17 @@ std::optional<std::vector<std::byte>> ScanState::value_at(uint64_t address, Scal
   auto it = std::upper_bound(blocks.begin(), blocks.end(), address,
                              [](uint64_t a, const ScanBlock& b) { return a < b.address; });
   if (it == blocks.begin()) return std::nullopt;
-  const ScanBlock& b = *(it - 1);
-  if (address >= b.address + b.length) return std::nullopt;
+  if (address >= (it - 1)->address + (it - 1)->length) return std::nullopt;
+  Result<std::shared_ptr<const ScanBlock>> held = scan_detail::resident(*this, *(it - 1));
+  if (!held) return std::nullopt;
+  return scan_detail::block_value_at(**held, address, type);
+}
+
+namespace scan_detail {
+
+std::optional<std::vector<std::byte>> block_value_at(const ScanBlock& b, uint64_t address,
+                                                     ScalarType type) {
+  if (address < b.address || address >= b.address + b.length) return std::nullopt;
   const uint64_t off = address - b.address;
   const size_t w = scalar_size(type);
   for (const ScanLane& lane : b.lanes) {
@@ -127,6 +132,8 @@ std::optional<std::vector<std::byte>> ScanState::value_at(uint64_t address, Scal
   }
   return std::nullopt;
 }
+
+}  // namespace scan_detail
 
 Status check_state_matches(const ScanState& state, const SourceInfo& info) {
   if (state.spec != info.spec) {

@@ -20,6 +20,7 @@ std::unique_ptr<Worker> start_scan(ScanRequest request,
         ctx.set_stage("narrowing");
         ScanState prev = std::move(*req->previous);
         req->previous.reset();
+        if (req->options.memory_cap != 0) prev.options.memory_cap = req->options.memory_cap;
         return narrow(**source, std::move(prev), req->condition, &ctx, req->first.get());
       }
       ctx.set_stage("scanning");

@@ -129,6 +129,10 @@ ReadOutcome MappedFdSource::diff(uint64_t address, std::span<std::byte> cache,
   return view().diff_object(info_.size, address, cache, sink, "the object shrank under the read");
 }
 
+bool MappedFdSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) {
+  return view().run_in_place(info_.size, address, length, fn, context);
+}
+
 Status MappedFdSource::write(uint64_t address, std::span<const std::byte> data) {
   if (Status s = check_write_range(info_, address, data.size()); !s) return s;
   if (data.empty()) return {};

@@ -10,12 +10,13 @@
 #include <string>
 
 #include "guarded_view.h"
+#include "in_place_source.h"
 #include "memview/source.h"
 #include "memview/source_spec.h"
 
 namespace memview::detail {
 
-class MappedFdSource : public Source {
+class MappedFdSource : public Source, public InPlaceSource {
  public:
   // Takes ownership of fd. `path` is what the name resolves to (for removal checks).
   static Result<SourcePtr> create(int fd, bool writable, std::string read_only_reason,
@@ -25,6 +26,7 @@ class MappedFdSource : public Source {
   const SourceInfo& info() const override { return info_; }
   ReadOutcome read(uint64_t address, std::span<std::byte> out) override;
   ReadOutcome diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) override;
+  bool run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) override;
   Status write(uint64_t address, std::span<const std::byte> data) override;
   Result<bool> compare_exchange(uint64_t address, unsigned width, uint64_t& expected,
                                 uint64_t desired) override;

@@ -22,7 +22,7 @@ namespace {
 
 // A segment cannot shrink, and stays attached (readable) even after IPC_RMID until we
 // detach, so reads need no fault guard.
-class SysvSource final : public Source {
+class SysvSource final : public Source, public detail::InPlaceSource {
  public:
   SysvSource(int id, std::byte* addr, SourceInfo info)
       : id_(id), addr_(addr), info_(std::move(info)) {}
@@ -53,6 +53,14 @@ class SysvSource final : public Source {
           const_cast<DiffSink*>(&sink), pending);
     }
     return outcome;
+  }
+
+  // A segment never shrinks while attached: no guard needed.
+  bool run_in_place(uint64_t address, uint64_t length, detail::InPlaceFn fn,
+                    void* context) override {
+    if (length == 0 || address >= info_.size || length > info_.size - address) return false;
+    fn(context, addr_ + address, static_cast<size_t>(length));
+    return true;
   }
 
   Status write(uint64_t address, std::span<const std::byte> data) override {

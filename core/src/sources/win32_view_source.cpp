@@ -91,6 +91,10 @@ ReadOutcome Win32ViewSource::diff(uint64_t address, std::span<std::byte> cache,
                             "a page of the view could not be read (uncommitted or I/O error)");
 }
 
+bool Win32ViewSource::run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) {
+  return view().run_in_place(info_.size, address, length, fn, context);
+}
+
 Status Win32ViewSource::write(uint64_t address, std::span<const std::byte> data) {
   if (Status s = check_write_range(info_, address, data.size()); !s) return s;
   if (data.empty()) return {};

@@ -20,7 +20,7 @@
 
 namespace memview::detail {
 
-class Win32ViewSource : public Source {
+class Win32ViewSource : public Source, public InPlaceSource {
  public:
   // How a backend refreshes: returns events and may ask for a new view (file growth).
   struct Hooks {
@@ -40,6 +40,7 @@ class Win32ViewSource : public Source {
   const SourceInfo& info() const override { return info_; }
   ReadOutcome read(uint64_t address, std::span<std::byte> out) override;
   ReadOutcome diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) override;
+  bool run_in_place(uint64_t address, uint64_t length, InPlaceFn fn, void* context) override;
   Status write(uint64_t address, std::span<const std::byte> data) override;
   Result<bool> compare_exchange(uint64_t address, unsigned width, uint64_t& expected,
                                 uint64_t desired) override;

@@ -95,8 +95,8 @@ Result<ByteRange> field_filter_range(const Recording& rec, const std::string& fi
 Result<std::optional<Recording::Filter>> filter_arg(const Recording& rec, const ReplayOptions& o) {
   if (o.range && o.field) return make_error(Errc::invalid_argument, "give --range or --field");
   if (!o.range && !o.field) return std::optional<Recording::Filter>();
-  Result<ByteRange> r = o.range ? parse_range_arg(*o.range, "--range")
-                                : field_filter_range(rec, *o.field);
+  Result<ByteRange> r =
+      o.range ? parse_range_arg(*o.range, "--range") : field_filter_range(rec, *o.field);
   if (!r) return r.error();
   std::optional<Recording::Filter> f = rec.filter_for(r->address, r->length);
   if (!f) {
@@ -224,8 +224,10 @@ void setup_replay(CLI::App& app, int& exit_code) {
                   "A field's values: TYPE@ADDRESS (u32@0x40) or a layout path; with --changes "
                   "or --next-change/--previous-change: only that field's bytes (any field)");
   sub->add_flag("--csv", o->csv, "With --field: CSV with the header time_s,value");
-  sub->add_flag("--next-change", o->next, "Time of the next change of --range or --field after --at");
-  sub->add_flag("--previous-change", o->previous, "Time of the last change of --range or --field before --at");
+  sub->add_flag("--next-change", o->next,
+                "Time of the next change of --range or --field after --at");
+  sub->add_flag("--previous-change", o->previous,
+                "Time of the last change of --range or --field before --at");
   sub->add_flag("--info", o->info, "The recording's header, blocks, events and summary");
   sub->add_flag("--json", o->json, "With --changes: one JSON object per line; with --info: JSON");
   sub->callback([o, &exit_code] { exit_code = run_replay(*o); });

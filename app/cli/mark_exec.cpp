@@ -1,8 +1,8 @@
 // See mark_exec.h.
 #include "mark_exec.h"
 
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string_view>
 #include <utility>

@@ -65,9 +65,8 @@ Result<uint64_t> parse_byte_size(std::string_view text, std::string_view what) {
     double bytes;
   };
   static constexpr Unit kUnits[] = {
-      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"KB", 1e3}, {"MB", 1e6},
-      {"GB", 1e9},     {"K", 1024.0},      {"M", 1048576.0},      {"G", 1073741824.0},
-      {"B", 1.0}};
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"KB", 1e3},         {"MB", 1e6},
+      {"GB", 1e9},     {"K", 1024.0},      {"M", 1048576.0},      {"G", 1073741824.0}, {"B", 1.0}};
   auto bad = [&] {
     return make_error(Errc::invalid_argument,
                       fmt::format("{} '{}' is not a size (64KiB, 64MiB, 1GiB, 4096B)", what,
@@ -83,9 +82,9 @@ Result<uint64_t> parse_byte_size(std::string_view text, std::string_view what) {
     if (ec != std::errc() || ptr != end || !(value >= 0)) return bad();
     const double bytes = std::round(value * u.bytes);
     if (bytes < 1 || bytes > static_cast<double>(1ull << 60)) {
-      return make_error(Errc::invalid_argument,
-                        fmt::format("{} '{}' must be between 1 byte and 1 EiB", what,
-                                    printable_text(text)));
+      return make_error(
+          Errc::invalid_argument,
+          fmt::format("{} '{}' must be between 1 byte and 1 EiB", what, printable_text(text)));
     }
     return static_cast<uint64_t>(bytes);
   }

@@ -30,11 +30,11 @@
 #include <benchmark/benchmark.h>
 
 #include "bench_report.h"
+#include "byte_compare.h"
 #include "memview/clock.h"
 #include "memview/recorder.h"
 #include "memview/recording.h"
 #include "memview/source_spec.h"
-#include "byte_compare.h"
 #include "recording/sampler.h"
 
 namespace {
@@ -337,9 +337,10 @@ int main(int argc, char** argv) {
   if (best("record_pid_4k") > 0 && best("process_vm_readv_diff_4k") > 0) {
     std::printf("RATIO record_pid4k_vs_readv_diff_floor = %.2f (info: the recording's share)\n",
                 best("process_vm_readv_diff_4k") / best("record_pid_4k"));
-    std::printf("RATIO readv_diff_floor_vs_process_vm_readv = %.2f (info: the best any sampler "
-                "that diffs could reach against the 0.80 target)\n",
-                best("process_vm_readv_4k") / best("process_vm_readv_diff_4k"));
+    std::printf(
+        "RATIO readv_diff_floor_vs_process_vm_readv = %.2f (info: the best any sampler "
+        "that diffs could reach against the 0.80 target)\n",
+        best("process_vm_readv_4k") / best("process_vm_readv_diff_4k"));
   }
   if (best("state_at") > 0) {
     ratio_line("state_at_ms", best("state_at") / 1e6, false, 1.0, "<= 1.00 ms");

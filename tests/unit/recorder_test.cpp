@@ -221,8 +221,7 @@ TEST(Recorder, EveryMarkIsHandedOutOnceInOrderAsWritten) {
     EXPECT_EQ(taken[i].kind, RecordingEventKind::mark);
     EXPECT_EQ(taken[i].t_ns, written[i].t_ns);
     EXPECT_EQ(taken[i].text, written[i].text);
-    EXPECT_NE(taken[i].text.find("= " + std::to_string(i + 1)), std::string::npos)
-        << taken[i].text;
+    EXPECT_NE(taken[i].text.find("= " + std::to_string(i + 1)), std::string::npos) << taken[i].text;
   }
   fs::remove(out);
 }

@@ -400,11 +400,11 @@ Result<std::unique_ptr<Recorder>> Recorder::start(RecorderOptions options) {
   r->stats_ = std::make_shared<Published<RecorderStats>>();
   r->marks_ = std::make_shared<MarkQueue>();
   auto shared_options = std::make_shared<RecorderOptions>(std::move(options));
-  r->worker_ = Worker::start("record", [opts = shared_options, stats = r->stats_,
-                                        marks = r->marks_](WorkerContext& ctx) {
-    Session session(*opts, ctx, *stats, *marks);
-    return session.run();
-  });
+  r->worker_ = Worker::start(
+      "record", [opts = shared_options, stats = r->stats_, marks = r->marks_](WorkerContext& ctx) {
+        Session session(*opts, ctx, *stats, *marks);
+        return session.run();
+      });
   return r;
 }
 

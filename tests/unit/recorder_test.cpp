@@ -189,6 +189,11 @@ TEST(Recorder, EveryMarkIsHandedOutOnceInOrderAsWritten) {
   o.triggers.push_back(std::move(*t));
   Result<std::unique_ptr<Recorder>> rec = Recorder::start(std::move(o));
   ASSERT_TRUE(rec.ok());
+  // "changed" needs a sample before the first store.
+  const auto started = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((*rec)->stats().samples == 0 && std::chrono::steady_clock::now() < started) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
   std::vector<RecordingEvent> taken;
   for (uint32_t v = 1; v <= 6; ++v) {
     store_u32(shm, 8, v);

@@ -7,8 +7,11 @@
 //                    same read plus the compare with the previous sample and the copy of the
 //                    64 changed bytes, no recording), to show what part of the gap is the
 //                    diff every sampler must do and what part is the recording
-//   state_at         state at a random time in a recording of a 64 KiB range (64 MiB file by
-//                    default, MEMVIEW_BENCH_RECORDING_MB): <= 1 ms
+//   state_at         state at a random time in a recording of a 64 KiB range: <= 1 ms. The
+//                    issue asks for a 1 GB recording (MEMVIEW_BENCH_RECORDING_MB=1024: about
+//                    17 s to write on a busy 2-core machine); by default 256 MiB, the
+//                    largest written in a few seconds in CI. state_at reads one block
+//                    whatever the size, so the figure barely moves with it.
 // and, once after the benchmarks: jitter at 10 kHz (99th percentile gap <= 2 periods on an
 // idle core; this machine is shared, so informational) and storage of 64 changed bytes per
 // sample at 1 kHz for 60 s (uncompressed <= 1.5 x (changed bytes + 12 bytes a run); the zstd
@@ -298,7 +301,7 @@ int main(int argc, char** argv) {
   for (size_t i = 0; i < k4K; ++i) g_heap[i] = static_cast<std::byte>(i * 13);
   const char* mb = std::getenv("MEMVIEW_BENCH_RECORDING_MB");
   const int64_t written_from = memview::now_ns();
-  if (!write_big_recording(mb ? std::strtoull(mb, nullptr, 10) : 64)) return 1;
+  if (!write_big_recording(mb ? std::strtoull(mb, nullptr, 10) : 256)) return 1;
   std::printf("state_at recording: %.0f MiB, %.0f s of samples, written in %.2f s\n",
               static_cast<double>(std::filesystem::file_size(g_big_path)) / 1048576.0,
               static_cast<double>(g_big_last) / 1e9,

@@ -26,10 +26,6 @@
 #include "memview/json_bytes.h"
 #include "memview/text_bytes.h"
 
-#if !defined(_WIN32)
-extern char** environ;
-#endif
-
 namespace memview::cli {
 
 MarkExec::MarkExec(std::string command, std::string recording_path)
@@ -123,7 +119,10 @@ void MarkExec::run_one(const Job& job) const {
   std::vector<std::string> env_strings = {
       "MEMVIEW_MARK_T_S=" + job.t_s, "MEMVIEW_MARK_TEXT=" + job.text,
       "MEMVIEW_MARK_INDEX=" + job.index, "MEMVIEW_RECORDING=" + recording_};
+  size_t inherited = 0;
+  for (char** e = environ; e && *e; ++e) ++inherited;
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + inherited + 1);
   for (std::string& s : env_strings) envp.push_back(s.data());
   for (char** e = environ; e && *e; ++e) {
     const std::string_view v(*e);

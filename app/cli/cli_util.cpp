@@ -20,7 +20,7 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 
 void on_stop_signal(int) {
-  g_stop = 1;
+  g_stop = g_stop + 1;  // counted: a second Ctrl+C may cut a wait short
 }
 }  // namespace
 
@@ -122,6 +122,10 @@ void install_stop_signals() {
 
 bool stop_requested() {
   return g_stop != 0;
+}
+
+int stop_signal_count() {
+  return static_cast<int>(g_stop);
 }
 
 void sleep_ms(uint64_t ms) {

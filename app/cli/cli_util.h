@@ -65,6 +65,8 @@ Status check_inside(const SourceInfo& info, uint64_t address, uint64_t length,
 // SIGINT/SIGTERM set a flag instead of killing the process, so loops end cleanly.
 void install_stop_signals();
 bool stop_requested();
+// How many stop signals arrived so far.
+int stop_signal_count();
 // Sleeps up to `ms` milliseconds; returns early when a stop signal arrives.
 void sleep_ms(uint64_t ms);
 

@@ -1,5 +1,6 @@
 // memview-cli record SPEC --out FILE [--range OFF+LEN]... [--header F --type T --at OFF]
-// [--rate HZ|max] [--seqlock FIELD|OFF+LEN] [--stable-read] [--duration S] [--ring S]
+// [--field PATH]... [--rate HZ|max] [--seqlock FIELD|OFF+LEN] [--stable-read] [--duration S]
+// [--ring S|SIZE]
 // [--trigger EXPR]... [--pre S] [--post S] [--exec CMD]: samples ranges of an object on a
 // background sampler (memview/recorder.h) into a recording file, with a status line on a
 // terminal and a summary at the end. Ctrl+C finishes the file cleanly.
@@ -22,6 +23,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "layout_args.h"
+#include "mark_exec.h"
 #include "memview/json_bytes.h"
 #include "memview/numbers.h"
 #include "memview/recorder.h"
@@ -35,6 +37,7 @@ struct RecordOptions {
   std::string spec;
   std::string out;
   std::vector<std::string> ranges;
+  std::vector<std::string> fields;
   LayoutArgs layout;
   std::optional<std::string> at;
   std::string rate = "1000";
@@ -60,23 +63,8 @@ bool stderr_is_terminal() {
 #endif
 }
 
-// Runs `command` with the event as JSON on its stdin (the trigger's --exec action).
-void run_exec(const std::string& command, const std::string& event_json) {
-#if defined(_WIN32)
-  std::FILE* p = _popen(command.c_str(), "w");
-#else
-  std::FILE* p = popen(command.c_str(), "w");
-#endif
-  if (!p) return;
-  std::fwrite(event_json.data(), 1, event_json.size(), p);
-#if defined(_WIN32)
-  _pclose(p);
-#else
-  pclose(p);
-#endif
-}
-
-// The ranges to record: --range, else the layout's struct at --at, else the whole object.
+// The ranges to record: --range and --field, else the layout's struct at --at, else the
+// whole object.
 Result<std::vector<ByteRange>> choose_ranges(const RecordOptions& o, const Layout* layout,
                                              uint64_t at) {
   std::vector<ByteRange> ranges;
@@ -85,6 +73,16 @@ Result<std::vector<ByteRange>> choose_ranges(const RecordOptions& o, const Layou
     if (!r) return r.error();
     ranges.push_back(*r);
   }
+  if (!o.fields.empty() && !layout) {
+    return make_error(Errc::invalid_argument, "--field needs --header/--type or --layout-json");
+  }
+  for (const std::string& path : o.fields) {
+    Result<ByteRange> r = field_range(*layout, at, path);
+    if (!r) return make_error(r.error().code, "--field: " + r.error().message);
+    ranges.push_back(*r);
+  }
+  // Fields next to each other are one range: one read and one keyframe span for them all.
+  if (!o.fields.empty()) return merge_ranges(std::move(ranges));
   if (!ranges.empty()) return ranges;
   if (layout) return std::vector<ByteRange>{{at, layout->size}};
   Result<SourcePtr> source = open_spec(o.spec, /*read_only=*/true);
@@ -154,10 +152,20 @@ Result<RecorderOptions> build_options(const RecordOptions& o) {
     if (!n) return n.error();
     r.max_samples = *n;
   }
-  if (o.ring) {
+  if (o.ring && has_byte_unit(*o.ring)) {
+    Result<uint64_t> bytes = parse_byte_size(*o.ring, "--ring");
+    if (!bytes) return bytes.error();
+    // A ring of compressed blocks: about eight blocks in it, each at least a keyframe.
+    r.writer.ring_bytes = *bytes;
+    uint64_t total = 0;
+    for (const ByteRange& range : r.ranges) total += range.length;
+    r.writer.block_bytes = std::max<uint64_t>({*bytes / 8, total + 4096, 64u << 10});
+  } else if (o.ring) {
     Result<int64_t> ring = parse_seconds(*o.ring, "--ring");
-    if (!ring || *ring == 0)
-      return make_error(Errc::invalid_argument, "--ring must be seconds above 0");
+    if (!ring || *ring == 0) {
+      return make_error(Errc::invalid_argument,
+                        "--ring must be seconds above 0 (60) or a size (64MiB)");
+    }
     r.writer.ring_ns = *ring;
     r.writer.block_ns = std::max<int64_t>(*ring / 8, 10'000'000);
   }
@@ -232,21 +240,19 @@ int run_record(const RecordOptions& o) {
   if (!started) return fail(started.error());
   Recorder& recorder = **started;
   const bool status_line = !o.json && stderr_is_terminal();
-  uint64_t marks_seen = 0;
+  std::unique_ptr<MarkExec> exec;
+  if (o.exec) exec = std::make_unique<MarkExec>(*o.exec, o.out);
+  uint64_t marks_posted = 0;
+  auto post_marks = [&] {
+    if (!exec) return;
+    for (const RecordingEvent& mark : recorder.take_marks()) exec->post(mark, ++marks_posted);
+  };
   int64_t last_samples = 0;
   uint64_t last_changes = 0;
   while (!recorder.wait_for(200)) {
     if (stop_requested()) recorder.stop();
     const RecorderStats s = recorder.stats();
-    if (o.exec && s.marks > marks_seen) {
-      marks_seen = s.marks;
-      nlohmann::json event = {{"event", "mark"},
-                              {"text", json_from_bytes(s.last_mark)},
-                              {"marks", s.marks},
-                              {"file", json_from_bytes(o.out)}};
-      if (s.triggered_ns) event["t_s"] = static_cast<double>(*s.triggered_ns) / 1e9;
-      run_exec(*o.exec, json_dump(event) + "\n");
-    }
+    post_marks();
     if (status_line) {
       const double rate = static_cast<double>(static_cast<int64_t>(s.samples) - last_samples) * 5;
       const double changes = static_cast<double>(s.changed_samples - last_changes) * 5;
@@ -259,6 +265,12 @@ int run_record(const RecordOptions& o) {
     }
   }
   if (status_line) std::fputs("\n", stderr);
+  post_marks();
+  if (exec) {
+    // The commands of the last marks still run; another Ctrl+C stops waiting for them.
+    const int signals = stop_signal_count();
+    exec->drain([signals] { return stop_signal_count() > signals; });
+  }
   if (std::optional<Error> e = recorder.error()) return fail(with_context("record", o.spec, *e));
   const RecorderStats s = recorder.stats();
   if (o.json) {
@@ -282,6 +294,11 @@ void setup_record(CLI::App& app, int& exit_code) {
                   "OFF+LEN to sample (repeatable; default: the layout's struct, else the whole "
                   "object up to 32 MiB)")
       ->allow_extra_args(false);
+  sub->add_option("--field", o->fields,
+                  "Sample only these fields of the layout (PATH, repeatable or comma-separated: "
+                  "a scalar, an array or a nested struct)")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   add_layout_options(sub, o->layout, /*allow_json_file=*/true);
   sub->add_option("--at", o->at, "Offset of the struct for --header/--type (default 0)");
   sub->add_option("--rate", o->rate, "Samples per second, or max (default 1000)");
@@ -290,7 +307,9 @@ void setup_record(CLI::App& app, int& exit_code) {
   sub->add_flag("--stable-read", o->stable_read, "Keep a sample only when two reads agree");
   sub->add_option("--duration", o->duration, "Stop after S seconds (default: Ctrl+C)");
   sub->add_option("--samples", o->samples, "Stop after N samples");
-  sub->add_option("--ring", o->ring, "Keep only the last S seconds (flight recorder)");
+  sub->add_option("--ring", o->ring,
+                  "Keep only the last S seconds, or the last SIZE (64MiB) of compressed blocks "
+                  "(flight recorder)");
   sub->add_option("--trigger", o->triggers,
                   "Mark the recording when EXPR turns true: u32@0x40 > 100, FIELD changed, "
                   "... crosses above N, ... bit N set, and/or/not (repeatable)")
@@ -298,7 +317,9 @@ void setup_record(CLI::App& app, int& exit_code) {
   sub->add_option("--pre", o->pre, "With --post: seconds kept before the trigger (default 0)");
   sub->add_option("--post", o->post, "Stop S seconds after the first trigger");
   sub->add_option("--post-samples", o->post_samples, "Stop N samples after the first trigger");
-  sub->add_option("--exec", o->exec, "Run CMD on a trigger, with the event as JSON on stdin");
+  sub->add_option("--exec", o->exec,
+                  "Run CMD for each mark, with the event as JSON on stdin and MEMVIEW_MARK_T_S, "
+                  "MEMVIEW_MARK_TEXT, MEMVIEW_MARK_INDEX, MEMVIEW_RECORDING set");
   sub->add_flag("--force", o->force, "Replace an existing output file");
   sub->add_flag("--json", o->json, "Print the summary as one JSON object");
   sub->callback([o, &exit_code] { exit_code = run_record(*o); });

@@ -1,5 +1,6 @@
-// memview-cli replay FILE [--at T] [--dump] | --changes [--range OFF+LEN] [--from T1]
-// [--to T2] [--json] | --field FIELD --csv | --next-change/--previous-change --range R --at T
+// memview-cli replay FILE [--at T] [--dump] | --changes [--range OFF+LEN | --field F]
+// [--from T1] [--to T2] [--json] | --field FIELD --csv | --next-change/--previous-change
+// (--range R | --field F) --at T
 // | --info: reads a recording back (memview/recording.h). Times are seconds since the start
 // of the recording.
 #include <limits>
@@ -64,16 +65,44 @@ class Output {
   bool finish() { return write_stdout(text); }
 };
 
-Result<std::optional<Recording::Filter>> filter_arg(const Recording& rec,
-                                                    const std::optional<std::string>& range) {
-  if (!range) return std::optional<Recording::Filter>();
-  Result<ByteRange> r = parse_range_arg(*range, "--range");
+// The layout stored in the recording, when there is one.
+std::optional<Layout> recorded_layout(const Recording& rec) {
+  if (rec.header().layout_json.empty()) return std::nullopt;
+  Result<Layout> l = layout_from_json(rec.header().layout_json);
+  if (!l) return std::nullopt;
+  return std::move(*l);
+}
+
+// The bytes --field names for --changes and --next/--previous-change: TYPE@ADDRESS, or
+// any field of the recorded layout (a scalar, an array, a nested struct).
+Result<ByteRange> field_filter_range(const Recording& rec, const std::string& field) {
+  if (field.find('@') != std::string::npos) {
+    Result<TriggerOperand> op = typed_operand(field, nullptr, 0);
+    if (!op) return op.error();
+    return ByteRange{op->address, op->length};
+  }
+  std::optional<Layout> layout = recorded_layout(rec);
+  if (!layout) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("'{}' is not TYPE@ADDRESS (u32@0x40) and the recording holds "
+                                  "no layout to find the field in",
+                                  printable_text(field)));
+  }
+  return field_range(*layout, rec.header().layout_at, field);
+}
+
+// The filter of --range OFF+LEN or (with --changes or a change search) --field.
+Result<std::optional<Recording::Filter>> filter_arg(const Recording& rec, const ReplayOptions& o) {
+  if (o.range && o.field) return make_error(Errc::invalid_argument, "give --range or --field");
+  if (!o.range && !o.field) return std::optional<Recording::Filter>();
+  Result<ByteRange> r =
+      o.range ? parse_range_arg(*o.range, "--range") : field_filter_range(rec, *o.field);
   if (!r) return r.error();
   std::optional<Recording::Filter> f = rec.filter_for(r->address, r->length);
   if (!f) {
-    return make_error(
-        Errc::out_of_range,
-        fmt::format("--range 0x{:x}+{} is not inside one recorded range", r->address, r->length));
+    return make_error(Errc::out_of_range,
+                      fmt::format("{} 0x{:x}+{} is not inside one recorded range",
+                                  o.range ? "--range" : "--field", r->address, r->length));
   }
   return f;
 }
@@ -95,7 +124,7 @@ int dump_state(const Recording& rec, int64_t t) {
 }
 
 int list_changes(const Recording& rec, const ReplayOptions& o, int64_t from, int64_t to) {
-  Result<std::optional<Recording::Filter>> filter = filter_arg(rec, o.range);
+  Result<std::optional<Recording::Filter>> filter = filter_arg(rec, o);
   if (!filter) return fail(filter.error());
   Output out;
   bool ok = true;
@@ -120,11 +149,7 @@ int list_changes(const Recording& rec, const ReplayOptions& o, int64_t from, int
 }
 
 int field_series(const Recording& rec, const ReplayOptions& o, int64_t from, int64_t to) {
-  std::optional<Layout> layout;
-  if (!rec.header().layout_json.empty()) {
-    Result<Layout> l = layout_from_json(rec.header().layout_json);
-    if (l) layout = std::move(*l);
-  }
+  std::optional<Layout> layout = recorded_layout(rec);
   Result<TriggerOperand> op =
       typed_operand(*o.field, layout ? &*layout : nullptr, rec.header().layout_at);
   if (!op) return fail(op.error());
@@ -147,9 +172,9 @@ int field_series(const Recording& rec, const ReplayOptions& o, int64_t from, int
 }
 
 int find_change(const Recording& rec, const ReplayOptions& o, int64_t t) {
-  Result<std::optional<Recording::Filter>> filter = filter_arg(rec, o.range);
+  Result<std::optional<Recording::Filter>> filter = filter_arg(rec, o);
   if (!filter) return fail(filter.error());
-  if (!*filter) return fail("--next-change and --previous-change need --range OFF+LEN");
+  if (!*filter) return fail("--next-change and --previous-change need --range OFF+LEN or --field");
   Result<std::optional<int64_t>> found =
       o.next ? rec.next_change(**filter, t) : rec.previous_change(**filter, t);
   if (!found) return fail(found.error());
@@ -158,11 +183,13 @@ int find_change(const Recording& rec, const ReplayOptions& o, int64_t t) {
 }
 
 int run_replay(const ReplayOptions& o) {
-  const int modes = (o.dump ? 1 : 0) + (o.changes ? 1 : 0) + (o.field ? 1 : 0) +
+  // --field is a mode of its own (the series), or the filter of --changes and the searches.
+  const bool field_filters = o.changes || o.next || o.previous;
+  const int modes = (o.dump ? 1 : 0) + (o.changes ? 1 : 0) + (o.field && !field_filters ? 1 : 0) +
                     (o.next || o.previous ? 1 : 0) + (o.info ? 1 : 0);
   if (modes > 1)
     return fail("give one of --dump, --changes, --field, --next-change/--previous-change, --info");
-  if (o.csv && !o.field) return fail("--csv needs --field");
+  if (o.csv && (!o.field || field_filters)) return fail("--csv needs --field (a series)");
   if (o.info) return print_recording_info(o.file, o.json);
   Result<Recording> rec = Recording::open(o.file);
   if (!rec) return fail(with_context("read", o.file, rec.error()));
@@ -175,7 +202,7 @@ int run_replay(const ReplayOptions& o) {
   Result<int64_t> to = time_arg(o.to, kEnd, "--to");
   if (!to) return fail(to.error());
   if (o.changes) return list_changes(*rec, o, *from, *to);
-  if (o.field) return field_series(*rec, o, *from, *to);
+  if (o.field && !field_filters) return field_series(*rec, o, *from, *to);
   Result<int64_t> at = time_arg(o.at, kEnd, "--at");
   if (!at) return fail(at.error());
   if (o.next || o.previous) return find_change(*rec, o, *at);
@@ -194,10 +221,13 @@ void setup_replay(CLI::App& app, int& exit_code) {
   sub->add_option("--from", o->from, "Changes and series from this time (seconds)");
   sub->add_option("--to", o->to, "... up to this time (seconds)");
   sub->add_option("--field", o->field,
-                  "A field's values: TYPE@ADDRESS (u32@0x40) or a layout path");
+                  "A field's values: TYPE@ADDRESS (u32@0x40) or a layout path; with --changes "
+                  "or --next-change/--previous-change: only that field's bytes (any field)");
   sub->add_flag("--csv", o->csv, "With --field: CSV with the header time_s,value");
-  sub->add_flag("--next-change", o->next, "Time of the next change of --range after --at");
-  sub->add_flag("--previous-change", o->previous, "Time of the last change of --range before --at");
+  sub->add_flag("--next-change", o->next,
+                "Time of the next change of --range or --field after --at");
+  sub->add_flag("--previous-change", o->previous,
+                "Time of the last change of --range or --field before --at");
   sub->add_flag("--info", o->info, "The recording's header, blocks, events and summary");
   sub->add_flag("--json", o->json, "With --changes: one JSON object per line; with --info: JSON");
   sub->callback([o, &exit_code] { exit_code = run_replay(*o); });

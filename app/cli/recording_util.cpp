@@ -3,6 +3,8 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <ctime>
@@ -45,6 +47,74 @@ Result<int64_t> parse_seconds(std::string_view text, std::string_view what) {
                                                           what, printable_text(text)));
   }
   return static_cast<int64_t>(std::llround(seconds * 1e9));
+}
+
+bool has_byte_unit(std::string_view text) {
+  size_t end = text.size();
+  while (end > 0 && std::isalpha(static_cast<unsigned char>(text[end - 1])) != 0) --end;
+  const std::string_view unit = text.substr(end);
+  for (const char* u : {"B", "KB", "KiB", "MB", "MiB", "GB", "GiB", "K", "M", "G"}) {
+    if (unit == u) return true;
+  }
+  return false;
+}
+
+Result<uint64_t> parse_byte_size(std::string_view text, std::string_view what) {
+  struct Unit {
+    const char* name;
+    double bytes;
+  };
+  static constexpr Unit kUnits[] = {
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"KB", 1e3},         {"MB", 1e6},
+      {"GB", 1e9},     {"K", 1024.0},      {"M", 1048576.0},      {"G", 1073741824.0}, {"B", 1.0}};
+  auto bad = [&] {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("{} '{}' is not a size (64KiB, 64MiB, 1GiB, 4096B)", what,
+                                  printable_text(text)));
+  };
+  for (const Unit& u : kUnits) {
+    const std::string_view name(u.name);
+    if (text.size() <= name.size() || text.substr(text.size() - name.size()) != name) continue;
+    const std::string_view number = text.substr(0, text.size() - name.size());
+    double value = -1;
+    const char* end = number.data() + number.size();
+    const auto [ptr, ec] = std::from_chars(number.data(), end, value);
+    if (ec != std::errc() || ptr != end || !(value >= 0)) return bad();
+    const double bytes = std::round(value * u.bytes);
+    if (bytes < 1 || bytes > static_cast<double>(1ull << 60)) {
+      return make_error(
+          Errc::invalid_argument,
+          fmt::format("{} '{}' must be between 1 byte and 1 EiB", what, printable_text(text)));
+    }
+    return static_cast<uint64_t>(bytes);
+  }
+  return bad();
+}
+
+Result<ByteRange> field_range(const Layout& layout, uint64_t base, std::string_view path) {
+  Result<Field> f = resolve_field(layout, path);
+  if (!f) return f.error();
+  const FieldBytes bytes = field_bytes(*f);
+  if (f->is_flexible_array() || bytes.end <= bytes.first) {
+    return make_error(Errc::invalid_argument,
+                      fmt::format("field '{}' ({}) has no size to record", printable_text(path),
+                                  printable_text(f->type)));
+  }
+  return ByteRange{base + bytes.first, bytes.end - bytes.first};
+}
+
+std::vector<ByteRange> merge_ranges(std::vector<ByteRange> ranges) {
+  std::sort(ranges.begin(), ranges.end(),
+            [](const ByteRange& a, const ByteRange& b) { return a.address < b.address; });
+  std::vector<ByteRange> out;
+  for (const ByteRange& r : ranges) {
+    if (!out.empty() && r.address <= out.back().end()) {
+      out.back().length = std::max(out.back().end(), r.end()) - out.back().address;
+    } else {
+      out.push_back(r);
+    }
+  }
+  return out;
 }
 
 Result<TriggerOperand> field_operand(const Layout& layout, uint64_t base, std::string_view path) {

@@ -1,14 +1,17 @@
 """record / replay / info against real writer processes (rec_writer.c): every value of a
 counter held for a known time is in the recording (shm, file, sysv, pid); a seqlock writer's
 struct is never recorded torn; faults (shrink, unlink, process exit) end the recording with
-the file readable; a trigger keeps the time before and after it and marks the right
-sample."""
+the file readable (gdbserver killed: tests/debugger/record_gdb_test.cpp); a trigger keeps
+the time before and after it and marks the right sample; --exec runs once per mark; a ring
+bounded by bytes keeps only the newest blocks; overlay fields as the recorded ranges and as
+the filter of --changes."""
 import json
 import os
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import unittest
 
@@ -78,11 +81,11 @@ class Writer:
 class Recording:
     """`memview-cli record ... --json` in the background."""
 
-    def __init__(self, path, *args):
+    def __init__(self, path, *args, env=None):
         self.path = path
         self.proc = subprocess.Popen([CLI, "record", *[str(a) for a in args], "--out", path,
                                       "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True)
+                                     text=True, env=env)
         # The header is written once the sampler has opened the source.
         if not wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0
                           or self.proc.poll() is not None, timeout=20):
@@ -305,6 +308,136 @@ class RecordTest(unittest.TestCase):
             p = run_cli("replay", self.out(), "--field", "nope", "--csv")
             self.assertEqual(p.returncode, 1)
             self.assertIn("nope", p.stderr)
+        finally:
+            remove_shm_quietly(name)
+
+    def test_exec_runs_once_per_mark_with_the_mark_in_its_environment(self):
+        name = "/" + unique_name("rec-exec")
+        try:
+            count = 8
+            w = self.writer("counter", "shm", name, 40000, count)
+            # Each command takes longer than the marks are apart: they queue up on the exec
+            # thread instead of being lost or holding up the sampler.
+            cmd = ('cat > "$D/mark-$MEMVIEW_MARK_INDEX.json"; '
+                   'printf "%s|%s|%s" "$MEMVIEW_MARK_T_S" "$MEMVIEW_MARK_TEXT" '
+                   '"$MEMVIEW_RECORDING" > "$D/env-$MEMVIEW_MARK_INDEX.txt"; sleep 0.1')
+            env = dict(os.environ, D=self.dir)
+            rec = Recording(self.out(), w.spec, "--range", "0+128", "--rate", 100,
+                            "--trigger", f"u64@{w.address} changed", "--exec", cmd, env=env)
+            w.go()
+            w.wait_done()
+            time.sleep(0.05)
+            summary = rec.finish()
+            self.assertEqual(summary["marks"], count, summary)
+            marks = [e for e in info(self.out())["events"] if e["kind"] == "mark"]
+            self.assertEqual(len(marks), count)
+            # record returns once every command ran: no waiting for files here.
+            for i, mark in enumerate(marks, start=1):
+                with open(os.path.join(self.dir, f"mark-{i}.json"), encoding="utf-8") as f:
+                    event = json.loads(f.read())
+                self.assertEqual(event["event"], "mark")
+                self.assertEqual(event["marks"], i)
+                self.assertEqual(event["text"], mark["text"])
+                self.assertAlmostEqual(event["t_s"], mark["t_s"], places=6)
+                self.assertIn(f"= {i}", event["text"])
+                with open(os.path.join(self.dir, f"env-{i}.txt"), encoding="utf-8") as f:
+                    t_s, text, path = f.read().split("|")
+                self.assertAlmostEqual(float(t_s), mark["t_s"], places=6)
+                self.assertEqual(text, mark["text"])
+                self.assertEqual(path, self.out())
+            self.assertFalse(os.path.exists(os.path.join(self.dir, f"mark-{count + 1}.json")))
+        finally:
+            remove_shm_quietly(name)
+
+    def test_ring_bounded_by_bytes_keeps_the_newest_blocks(self):
+        name = unique_name("rec-ring")
+        shm = PyShm(name, 4096, create=True)
+        stop = threading.Event()
+
+        def scribble():
+            # Incompressible bytes, rewritten about every half millisecond.
+            while not stop.is_set():
+                shm.buf[0:4096] = os.urandom(4096)
+                time.sleep(0.0005)
+
+        writer = threading.Thread(target=scribble)
+        writer.start()
+        try:
+            ring = 256 << 10
+            p = run_cli("record", f"shm:{name}", "--range", "0+4096", "--rate", 500,
+                        "--duration", 2, "--ring", "256KiB", "--out", self.out(), "--json",
+                        timeout=60)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            summary = json.loads(p.stdout)
+            self.assertGreater(summary["changed_bytes"], 2 * ring, summary)
+            size = os.path.getsize(self.out())
+            # The ring, one more block (64 KiB raw at most) and the header and index.
+            self.assertLessEqual(size, ring + (64 << 10) + (16 << 10), summary)
+            meta = info(self.out())
+            self.assertFalse(meta["truncated"])
+            self.assertGreater(meta["first_s"], 0.5, meta)  # the start was dropped
+            self.assertGreater(meta["last_s"], 1.5, meta)   # the end was kept
+            state = run_cli("replay", self.out(), "--at", meta["first_s"])
+            self.assertEqual(state.returncode, 0, state.stderr)
+            self.assertEqual(len(parse_hexdump(state.stdout.decode())), 4096)
+            for bad in ["12XB", "0KiB", "KiB", "1.5XiB"]:
+                p = run_cli("record", f"shm:{name}", "--range", "0+64", "--ring", bad,
+                            "--out", self.out("bad.mvrec"))
+                self.assertEqual(p.returncode, 1, bad)
+                self.assertEqual(p.stderr.count("\n"), 1, p.stderr)
+                self.assertIn("--ring", p.stderr)
+                self.assertFalse(os.path.exists(self.out("bad.mvrec")))
+        finally:
+            stop.set()
+            writer.join()
+            shm.close(unlink=True)
+
+    def test_fields_as_ranges_and_changes_by_field(self):
+        name = "/" + unique_name("rec-fields")
+        header = os.path.join(self.dir, "page.h")
+        with open(header, "w", encoding="utf-8") as f:
+            f.write("struct page { unsigned long long pad[8]; unsigned long long value;\n"
+                    "              unsigned int other[4]; unsigned long long gap, far; };\n")
+        try:
+            w = self.writer("counter", "shm", name, 20000, 10)
+            rec = Recording(self.out(), w.spec, "--header", header, "--type", "struct page",
+                            "--field", "value,other", "--field", "far", "--rate", 200)
+            w.go()
+            w.wait_done()
+            time.sleep(0.05)
+            rec.finish()
+            meta = info(self.out())
+            # value and other touch: one range; far is apart.
+            self.assertEqual(meta["ranges"], [{"address": 64, "length": 24},
+                                              {"address": 96, "length": 8}])
+            self.assertEqual([v for _, v in series(self.out(), "value")], list(range(11)))
+            p = run_cli("replay", self.out(), "--changes", "--field", "value", "--json")
+            self.assertEqual(p.returncode, 0, p.stderr)
+            changes = [json.loads(line) for line in p.stdout.decode().splitlines()]
+            self.assertEqual(len(changes), 10)
+            # Each change is clipped to the field's 8 bytes; replayed, they count 1..10.
+            value = bytearray(8)
+            seen = []
+            for c in changes:
+                data = bytes.fromhex(c["bytes"])
+                self.assertTrue(64 <= c["address"] and c["address"] + len(data) <= 72, c)
+                value[c["address"] - 64:c["address"] - 64 + len(data)] = data
+                seen.append(int.from_bytes(value, "little"))
+            self.assertEqual(seen, list(range(1, 11)))
+            p = run_cli("replay", self.out(), "--changes", "--field", "other")
+            self.assertEqual((p.returncode, p.stdout), (0, b""), p.stderr)
+            p = run_cli("replay", self.out(), "--next-change", "--field", "value", "--at", 0)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertAlmostEqual(float(p.stdout), changes[0]["t_s"], places=6)
+            for args, text in [(["--field", "nope"], "nope"),
+                               (["--field", "pad[3]"], "not inside")]:
+                p = run_cli("replay", self.out(), "--changes", *args)
+                self.assertEqual(p.returncode, 1, args)
+                self.assertIn(text, p.stderr)
+            p = run_cli("record", w.spec, "--field", "value", "--out", self.out("x.mvrec"))
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("--field needs", p.stderr)
+            self.assertFalse(os.path.exists(self.out("x.mvrec")))
         finally:
             remove_shm_quietly(name)
 

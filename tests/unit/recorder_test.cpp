@@ -179,5 +179,57 @@ TEST(Recorder, ATriggerWithPostSamplesStopsThatManySamplesLater) {
   fs::remove(out);
 }
 
+TEST(Recorder, EveryMarkIsHandedOutOnceInOrderAsWritten) {
+  PeerShm shm(4096);
+  ASSERT_TRUE(shm.ok());
+  const std::string out = temp_file("marks");
+  RecorderOptions o = options_for(shm, out);
+  Result<Trigger> t = Trigger::parse("u32@8 changed");
+  ASSERT_TRUE(t.ok());
+  o.triggers.push_back(std::move(*t));
+  Result<std::unique_ptr<Recorder>> rec = Recorder::start(std::move(o));
+  ASSERT_TRUE(rec.ok());
+  // "changed" needs a sample before the first store.
+  const auto started = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while ((*rec)->stats().samples == 0 && std::chrono::steady_clock::now() < started) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::vector<RecordingEvent> taken;
+  for (uint32_t v = 1; v <= 6; ++v) {
+    store_u32(shm, 8, v);
+    // One change at a time: wait for its mark, whatever the machine's load.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while ((*rec)->stats().marks < v && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (v % 2 == 0) {  // taken in two batches: none is handed out twice
+      std::vector<RecordingEvent> batch = (*rec)->take_marks();
+      taken.insert(taken.end(), batch.begin(), batch.end());
+    }
+  }
+  (*rec)->stop();
+  ASSERT_TRUE((*rec)->wait_for(10'000));
+  ASSERT_FALSE((*rec)->error().has_value());
+  EXPECT_TRUE((*rec)->take_marks().empty());
+  EXPECT_EQ((*rec)->dropped_marks(), 0u);
+  Result<Recording> r = Recording::open(out);
+  ASSERT_TRUE(r.ok());
+  Result<std::vector<RecordingEvent>> events = r->events();
+  ASSERT_TRUE(events.ok());
+  std::vector<RecordingEvent> written;
+  for (const RecordingEvent& e : *events) {
+    if (e.kind == RecordingEventKind::mark) written.push_back(e);
+  }
+  ASSERT_EQ(taken.size(), 6u);
+  ASSERT_EQ(written.size(), 6u);
+  for (size_t i = 0; i < taken.size(); ++i) {
+    EXPECT_EQ(taken[i].kind, RecordingEventKind::mark);
+    EXPECT_EQ(taken[i].t_ns, written[i].t_ns);
+    EXPECT_EQ(taken[i].text, written[i].text);
+    EXPECT_NE(taken[i].text.find("= " + std::to_string(i + 1)), std::string::npos) << taken[i].text;
+  }
+  fs::remove(out);
+}
+
 }  // namespace
 }  // namespace memview

@@ -19,6 +19,7 @@
 // Thread-safety: every member may be called from any thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -96,9 +97,19 @@ class Recorder {
   RecorderStats stats() const;  // the newest published statistics (about 10 times a second)
   std::optional<Error> error() const;
 
+  // The marks written since the last call, oldest first, for actions on them (the CLI's
+  // --exec). At most kMaxPendingMarks wait here: older ones are dropped from this queue
+  // (never from the file) and counted by dropped_marks().
+  static constexpr size_t kMaxPendingMarks = 1024;
+  std::vector<RecordingEvent> take_marks();
+  uint64_t dropped_marks() const;
+
+  struct MarkQueue;
+
  private:
   Recorder() = default;
   std::shared_ptr<Published<RecorderStats>> stats_;
+  std::shared_ptr<MarkQueue> marks_;
   std::unique_ptr<Worker> worker_;
 };
 

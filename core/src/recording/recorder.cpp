@@ -5,6 +5,8 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <deque>
+#include <mutex>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -19,6 +21,23 @@
 #include "sampler.h"
 
 namespace memview {
+
+// Marks on their way from the sampling thread to whoever acts on them. The lock is held
+// only to move events, never across I/O.
+struct Recorder::MarkQueue {
+  std::mutex mutex;
+  std::deque<RecordingEvent> pending;
+  uint64_t dropped = 0;
+
+  void push(const RecordingEvent& e) {
+    const std::lock_guard<std::mutex> lock(mutex);
+    if (pending.size() >= kMaxPendingMarks) {
+      pending.pop_front();
+      ++dropped;
+    }
+    pending.push_back(e);
+  }
+};
 
 namespace {
 
@@ -132,8 +151,9 @@ class GapHistogram {
 // Everything one recording's loop keeps between samples.
 class Session {
  public:
-  Session(RecorderOptions& options, WorkerContext& ctx, Published<RecorderStats>& published)
-      : o_(options), ctx_(ctx), published_(published) {}
+  Session(RecorderOptions& options, WorkerContext& ctx, Published<RecorderStats>& published,
+          Recorder::MarkQueue& marks)
+      : o_(options), ctx_(ctx), published_(published), marks_(marks) {}
 
   Status run();
 
@@ -147,6 +167,7 @@ class Session {
   RecorderOptions& o_;
   WorkerContext& ctx_;
   Published<RecorderStats>& published_;
+  Recorder::MarkQueue& marks_;
   SourcePtr source_;
   std::unique_ptr<recording::Sampler> sampler_;
   std::unique_ptr<RecordingWriter> writer_;
@@ -237,8 +258,10 @@ Status Session::after_sample(int64_t t) {
     if (!trigger.evaluate(sampler_->state())) continue;
     ++stats_.marks;
     stats_.last_mark = trigger.text() + ": " + trigger.describe(sampler_->state());
-    Status marked = writer_->add_event({t, RecordingEventKind::mark, stats_.last_mark});
+    const RecordingEvent mark{t, RecordingEventKind::mark, stats_.last_mark};
+    Status marked = writer_->add_event(mark);
     if (!marked) return marked;
+    marks_.push(mark);
     if (!stats_.triggered_ns) {
       stats_.triggered_ns = t;
       triggered_at_sample_ = stats_.samples;
@@ -383,10 +406,11 @@ Result<std::unique_ptr<Recorder>> Recorder::start(RecorderOptions options) {
   if (!ok) return ok.error();
   std::unique_ptr<Recorder> r(new Recorder());
   r->stats_ = std::make_shared<Published<RecorderStats>>();
+  r->marks_ = std::make_shared<MarkQueue>();
   auto shared_options = std::make_shared<RecorderOptions>(std::move(options));
-  r->worker_ =
-      Worker::start("record", [opts = shared_options, stats = r->stats_](WorkerContext& ctx) {
-        Session session(*opts, ctx, *stats);
+  r->worker_ = Worker::start(
+      "record", [opts = shared_options, stats = r->stats_, marks = r->marks_](WorkerContext& ctx) {
+        Session session(*opts, ctx, *stats, *marks);
         return session.run();
       });
   return r;
@@ -405,6 +429,19 @@ bool Recorder::done() const {
 }
 std::optional<Error> Recorder::error() const {
   return worker_->error();
+}
+
+std::vector<RecordingEvent> Recorder::take_marks() {
+  const std::lock_guard<std::mutex> lock(marks_->mutex);
+  std::vector<RecordingEvent> out(std::make_move_iterator(marks_->pending.begin()),
+                                  std::make_move_iterator(marks_->pending.end()));
+  marks_->pending.clear();
+  return out;
+}
+
+uint64_t Recorder::dropped_marks() const {
+  const std::lock_guard<std::mutex> lock(marks_->mutex);
+  return marks_->dropped;
 }
 
 RecorderStats Recorder::stats() const {

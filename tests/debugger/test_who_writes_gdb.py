@@ -14,7 +14,7 @@ import re
 import subprocess
 import tempfile
 
-from dbg_common import CLI, TARGET, Target, check, finish, require
+from dbg_common import CLI, TARGET, Target, check, failures, finish, require, skip
 
 require("gdb")
 work = tempfile.mkdtemp(prefix="memview-who-gdb-")
@@ -45,6 +45,7 @@ def who_writes_cmd(t, *extra):
 
 
 targets = []
+cannot_count = ""  # why hits cannot be counted here, or ""
 try:
     # All four registers taken by gdb's watchpoints.
     t = Target()
@@ -63,6 +64,13 @@ try:
           "after gdb detached the registers are still reserved, and the error says why: " +
           p.stderr.strip())
 
+    # Everything below counts hits: it needs write breakpoints that fire (memview's self-test
+    # runs in any watch; one of this script's own process shows its verdict).
+    p = subprocess.run([CLI, "who-writes", "pid:%d@0x1000+8" % os.getpid(), "0x1000", "--duration",
+                        "0.1"], capture_output=True, text=True, timeout=60)
+    if "do not fire on this machine" in p.stderr:
+        cannot_count = p.stderr.strip()
+        raise StopIteration
     # Three watchpoints leave one register.
     t = Target()
     targets.append(t)
@@ -86,7 +94,11 @@ try:
           "the writer is main() in debug_target.c (%s, %s)" % (funcs, files))
     check(300 <= j["hits"] <= 1100, "about one write per millisecond: %d in 1 s" % j["hits"])
     check(j["hits"] == sum(r["count"] for r in j["writers"]), "every hit attributed")
+except StopIteration:
+    pass
 finally:
     for t in targets:
         t.stop()
+if cannot_count and not failures:
+    skip(cannot_count)
 finish()

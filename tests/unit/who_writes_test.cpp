@@ -46,6 +46,13 @@ WhoWritesJob start_on_self(unsigned ring_pages = 64) {
   return start_who_writes(std::move(o));
 }
 
+// Why hit counts cannot be tested here (empty when write breakpoints fire): some virtual
+// machines' CPUs deliver no debug exceptions at all.
+std::string why_breakpoints_do_not_fire() {
+  const Status fire = check_write_breakpoints_fire();
+  return fire ? std::string() : fire.error().message;
+}
+
 // Waits for the watch to be attached (or the worker to fail).
 bool wait_watching(const WhoWritesJob& job) {
   for (int i = 0; i < 2000; ++i) {
@@ -144,6 +151,7 @@ TEST(ExplainPerfError, EachCauseSaysItsFix) {
 }
 
 TEST(WhoWrites, ThisProcessExactCountsAndItsOwnLine) {
+  if (const std::string why = why_breakpoints_do_not_fire(); !why.empty()) GTEST_SKIP() << why;
   WhoWritesJob job = start_on_self();
   ASSERT_TRUE(wait_watching(job)) << (job.worker->error() ? job.worker->error()->message : "");
   g_neighbour = 7;  // next to the watched bytes: not a hit
@@ -181,6 +189,7 @@ TEST(WhoWrites, ThisProcessExactCountsAndItsOwnLine) {
 }
 
 TEST(WhoWrites, NothingStaysAttachedAfterStop) {
+  if (const std::string why = why_breakpoints_do_not_fire(); !why.empty()) GTEST_SKIP() << why;
   {
     WhoWritesJob job = start_on_self();
     ASSERT_TRUE(wait_watching(job));
@@ -195,6 +204,7 @@ TEST(WhoWrites, NothingStaysAttachedAfterStop) {
 }
 
 TEST(WhoWrites, ASmallRingLosesSamplesButCountsStayExact) {
+  if (const std::string why = why_breakpoints_do_not_fire(); !why.empty()) GTEST_SKIP() << why;
   WhoWritesJob job = start_on_self(1);  // one page: ~100 samples
   ASSERT_TRUE(wait_watching(job));
   who_test_store(20000);
@@ -203,6 +213,19 @@ TEST(WhoWrites, ASmallRingLosesSamplesButCountsStayExact) {
   auto t = job.table->latest();
   EXPECT_EQ(t->hits, 20000u) << "every write counted by the kernel";
   EXPECT_EQ(t->samples + t->lost, t->hits) << "what was not sampled is reported as lost";
+}
+
+TEST(WhoWrites, WhereBreakpointsDoNotFireTheWatchFailsWithTheSelfTestsReason) {
+  const std::string why = why_breakpoints_do_not_fire();
+  if (why.empty()) GTEST_SKIP() << "write breakpoints fire here: the tests above count them";
+  EXPECT_NE(why.find("do not fire on this machine"), std::string::npos) << why;
+  WhoWritesJob job = start_on_self();
+  EXPECT_FALSE(wait_watching(job)) << "a watch that would count nothing never says watching";
+  job.worker->join();
+  ASSERT_EQ(job.worker->state(), WorkerState::failed);
+  EXPECT_EQ(job.worker->error()->code, Errc::unsupported);
+  EXPECT_EQ(job.worker->error()->message, why);
+  EXPECT_EQ(job.table->latest()->phase, WhoWritesPhase::stopped);
 }
 
 TEST(WhoWrites, RefusesWhatHardwareCannotWatch) {

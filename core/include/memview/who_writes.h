@@ -150,4 +150,12 @@ struct WhoWritesJob {
 // stopped and the final exact counts.
 WhoWritesJob start_who_writes(WhoWritesOptions options);
 
+// Whether write breakpoints fire here: a self-test watches a word of this process and
+// writes it a few times. Fails (unsupported, saying so) when the breakpoint opens but counts
+// none of the writes: the CPU or its hypervisor does not deliver debug exceptions, as on
+// some virtual machines, and every watch would count nothing. Ok when they fire, and also
+// when the breakpoint cannot be opened at all (the watch's own attach explains that case).
+// The watch runs it after attaching and fails with its error. Safe from any thread.
+Status check_write_breakpoints_fire();
+
 }  // namespace memview

@@ -274,6 +274,25 @@ void disable_event(int fd) {
   ioctl(fd, PERF_EVENT_IOC_DISABLE, 0);
 }
 
+namespace {
+volatile uint64_t g_probe_word = 0;  // what the self-test watches and writes
+}  // namespace
+
+int probe_write_breakpoint(unsigned writes, uint64_t& counted) {
+  perf_event_attr a{};
+  a.type = PERF_TYPE_BREAKPOINT;
+  common_attr(a);
+  a.bp_type = HW_BREAKPOINT_W;
+  a.bp_addr = reinterpret_cast<uint64_t>(&g_probe_word);
+  a.bp_len = HW_BREAKPOINT_LEN_8;
+  const long fd = sys_perf_event_open(&a, 0, -1, -1, PERF_FLAG_FD_CLOEXEC);
+  if (fd < 0) return errno;
+  for (unsigned i = 0; i < writes; ++i) g_probe_word = g_probe_word + 1;
+  counted = event_count(static_cast<int>(fd));
+  close(static_cast<int>(fd));
+  return 0;
+}
+
 }  // namespace memview::detail
 
 #endif

@@ -95,6 +95,11 @@ uint64_t event_count(int fd);
 // Stops counting (this event and the copies its thread's children inherited).
 void disable_event(int fd);
 
+// Self-test: a counting write breakpoint on a word of this process, in the calling thread,
+// then `writes` stores to that word. Returns 0 and the count the kernel kept, or the errno
+// of perf_event_open.
+int probe_write_breakpoint(unsigned writes, uint64_t& counted);
+
 }  // namespace memview::detail
 
 #endif

@@ -568,10 +568,12 @@ Status Session::run(WorkerContext& ctx) {
   Result<std::vector<Target>> targets = find_targets(&uninspected);
   if (!targets) return targets.error();
   for (const Target& t : *targets) attach(t);
-  if (Status s = first_attach_outcome(uninspected); !s) {
+  Status outcome = first_attach_outcome(uninspected);
+  if (outcome) outcome = check_write_breakpoints_fire();
+  if (!outcome) {
     finish();
     publish(WhoWritesPhase::stopped);
-    return s;
+    return outcome;
   }
   if (targets->empty()) {
     notes_.push_back(
@@ -615,6 +617,19 @@ Status Session::run(WorkerContext& ctx) {
 
 }  // namespace
 
+Status check_write_breakpoints_fire() {
+  constexpr unsigned kWrites = 4;
+  uint64_t counted = 0;
+  if (detail::probe_write_breakpoint(kWrites, counted) != 0 || counted > 0) return {};
+  return make_error(Errc::unsupported,
+                    fmt::format("hardware write breakpoints do not fire on this machine: a "
+                                "self-test wrote a watched word {} times and the breakpoint "
+                                "counted {} (this CPU or its hypervisor does not deliver debug "
+                                "exceptions, as on some virtual machines), so a watch would "
+                                "count nothing",
+                                kWrites, counted));
+}
+
 WhoWritesJob start_who_writes(WhoWritesOptions options) {
   WhoWritesJob job;
   job.table = std::make_shared<Published<WhoWritesTable>>();
@@ -625,6 +640,10 @@ WhoWritesJob start_who_writes(WhoWritesOptions options) {
 }
 
 #else
+
+Status check_write_breakpoints_fire() {
+  return make_error(Errc::unsupported, "who writes here is not available on Windows");
+}
 
 WhoWritesJob start_who_writes(WhoWritesOptions options) {
   WhoWritesJob job;

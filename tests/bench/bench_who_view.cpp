@@ -46,6 +46,7 @@ int main() {
 #include "app.h"
 #include "headless.h"
 #include "memview/clock.h"
+#include "memview/who_writes.h"
 
 namespace {
 
@@ -263,6 +264,11 @@ int main(int argc, char** argv) {
     return peer_main(argv[2], std::strtod(argv[3], nullptr));
   }
   g_self = argv[0];
+  // The watching frames need write breakpoints that fire (some virtual machines deliver none).
+  if (const memview::Status fire = memview::check_write_breakpoints_fire(); !fire) {
+    std::printf("bench_who_view: skipped: %s\n", fire.error().message.c_str());
+    return 0;
+  }
   g_name = fmt::format("/memview-bench-who-view-{}", getpid());
   const int fd = shm_open(g_name.c_str(), O_RDWR | O_CREAT | O_EXCL, 0600);
   if (fd < 0 || ftruncate(fd, 4096) != 0) {

@@ -141,6 +141,8 @@ class NamesAsBytesTest(unittest.TestCase):
             # who-writes names the object the same way (a short watch, nobody writes).
             spec = b"shm:/" + self.names[0]
             r = run_cli("who-writes", spec, "0", "--duration", "0.2", "--json")
+            if "do not fire on this machine" in r.stderr:
+                self.skipTest(r.stderr.strip())
             self.assertEqual(r.returncode, 0, r.stderr)
             j = parse_json(r.stdout)
             self.assertEqual(decode(j["spec"]), spec)

@@ -209,7 +209,7 @@ TEST(ScanSpill, ACapBetweenBlocksKeepsTheFirstBlocksInMemoryAndTheRestOnDisk) {
   o.threads = 1;
   Result<ScanState> mem = first_scan(*src, o, {ScanOp::unknown, "", ""}, nullptr, many_ranges());
   ASSERT_TRUE(mem.ok());
-  o.memory_cap = 5 * 41000;  // about five blocks of 40 KiB snapshots
+  o.memory_cap = uint64_t{5} * 41000;  // about five blocks of 40 KiB snapshots
   Result<ScanState> capped = first_scan(*src, o, {ScanOp::unknown, "", ""}, nullptr, many_ranges());
   ASSERT_TRUE(capped.ok());
   size_t resident = 0;

@@ -7,7 +7,7 @@ import os
 import unittest
 
 from mp_common import main, remove_shm_quietly, unique_name
-from who_common import Target, WhoWrites, by_function, nobody, run, why_breakpoints_do_not_fire
+from who_common import Target, WhoWrites, by_function, nobody, run, skip_unless_breakpoints_fire
 
 USER = nobody()
 PARANOID = "/proc/sys/kernel/perf_event_paranoid"
@@ -26,14 +26,6 @@ def needs_root(test):
     wrapper.__doc__ = test.__doc__
     wrapper.__name__ = test.__name__
     return wrapper
-
-
-def skip_unless_breakpoints_fire(test):
-    """A watch that attaches needs write breakpoints that fire (some virtual machines deliver
-    none, and the watch then fails saying so)."""
-    why = why_breakpoints_do_not_fire()
-    if why:
-        test.skipTest(why)
 
 
 class Permissions(unittest.TestCase):

@@ -13,8 +13,8 @@ import time
 import unittest
 
 from mp_common import main, remove_shm_quietly, unique_name
-from who_common import (Target, WhoWrites, by_function, read_u64, run, store_lines,
-                        why_breakpoints_do_not_fire)
+from who_common import (Target, WhoWrites, by_function, read_u64, run,
+                        skip_unless_breakpoints_fire, store_lines)
 
 LINES = store_lines()
 SOURCE = "who_target.c"
@@ -26,13 +26,6 @@ def no_breakpoint_floor(before, during):
     writer gets a fraction of a core on a loaded 2-core machine (17% of `before` was seen
     with no breakpoint left, while the watched rate was 0.0006% of it)."""
     return max(before * 0.05, during * 100)
-
-
-def skip_unless_breakpoints_fire(test):
-    """Hit counts need write breakpoints that fire (some virtual machines deliver none)."""
-    why = why_breakpoints_do_not_fire()
-    if why:
-        test.skipTest(why)
 
 
 class WhoWritesShm(unittest.TestCase):

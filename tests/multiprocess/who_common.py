@@ -58,6 +58,14 @@ def why_breakpoints_do_not_fire():
     return p.stderr.strip() if "do not fire on this machine" in p.stderr else ""
 
 
+def skip_unless_breakpoints_fire(test):
+    """Skips `test` (a unittest.TestCase) with the self-test's reason where write breakpoints
+    never fire: a watch that attaches then fails saying so."""
+    why = why_breakpoints_do_not_fire()
+    if why:
+        test.skipTest(why)
+
+
 class Target:
     """who_target running: `ready ADDR` read, then commands and their answers."""
 

@@ -120,7 +120,7 @@ Result<SourcePtr> finish(HANDLE file, bool writable, std::string reason, const S
           (GetLastError() == ERROR_FILE_NOT_FOUND || GetLastError() == ERROR_PATH_NOT_FOUND ||
            GetLastError() == ERROR_ACCESS_DENIED);  // delete pending
       const bool replaced = now_id && id && !(*now_id == *id);
-      if (gone || replaced) {
+      if (pending || gone || replaced) {
         removed = true;
         SourceEvent e;
         e.kind = SourceEvent::Kind::removed;

@@ -24,15 +24,43 @@ NOISE = re.compile(r"^(\d+ warnings?( and \d+ errors?)? generated\.|Suppressed \
                    r"|Use -header-filter|Use -system-headers)")
 
 
+def without_pch(entry):
+    """The compile command without the build's precompiled header (CMake's `-include
+    .../cmake_pch.hxx`, whose .gch is GCC's and unreadable to clang): each file is checked
+    with only what it includes itself."""
+    args = shlex.split(entry["command"]) if "command" in entry else list(entry["arguments"])
+    out, i = [], 0
+    while i < len(args):
+        if args[i] == "-include" and i + 1 < len(args) and args[i + 1].endswith("cmake_pch.hxx"):
+            i += 2
+            continue
+        if args[i] != "-Winvalid-pch":
+            out.append(args[i])
+        i += 1
+    e = {k: v for k, v in entry.items() if k not in ("command", "arguments")}
+    e["arguments"] = out
+    return e
+
+
+def lint_database(build, entries):
+    """BUILD/lint-db/compile_commands.json: the build's commands without the PCH."""
+    db = os.path.join(build, "lint-db")
+    os.makedirs(db, exist_ok=True)
+    with open(os.path.join(db, "compile_commands.json"), "w") as f:
+        json.dump(entries, f)
+    return db
+
+
 def translation_units(build, root, prefixes):
     seen, units = set(), []
     with open(os.path.join(build, "compile_commands.json")) as f:
-        entries = json.load(f)
+        entries = [without_pch(e) for e in json.load(f)]
+    build_dir = os.path.realpath(build)
     for e in entries:
         path = os.path.realpath(os.path.join(e["directory"], e["file"]))
         rel = os.path.relpath(path, root)
-        if rel.startswith("..") or path in seen:
-            continue
+        if rel.startswith("..") or path in seen or path.startswith(build_dir + os.sep):
+            continue  # outside the tree, a duplicate, or generated (the PCH's own source)
         if prefixes and not any(rel == p or rel.startswith(p.rstrip("/") + "/")
                                 for p in prefixes):
             continue
@@ -108,6 +136,7 @@ def main():
               % a.build, file=sys.stderr)
         return 1
     units = translation_units(a.build, a.root, [os.path.normpath(p) for p in a.paths])
+    db = lint_database(a.build, [e for _, e in units])
     if not units:
         print("error: no translation unit of the release build under %s" % " ".join(a.paths),
               file=sys.stderr)
@@ -134,7 +163,7 @@ def main():
         left = deadline - time.time()
         if left <= 0:
             return rel, "timeout", ""
-        proc = subprocess.Popen([a.tidy, "-p", a.build, "--quiet", "--warnings-as-errors=*",
+        proc = subprocess.Popen([a.tidy, "-p", db, "--quiet", "--warnings-as-errors=*",
                                  os.path.join(a.root, rel)], stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)
         with lock:

@@ -24,6 +24,11 @@ skip() { echo "SKIP: $1"; exit 77; }
 
 [ "$(id -u)" -eq 0 ] || skip "needs root to build and enter a chroot"
 command -v unshare >/dev/null || skip "unshare (util-linux) is missing"
+# Inside a chroot whose / is not a mount point (a CI that itself runs in a chroot), a new
+# mount namespace cannot make / private: the install cannot be isolated there.
+if ! why=$(unshare --mount --fork -- true 2>&1); then
+  skip "cannot make a private mount namespace here: $why"
+fi
 if ! command -v mmdebstrap >/dev/null && ! command -v debootstrap >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mmdebstrap >/dev/null 2>&1 || true
 fi

@@ -24,6 +24,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app.h"
+#include "assets.h"
 #include "fonts.h"
 #include "input_queue.h"
 #include "memview/clock.h"
@@ -135,16 +136,14 @@ void settle_mouse_presses(ImGuiIO& io) {
 }
 
 void set_window_icon(GLFWwindow* window) {
-  for (const char* path : {MEMVIEW_ICON_INSTALLED, MEMVIEW_ICON_SOURCE}) {
-    if (access(path, R_OK) != 0) continue;
-    int w = 0, h = 0, n = 0;
-    unsigned char* pixels = stbi_load(path, &w, &h, &n, 4);
-    if (!pixels) continue;
-    GLFWimage image{w, h, pixels};
-    glfwSetWindowIcon(window, 1, &image);
-    stbi_image_free(pixels);
-    return;
-  }
+  const std::string path = memview::gui::window_icon_path();
+  if (path.empty()) return;
+  int w = 0, h = 0, n = 0;
+  unsigned char* pixels = stbi_load(path.c_str(), &w, &h, &n, 4);
+  if (!pixels) return;
+  GLFWimage image{w, h, pixels};
+  glfwSetWindowIcon(window, 1, &image);
+  stbi_image_free(pixels);
 }
 
 // What the command line asks for.

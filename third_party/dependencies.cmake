@@ -26,6 +26,13 @@ pkg_check_modules(ELFUTILS REQUIRED IMPORTED_TARGET libdw)
 add_library(memview::elfutils INTERFACE IMPORTED)
 target_link_libraries(memview::elfutils INTERFACE PkgConfig::ELFUTILS)
 
+# PCRE2 (libpcre2-dev, its 8-bit library libpcre2-8): regular expressions over raw bytes
+# for `memview-cli find --regex` and the Find panel (JIT-compiled where PCRE2 has a JIT).
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+add_library(memview::pcre2 INTERFACE IMPORTED)
+target_link_libraries(memview::pcre2 INTERFACE PkgConfig::PCRE2)
+set(MEMVIEW_HAVE_PCRE2 ON)
+
 # libclang (libclang-14-dev): used by the struct layout engine.
 set(MEMVIEW_LLVM_ROOT "/usr/lib/llvm-14" CACHE PATH "LLVM installation that provides libclang")
 find_library(MEMVIEW_LIBCLANG NAMES clang clang-14 HINTS "${MEMVIEW_LLVM_ROOT}/lib" NO_DEFAULT_PATH)

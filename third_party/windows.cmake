@@ -11,6 +11,7 @@
 #    its lib/ compiled here with the cross compiler (no assembly: ZSTD_DISABLE_ASM).
 #  - libclang: none for Windows; the layout engine reports "not available in this build"
 #    and layouts come in as JSON (see docs/windows.md).
+#  - PCRE2: none for Windows; regular expressions report "not available in this build".
 
 find_package(Threads REQUIRED)
 
@@ -66,6 +67,9 @@ target_include_directories(memview_win_cli11 SYSTEM INTERFACE "${_memview_hdrs}"
 add_library(CLI11::CLI11 ALIAS memview_win_cli11)
 
 set(MEMVIEW_HAVE_LIBCLANG OFF)
+# No PCRE2 for Windows: `find --regex` and the panel's Regex report "not available in this
+# build" (core/src/scan/find_regex.cpp).
+set(MEMVIEW_HAVE_PCRE2 OFF)
 
 if(MEMVIEW_BUILD_GUI)
   set(MEMVIEW_WIN_IMGUI_SRC "" CACHE PATH "unpacked Debian source of imgui 1.86 (apt-get source imgui)")

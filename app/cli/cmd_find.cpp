@@ -1,5 +1,6 @@
-// memview-cli find SPEC (--hex "de ad ?? ef" | --string TEXT [--utf16] [--ignore-case])
-// [--limit N] [--json]: every address where a byte pattern or a text occurs.
+// memview-cli find SPEC (--hex "de ad ?? ef" | --string TEXT [--utf16] [--ignore-case] |
+// --regex PATTERN [--ignore-case]) [--limit N] [--json]: every address where a byte
+// pattern, a text or a regular expression over bytes matches.
 #include <memory>
 #include <optional>
 #include <string>
@@ -10,6 +11,7 @@
 #include "cli_util.h"
 #include "command.h"
 #include "memview/find_pattern.h"
+#include "memview/find_regex.h"
 #include "memview/json_bytes.h"
 #include "memview/source_spec.h"
 #include "scan_common.h"
@@ -21,15 +23,23 @@ struct FindCliOptions {
   std::string spec;
   std::optional<std::string> hex;
   std::optional<std::string> text;
+  std::optional<std::string> regex;
   bool utf16 = false;
   bool ignore_case = false;
   uint64_t limit = 100;
   bool json = false;
 };
 
+// What to look for: a byte pattern, or a compiled regular expression.
+struct FindWhat {
+  BytePattern pattern;
+  std::shared_ptr<const ByteRegex> regex;
+};
+
 Result<BytePattern> find_cli_pattern(const FindCliOptions& o) {
   if (o.hex.has_value() == o.text.has_value()) {
-    return make_error(Errc::invalid_argument, "give one of --hex PATTERN or --string TEXT");
+    return make_error(Errc::invalid_argument,
+                      "give one of --hex PATTERN, --string TEXT or --regex PATTERN");
   }
   if (o.hex) {
     if (o.utf16 || o.ignore_case) {
@@ -40,21 +50,41 @@ Result<BytePattern> find_cli_pattern(const FindCliOptions& o) {
   return text_pattern(*o.text, o.utf16 ? TextEncoding::utf16le : TextEncoding::utf8, o.ignore_case);
 }
 
+Result<FindWhat> find_cli_what(const FindCliOptions& o) {
+  FindWhat w;
+  if (o.regex) {
+    if (o.hex || o.text || o.utf16) {
+      return make_error(Errc::invalid_argument,
+                        "give one of --hex PATTERN, --string TEXT or --regex PATTERN");
+    }
+    Result<std::shared_ptr<const ByteRegex>> re = compile_regex(*o.regex, o.ignore_case);
+    if (!re) return re.error();
+    w.regex = std::move(*re);
+    return w;
+  }
+  Result<BytePattern> p = find_cli_pattern(o);
+  if (!p) return p.error();
+  w.pattern = std::move(*p);
+  return w;
+}
+
 int run_find(const FindCliOptions& o) {
-  Result<BytePattern> pattern = find_cli_pattern(o);
-  if (!pattern) return fail(pattern.error());
+  Result<FindWhat> what = find_cli_what(o);
+  if (!what) return fail(what.error());
   Result<SourcePtr> opened = open_spec(o.spec, /*read_only=*/true);
   if (!opened) return fail(opened.error());
   const std::string spec = (*opened)->info().spec;
   opened->reset();
   auto result = std::make_shared<Published<FindResult>>();
   std::unique_ptr<Worker> worker = Worker::start(
-      "find", [spec, p = *pattern, limit = o.limit, result](WorkerContext& ctx) -> Status {
+      "find", [spec, w = std::move(*what), limit = o.limit, result](WorkerContext& ctx) -> Status {
         OpenOptions oo;
         oo.read_only = true;
         Result<SourcePtr> source = open_source(spec, oo);
         if (!source) return source.error();
-        Result<FindResult> r = find_pattern(**source, p, static_cast<size_t>(limit), &ctx);
+        const auto n = static_cast<size_t>(limit);
+        Result<FindResult> r = w.regex ? find_regex(**source, *w.regex, n, &ctx)
+                                       : find_pattern(**source, w.pattern, n, &ctx);
         if (!r) return r.error();
         result->publish(std::move(*r));
         return {};
@@ -75,9 +105,15 @@ int run_find(const FindCliOptions& o) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (uint64_t a : r->addresses) list.push_back(fmt::format("0x{:x}", a));
     j["addresses"] = std::move(list);
+    if (!r->lengths.empty()) j["lengths"] = r->lengths;
     out = j.dump(2) + "\n";
   } else {
-    for (uint64_t a : r->addresses) out += fmt::format("0x{:012x}\n", a);
+    for (size_t i = 0; i < r->addresses.size(); ++i) {
+      out += fmt::format("0x{:012x}", r->addresses[i]);
+      if (i < r->lengths.size())
+        out += fmt::format("  {} byte{}", r->lengths[i], r->lengths[i] == 1 ? "" : "s");
+      out += "\n";
+    }
     if (r->count > r->addresses.size())
       out += fmt::format("... {} more (--limit)\n", r->count - r->addresses.size());
     out += scan_summary(r->count, r->stats, "matches") + "\n";
@@ -88,11 +124,15 @@ int run_find(const FindCliOptions& o) {
 void setup_find(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<FindCliOptions>();
   CLI::App* sub = app.add_subcommand(
-      "find", "Find a byte pattern (hex with ?? wildcards) or a text in the memory");
+      "find",
+      "Find a byte pattern (hex with ?? wildcards), a text or a regular expression in the memory");
   sub->add_option("SPEC", o->spec, spec_help())->required();
   sub->add_option("--hex", o->hex, "Bytes: \"de ad ?? ef\" (?? any byte, d? any low nibble)");
   sub->add_option("--string", o->text, "Text (UTF-8 as typed)");
   sub->add_flag("--utf16", o->utf16, "Search the text as UTF-16LE");
+  sub->add_option("--regex", o->regex,
+                  "A regular expression over the raw bytes (PCRE2 syntax: \\x00, [\\x80-\\xff]); "
+                  "a match may cross a 16 MiB block boundary by at most 4096 bytes");
   sub->add_flag("--ignore-case", o->ignore_case, "ASCII letters in either case");
   sub->add_option("--limit", o->limit, "Print at most N addresses (default 100)");
   sub->add_flag("--json", o->json, "Print JSON");

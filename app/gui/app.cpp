@@ -82,6 +82,11 @@ void App::set_side_panel(bool shown) {
   settings.side_panel = shown;
 }
 
+void App::set_activity_map(bool shown) {
+  if (settings.activity_map != shown) mark_dirty();
+  settings.activity_map = shown;
+}
+
 void App::set_ui_scale(float scale) {
   ui_scale_ = scale;
   theme_applied_ = false;  // restyled (and rescaled) at the start of the next frame
@@ -132,6 +137,7 @@ Status App::open(const std::string& spec, const OpenOptions& options) {
   mark_dirty();
   // A whole process opens on its memory map: the place to pick a region from.
   if (s->pid && s->info().base == 0) side_tab_request = SideTab::regions;
+  s->activity.enabled = settings.activity_map;
   sessions.push_back(std::move(s));
   serve_control_socket(*sessions.back());
   return {};

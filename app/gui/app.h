@@ -149,6 +149,8 @@ class App {
   void set_font_zoom(float zoom);
   // Shows or hides the side panel (the grid then takes the whole width); kept in settings.
   void set_side_panel(bool shown);
+  // The toolbar's Map box: new tabs start with the activity map on or off; kept in settings.
+  void set_activity_map(bool shown);
   void set_font_atlas_zoom(float zoom) { font_atlas_zoom_ = zoom; }
   // DPI scale of the window's monitor: style sizes are scaled by it (fonts are the
   // caller's: they must be rebuilt outside a frame).

@@ -90,7 +90,11 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
     refocus = true;
   }
   ImGui::SameLine(0.0f, group_gap);
-  if (ImGui::Checkbox("Map", &s.activity.enabled)) refocus = true;
+  if (ImGui::Checkbox("Map", &s.activity.enabled)) {
+    set_activity_map(s.activity.enabled);
+    refocus = true;
+  }
+  s.activity.checkbox = WidgetRect::last_item();
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip(
         "activity map: a background sweep of the whole object beside the grid "
@@ -159,6 +163,9 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   ImVec2 grid_size = size;
   if (strip) grid_size.y = std::max(50.0f, size.y - timeline_strip_height());
   s.viewing_past = timeline_prepare_past(tl, s.info());
+  // The watch plot's cursor is the timeline's position (0: the present).
+  s.watches.cursor_ns =
+      s.viewing_past && !tl.replay ? tl.recording->header().start_mono_ns + tl.t_ns : 0;
   // Frame order: input and layout, requests, one poll, then drawing from what it read.
   HexViewContext hctx{s.view_info(), s.view_tracker(),       s.view_editor(),      palette,
                       now_ns,        settings.bytes_per_row, settings.fade_seconds};
@@ -246,6 +253,10 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
                     OverlayContext octx{
                         s.view_info(), s.view_tracker(), s.view_editor(),      palette,
                         s.hex,         now_ns,           settings.fade_seconds};
+                    const SnapshotsState& snaps = s.snapshots;
+                    const OverlayDiff odiff{snaps.diff.get(), snaps.diff_old_snap.get(),
+                                            snaps.diff_new_snap.get()};
+                    if (snaps.diff_shown && snaps.diff) octx.diff = &odiff;
                     draw_overlay_tree(s.overlays, octx);
                     if (take_overlay_watches(s.overlays, s.watches)) {
                       side_tab_request = SideTab::watches;
@@ -297,8 +308,9 @@ void App::draw_side_panel(Session& s, int64_t now_ns) {
       draw_watches(s.watches, wctx);
     });
     draw_side_tab(bar, SideTab::find, find_tab_label(s.find), [&] {
-      FindViewContext fctx{s.info(), s.view_tracker(), s.view_editor(), palette,
-                           s.hex,    s.bookmarks,      now_ns,          settings.fade_seconds};
+      FindViewContext fctx{
+          s.info(),  s.view_tracker(), s.view_editor(),      palette, s.hex, s.bookmarks,
+          s.watches, now_ns,           settings.fade_seconds};
       draw_find(s.find, fctx);
     });
     ImGui::EndTabBar();

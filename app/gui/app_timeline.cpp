@@ -20,6 +20,11 @@ RecordPlan plan_for(const Session& s) {
     if (o->instance_size() == 0 || o->end() <= o->address) continue;
     overlays.push_back({o->address, o->end() - o->address});
   }
+  // A trigger sees only sampled bytes: its own are recorded too.
+  const TriggerEditState& trigger = s.timeline.trigger;
+  if (trigger.has_trigger() && trigger.valid()) {
+    overlays.insert(overlays.end(), trigger.operands.begin(), trigger.operands.end());
+  }
   std::optional<ByteRange> selection;
   if (s.hex.has_selection()) selection = s.hex.selection_or_cursor();
   return plan_recording(s.info(), overlays, selection, s.timeline.settings.whole_object);
@@ -29,17 +34,30 @@ RecordPlan plan_for(const Session& s) {
 
 Status App::start_recording(Session& s) {
   TimelineState& t = s.timeline;
+  trigger_edit_check(t.trigger, s.overlays.overlays, true);
+  Result<std::optional<Trigger>> trigger = trigger_edit_build(t.trigger, s.overlays.overlays);
+  if (!trigger) {
+    timeline_say(t, "cannot record: " + trigger.error().message, true);
+    return trigger.error();
+  }
   t.plan = plan_for(s);
   if (!t.plan.error.empty()) {
     timeline_say(t, "cannot record: " + t.plan.error, true);
     return make_error(Errc::invalid_argument, t.plan.error);
   }
-  return timeline_start_recording(t, s.info().spec, t.plan.ranges);
+  std::vector<Trigger> triggers;
+  if (*trigger) triggers.push_back(std::move(**trigger));
+  return timeline_start_recording(t, s.info().spec, t.plan.ranges, std::move(triggers));
 }
 
 void App::draw_record_controls_for(Session& s) {
   TimelineState& t = s.timeline;
-  if (!t.replay) t.plan = plan_for(s);
+  if (!t.replay) {
+    // The trigger is parsed again when its text changed, and as the form opens (overlays
+    // may have become ready since).
+    trigger_edit_check(t.trigger, s.overlays.overlays);
+    t.plan = plan_for(s);
+  }
   const RecordAction act = draw_record_controls(t, palette, !s.poller->source_gone());
   if (act.start) (void)start_recording(s);
   if (act.stop) timeline_stop_recording(t);
@@ -54,7 +72,7 @@ void App::draw_timeline(Session& s, float width, int64_t now_ns) {
   TimelineState& t = s.timeline;
   std::optional<int64_t> present;
   if (!t.replay && t.recording) present = now_ns - t.recording->header().start_mono_ns;
-  const StripAction act = draw_timeline_strip(t, palette, width, present, now_ns);
+  const StripAction act = draw_timeline_strip(t, palette, width, present, now_ns, s.hex.focused);
   if (act.step != 0) {
     std::optional<ByteRange> bytes;
     if (s.hex.has_selection()) bytes = s.hex.selection_or_cursor();

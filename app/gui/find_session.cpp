@@ -2,6 +2,7 @@
 // collecting the scan and pattern workers, undo, and what the frame reads of the results
 // (the visible rows' bytes, the grid's candidate marks).
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -18,6 +19,9 @@ namespace {
 constexpr size_t kPatternLimit = 1'000'000;
 // Result rows polled per frame at most (a tall panel shows far fewer).
 constexpr uint64_t kMaxPolledRows = 256;
+// Bytes polled per row at most (a regular expression's match may be long; the table shows
+// its first 16).
+constexpr uint64_t kMaxPolledWidth = 64;
 
 void say(FindState& s, std::string text, bool error) {
   s.message = std::move(text);
@@ -54,8 +58,25 @@ Result<BytePattern> pattern_of(const FindForm& f) {
       return text_pattern(f.pattern, TextEncoding::utf8, f.ignore_case);
     case PatternKind::utf16:
       return text_pattern(f.pattern, TextEncoding::utf16le, f.ignore_case);
+    case PatternKind::regex:
+      break;  // start_pattern compiles it
   }
   return make_error(Errc::invalid_argument, "unknown pattern kind");
+}
+
+// Lets go of every value scan result (off the frame: see release_off_frame).
+void drop_states(FindState& s) {
+  std::vector<std::shared_ptr<const void>> dropped(s.indexes.begin(), s.indexes.end());
+  s.indexes.clear();
+  for (size_t i = s.history.depth(); i > 0; --i) {
+    dropped.push_back(s.history.current());
+    if (s.history.can_undo()) {
+      s.history.undo();
+    } else {
+      s.history.reset(nullptr);
+    }
+  }
+  release_off_frame(std::move(dropped));
 }
 
 void start_first_scan(FindState& s, Source& source) {
@@ -68,8 +89,8 @@ void start_first_scan(FindState& s, Source& source) {
   req.spec = source.info().spec;
   req.options = options_of(f);
   req.condition = {f.first_op, f.a, f.b};
-  s.scan_out = std::make_shared<Published<ScanState>>();
-  s.worker = start_scan(std::move(req), s.scan_out);
+  s.scan_out = std::make_shared<Published<IndexedScan>>();
+  s.worker = start_indexed_scan(std::move(req), s.scan_out);
   detach(s);
   s.narrowing = false;
   s.message.clear();
@@ -93,16 +114,34 @@ void start_next_scan(FindState& s, Source& source) {
   ScanRequest req;
   req.spec = source.info().spec;
   req.condition = {f.next_op, f.a, f.b};
-  req.previous = *current;  // a copy: the current state stays for undo
+  req.previous_shared = current;  // the job copies it: the current state stays for undo
   if (f.vs_first) req.first = s.history.first();
-  s.scan_out = std::make_shared<Published<ScanState>>();
-  s.worker = start_scan(std::move(req), s.scan_out);
+  s.scan_out = std::make_shared<Published<IndexedScan>>();
+  s.worker = start_indexed_scan(std::move(req), s.scan_out);
   detach(s);
   s.narrowing = true;
   s.message.clear();
 }
 
+void start_regex(FindState& s, Source& source) {
+  Result<std::shared_ptr<const ByteRegex>> re = compile_regex(s.form.pattern, s.form.ignore_case);
+  if (!re) {
+    say(s, re.error().message, true);
+    return;
+  }
+  s.pattern_len = 1;
+  s.pattern_desc = s.form.pattern;
+  s.find_out = std::make_shared<Published<FindResult>>();
+  s.worker = start_find_regex(source.info().spec, std::move(*re), kPatternLimit, s.find_out);
+  detach(s);
+  s.message.clear();
+}
+
 void start_pattern(FindState& s, Source& source) {
+  if (s.form.pattern_kind == PatternKind::regex) {
+    start_regex(s, source);
+    return;
+  }
   Result<BytePattern> p = pattern_of(s.form);
   if (!p) {
     say(s, p.error().message, true);
@@ -137,26 +176,23 @@ void collect(FindState& s) {
     const std::optional<Error> e = s.worker->error();
     say(s, e ? e->message : "the scan failed", true);
   } else if (s.scan_out) {
-    if (std::shared_ptr<const ScanState> st = s.scan_out->latest()) {
-      if (s.narrowing) {
-        s.history.push(st);
-      } else {
-        s.history.reset(st);
-      }
+    if (std::shared_ptr<const IndexedScan> r = s.scan_out->latest()) {
+      // Only pointers change hands here: the worker built the index, and what this
+      // replaces is freed off the frame.
+      if (!s.narrowing) drop_states(s);
+      s.history.push(r->state());
+      s.indexes.push_back(r->index);
       s.results_mode = FindMode::value;
-      s.index.build(s.history.current());
-      s.hits.clear();
-      say(s, scan_summary(*st, s.index.size(), s.narrowing), false);
+      release_off_frame({std::exchange(s.found, nullptr)});
+      say(s, scan_summary(*r->state(), s.index().size(), s.narrowing), false);
     } else {
       say(s, "cancelled before any result", false);
     }
   } else if (s.find_out) {
     if (std::shared_ptr<const FindResult> r = s.find_out->latest()) {
       s.results_mode = FindMode::pattern;
-      s.hits = r->addresses;
-      s.hit_count = r->count;
-      s.history.reset(nullptr);
-      s.index.build(nullptr);
+      release_off_frame({std::exchange(s.found, r)});
+      drop_states(s);
       std::string text =
           fmt::format("{} match{} of '{}'", r->count, r->count == 1 ? "" : "es", s.pattern_desc);
       if (r->count > r->addresses.size())
@@ -173,6 +209,16 @@ void collect(FindState& s) {
 }
 
 }  // namespace
+
+const std::vector<uint64_t>& FindState::hits() const {
+  static const std::vector<uint64_t> kNone;
+  return found ? found->addresses : kNone;
+}
+
+const CandidateIndex& FindState::index() const {
+  static const CandidateIndex kEmpty;
+  return indexes.empty() ? kEmpty : *indexes.back();
+}
 
 const char* find_op_label(ScanOp op) {
   switch (op) {
@@ -221,10 +267,13 @@ Status find_check_value(const FindForm& form, ScanOp op, const SourceInfo& info,
 
 std::optional<FindResultRow> find_result_row(const FindState& s, uint64_t i) {
   if (s.results_mode == FindMode::pattern) {
-    if (i >= s.hits.size()) return std::nullopt;
-    return FindResultRow{s.hits[i], s.pattern_len, ScalarType::u8, nullptr};
+    if (i >= s.hits().size()) return std::nullopt;
+    // A regular expression's matches have lengths of their own.
+    const std::vector<uint32_t>& lengths = s.found->lengths;
+    const size_t width = i < lengths.size() ? lengths[i] : s.pattern_len;
+    return FindResultRow{s.hits()[i], width, ScalarType::u8, nullptr};
   }
-  std::optional<CandidateRow> r = s.index.row(i);
+  std::optional<CandidateRow> r = s.index().row(i);
   if (!r) return std::nullopt;
   return FindResultRow{r->address, scalar_size(r->type), r->type, r->value};
 }
@@ -235,7 +284,7 @@ void find_request(const FindState& s, Poller& poller) {
   for (uint64_t i = s.visible_first; i < last; ++i) {
     std::optional<FindResultRow> r = find_result_row(s, i);
     if (!r) break;
-    poller.request({r->address, r->width});
+    poller.request({r->address, std::min<uint64_t>(r->width, kMaxPolledWidth)});
   }
 }
 
@@ -264,13 +313,17 @@ void find_mark_grid(FindState& s, const HexViewState& hex, const Palette& pal,
     }
   };
   if (s.results_mode == FindMode::pattern) {
-    const uint64_t from = b >= s.pattern_len ? b - s.pattern_len + 1 : 0;
-    for (auto it = std::lower_bound(s.hits.begin(), s.hits.end(), from);
-         it != s.hits.end() && *it < e; ++it) {
-      mark(*it, s.pattern_len);
+    const uint64_t longest = std::max<uint64_t>(s.pattern_len, s.found ? s.found->longest : 0);
+    const uint64_t from = b >= longest ? b - longest + 1 : 0;
+    const std::vector<uint64_t>& hits = s.hits();
+    for (auto it = std::lower_bound(hits.begin(), hits.end(), from); it != hits.end() && *it < e;
+         ++it) {
+      const auto k = static_cast<size_t>(it - hits.begin());
+      const std::vector<uint32_t>& lengths = s.found->lengths;  // a regex's matches
+      mark(*it, k < lengths.size() ? lengths[k] : s.pattern_len);
     }
   } else {
-    s.index.for_each_in(b, e, mark);
+    s.index().for_each_in(b, e, mark);
   }
   s.grid_marked_bytes = marked;
   if (marked == 0 && !ctx.tint) return;
@@ -301,17 +354,18 @@ void find_end_frame(FindState& s, Source& source) {
       start_pattern(s, source);
       break;
     case FindAction::undo:
-      if (s.history.can_undo()) {
+      if (s.history.can_undo() && s.indexes.size() == s.history.depth()) {
+        std::vector<std::shared_ptr<const void>> dropped{s.history.current(), s.indexes.back()};
         s.history.undo();
-        s.index.build(s.history.current());
+        s.indexes.pop_back();
+        release_off_frame(std::move(dropped));
         s.visible_first = s.visible_last = 0;
-        say(s, fmt::format("undone: {} candidates", s.index.size()), false);
+        say(s, fmt::format("undone: {} candidates", s.index().size()), false);
       }
       break;
     case FindAction::clear:
-      s.history.reset(nullptr);
-      s.index.build(nullptr);
-      s.hits.clear();
+      drop_states(s);
+      release_off_frame({std::exchange(s.found, nullptr)});
       s.results_mode = FindMode::value;
       s.message.clear();
       break;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "find_index.h"
+#include "find_job.h"
 #include "inline_edit.h"
 #include "memview/find_pattern.h"
 #include "memview/poller.h"
@@ -28,7 +29,7 @@
 namespace memview::gui {
 
 enum class FindMode { value, pattern };
-enum class PatternKind { hex, text, utf16 };
+enum class PatternKind { hex, text, utf16, regex };
 
 // What the form holds (the user's choices).
 struct FindForm {
@@ -65,16 +66,18 @@ struct FindState {
 
   // The job running, if any, and where it publishes.
   std::unique_ptr<Worker> worker;
-  std::shared_ptr<Published<ScanState>> scan_out;
+  std::shared_ptr<Published<IndexedScan>> scan_out;
   std::shared_ptr<Published<FindResult>> find_out;
   bool narrowing = false;
 
-  // Value scans: the session's states (first, then one per narrowing) and the shown one.
+  // Value scans: the session's states (first, then one per narrowing) and the shown one,
+  // with one index per state (built by the scan's worker: neither the frame a scan lands
+  // in nor an undo builds one).
   ScanHistory history;
-  CandidateIndex index;
-  // Pattern results (ascending), and how many matched in all.
-  std::vector<uint64_t> hits;
-  uint64_t hit_count = 0;
+  std::vector<std::shared_ptr<const CandidateIndex>> indexes;
+  // The pattern search's result as its worker published it (addresses ascending, and how
+  // many matched in all): taken, never copied, on the frame it lands in.
+  std::shared_ptr<const FindResult> found;
   size_t pattern_len = 0;
   std::string pattern_desc;  // "de ad ?? ef" as searched
   FindMode results_mode = FindMode::value;
@@ -94,12 +97,19 @@ struct FindState {
 
   // For tests: last frame's widgets and rows; how many grid bytes were marked.
   WidgetRect value_box, first_button, next_button, undo_button, cancel_button, find_button;
+  WidgetRect bookmark_menu_item, watch_menu_item;  // the open row menu's items (last frame)
+  float progress_drawn = -1;                       // the progress bar's fraction (-1: no bar)
+  std::string progress_text;  // the line under it ("scanning: 12 candidates so far")
   std::vector<FindRowView> rows;
   int grid_marked_bytes = 0;
   std::vector<ImU32> tint;  // the grid's tint buffer while marking (overlay tint merged in)
 
+  // The shown state's index (empty when there is none).
+  const CandidateIndex& index() const;
+  const std::vector<uint64_t>& hits() const;
+  uint64_t hit_count() const { return found ? found->count : 0; }
   uint64_t result_count() const {
-    return results_mode == FindMode::pattern ? hits.size() : index.size();
+    return results_mode == FindMode::pattern ? hits().size() : index().size();
   }
   bool busy() const { return worker != nullptr; }
 };

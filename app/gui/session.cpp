@@ -85,6 +85,10 @@ void Session::poll(int64_t now_ns) {
   if (paused) return;
   watches_request(watches, *poller);  // every tab's watches, shown or not
   const Poller::PollResult r = poller->poll(now_ns);
+  // The tab's own Record (not a replayed file) feeds the watches every sample it took.
+  const bool recorded = timeline.recorder && timeline.recording && !timeline.replay;
+  watches_sample_recording(watches, recorded ? &*timeline.recording : nullptr,
+                           timeline.recording_ranges, timeline.recording_now());
   watches_sample(watches, poller->tracker(), now_ns);
   for (const SourceEvent& e : r.events) banner.add(e, now_ns);
   if (!r.events.empty()) hex_view_fit_source(hex, source->info());

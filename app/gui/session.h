@@ -60,7 +60,9 @@ struct Session {
   std::unique_ptr<ActivitySweeper> activity_sweeper;
   double activity_budget = 0;  // the budget the running sweeper was given
   SnapshotsState snapshots;    // the Snapshots panel
-  SnapshotJob snapshot_job;    // its one running job (session_snapshots.cpp)
+  SnapshotJob snapshot_job;    // its running take or load (session_snapshots.cpp)
+  SnapshotJob diff_job;        // its running diff (beside a take: a live diff re-runs)
+  int64_t diff_done_ns = 0;    // when the last diff landed (paces the live re-diffs)
   int snapshot_serial = 0;     // names "snapshot N" of unnamed snapshots
   FindState find;              // the Find panel: value scans and pattern searches (find_state.h)
   bool demo = false;    // the built-in demo's object (a workspace reopens it by starting the demo)
@@ -122,8 +124,11 @@ struct Session {
   void restart_activity();
   // Each frame before the panels draw: takes a snapshot job's result when it ended.
   void refresh_snapshots();
-  // End of the frame: starts the job the Snapshots panel asked for (one at a time).
+  // End of the frame: starts the job the Snapshots panel asked for (one take or load and
+  // one diff at a time), and the next round of a live diff.
   void snapshots_end_frame();
+  void land_diff(SnapshotsState& s, const SnapshotJobResult& r);  // a diff job's result
+  void start_diff(SnapshotsState& s);  // the requested diff, or a live diff's next round
 
   const SourceInfo& info() const { return source->info(); }
 };

@@ -70,6 +70,9 @@ Settings load_settings(const std::string& dir, std::string* error) {
   if (auto it = j.find("side_panel"); it != j.end() && it->is_boolean()) {
     s.side_panel = it->get<bool>();
   }
+  if (auto it = j.find("activity_map"); it != j.end() && it->is_boolean()) {
+    s.activity_map = it->get<bool>();
+  }
   if (auto it = j.find("font_zoom"); it != j.end() && it->is_number()) {
     s.font_zoom = std::clamp(it->get<float>(), Settings::kMinFontZoom, Settings::kMaxFontZoom);
   }
@@ -96,6 +99,7 @@ std::string save_settings(const std::string& dir, const Settings& s) {
   j["fade_seconds"] = s.fade_seconds;
   j["font_zoom"] = s.font_zoom;
   j["side_panel"] = s.side_panel;
+  j["activity_map"] = s.activity_map;
   j["recent"] = nlohmann::json::array();
   for (const std::string& spec : s.recent) j["recent"].push_back(json_from_bytes(spec));
   const std::string path = dir + "/settings.json";

@@ -16,6 +16,7 @@ struct Settings {
   float fade_seconds = 1.0f;        // how long a foreign change glows
   bool side_panel = true;           // the inspector and side tabs beside the grid (F9)
   float font_zoom = 1.0f;           // Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel (kMin..kMaxFontZoom)
+  bool activity_map = false;        // new tabs show the activity map (the toolbar's Map box)
   std::vector<std::string> recent;  // most recent first
 
   static constexpr size_t kMaxRecent = 12;

@@ -111,9 +111,18 @@ SnapshotJob start_snapshot_diff(std::shared_ptr<const Snapshot> old_snap,
                        r.error = "cannot compare: " + d.error().message;
                        return;
                      }
+                     r.live = !new_snap;
+                     r.old_snap = old_snap;
                      r.snap = std::move(now);
                      r.diff = std::make_shared<const SnapshotDiff>(std::move(*d));
                    });
+}
+
+bool diff_touches(const std::vector<DiffRun>& runs, uint64_t lo, uint64_t hi) {
+  auto it = std::upper_bound(runs.begin(), runs.end(), lo,
+                             [](uint64_t a, const DiffRun& r) { return a < r.address; });
+  if (it != runs.begin() && std::prev(it)->address + std::prev(it)->length > lo) return true;
+  return it != runs.end() && it->address < hi;
 }
 
 std::string snapshot_bytes(const Snapshot& snap, uint64_t address, uint64_t n) {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "memview/snapshot.h"
 #include "memview/worker.h"
@@ -21,6 +22,8 @@ struct SnapshotJobResult {
   std::string error;                     // the job failed: one clear message
   std::string save_error;                // taken, but the file could not be written
   std::shared_ptr<const SnapshotDiff> diff;
+  std::shared_ptr<const Snapshot> old_snap;  // a diff's old side
+  bool live = false;                         // a diff's new side was read live
 };
 
 struct SnapshotJob {
@@ -40,6 +43,9 @@ SnapshotJob start_snapshot_load(std::string path);
 // the old snapshot's extent (a process: whole).
 SnapshotJob start_snapshot_diff(std::shared_ptr<const Snapshot> old_snap,
                                 std::shared_ptr<const Snapshot> new_snap, std::string live_spec);
+
+// Whether any byte of [lo, hi) lies in one of `runs` (ascending, disjoint).
+bool diff_touches(const std::vector<DiffRun>& runs, uint64_t lo, uint64_t hi);
 
 // The bytes a snapshot holds at [address, address + n): fewer when it ends or has a hole.
 std::string snapshot_bytes(const Snapshot& snap, uint64_t address, uint64_t n);

@@ -17,6 +17,7 @@ namespace {
 constexpr uint64_t kRingBytesCap = 1ull << 30;    // compressed bytes an in-memory ring may hold
 constexpr uint64_t kMarksFileCap = 256ull << 20;  // files whose marks are read at open
 constexpr int64_t kMinSpanNs = 1'000'000;         // the strip zooms in to 1 ms
+constexpr size_t kMaxLiveMarks = 4096;            // marks of a running recording kept
 
 std::string seconds_text(int64_t ns) {
   return fmt::format("{:.3f} s", static_cast<double>(ns) / 1e9);
@@ -33,6 +34,47 @@ void reset_position(TimelineState& t) {
   t.past_poller.reset();
   t.marks.clear();
   t.mark_texts.clear();
+  t.pause_pending.reset();
+}
+
+// The recorder's new marks onto the strip; with pause at trigger, the first one seen while
+// live becomes the position to pause at.
+void take_recorder_marks(TimelineState& t) {
+  if (!t.recorder) return;
+  for (RecordingEvent& m : t.recorder->take_marks()) {
+    t.marks.push_back(m.t_ns);
+    if (t.trigger.pause_at_trigger && t.live && !t.pause_pending) {
+      t.pause_pending = m.t_ns;
+      t.playing = false;
+    }
+    t.mark_texts.push_back(std::move(m.text));
+  }
+  // A trigger may fire on every sample: the strip keeps the newest marks inside the ring.
+  size_t drop = t.marks.size() > kMaxLiveMarks ? t.marks.size() - kMaxLiveMarks : 0;
+  const int64_t first = t.has_recording() ? t.first_ns() : 0;
+  while (drop < t.marks.size() && t.marks[drop] < first) ++drop;
+  if (drop > 0) {
+    t.marks.erase(t.marks.begin(), t.marks.begin() + static_cast<ptrdiff_t>(drop));
+    t.mark_texts.erase(
+        t.mark_texts.begin(),
+        t.mark_texts.begin() + static_cast<ptrdiff_t>(std::min(drop, t.mark_texts.size())));
+  }
+}
+
+// Pauses at the pending mark once the recording shown holds its sample.
+void apply_pending_pause(TimelineState& t) {
+  if (!t.pause_pending || !t.has_recording() || t.last_ns() < *t.pause_pending) return;
+  const int64_t at = *t.pause_pending;
+  t.pause_pending.reset();
+  if (!t.live) return;  // the user left the present meanwhile: their position stays
+  timeline_seek(t, at);
+  t.playing = false;
+  const auto it = std::find(t.marks.begin(), t.marks.end(), at);
+  const size_t i = static_cast<size_t>(it - t.marks.begin());
+  timeline_say(t,
+               fmt::format("paused at the trigger, {}: {}", seconds_text(at),
+                           i < t.mark_texts.size() ? t.mark_texts[i] : t.recording_trigger),
+               false);
 }
 
 }  // namespace
@@ -83,8 +125,12 @@ RecordPlan plan_recording(const SourceInfo& info, const std::vector<ByteRange>& 
 }
 
 Status timeline_start_recording(TimelineState& t, const std::string& spec,
-                                const std::vector<ByteRange>& ranges) {
+                                const std::vector<ByteRange>& ranges,
+                                std::vector<Trigger> triggers) {
+  std::string trigger_text;
+  for (const Trigger& tr : triggers) trigger_text += (trigger_text.empty() ? "" : "; ") + tr.text();
   RecorderOptions o;
+  o.triggers = std::move(triggers);
   o.spec = spec;
   o.ranges = ranges;
   o.rate_hz = t.settings.rate_hz;
@@ -112,6 +158,8 @@ Status timeline_start_recording(TimelineState& t, const std::string& spec,
   t.replay = false;
   t.file_path.clear();
   reset_position(t);
+  t.recording_trigger = std::move(trigger_text);
+  t.recording_ranges = ranges;
   uint64_t bytes = 0;
   for (const ByteRange& br : ranges) bytes += br.length;
   timeline_say(t,
@@ -147,6 +195,7 @@ Status timeline_open_file(TimelineState& t, const std::string& path) {
   reset_position(t);
   t.replay = true;
   t.live = false;
+  t.recording_trigger.clear();
   t.file_path = path;
   t.recording = std::move(*r);
   t.t_ns = t.recording->first_ns();
@@ -197,6 +246,8 @@ void timeline_update(TimelineState& t, int64_t now_ns) {
       }
     }
   }
+  take_recorder_marks(t);
+  apply_pending_pause(t);
   if (t.recorder && t.recorder->done()) {
     if (std::optional<Error> e = t.recorder->error()) {
       const std::string text = "recording ended: " + e->message;

@@ -25,6 +25,7 @@
 #include "memview/worker.h"
 #include "recorded_source.h"
 #include "transient_message.h"
+#include "trigger_edit.h"
 #include "widget_rect.h"
 
 namespace memview::gui {
@@ -62,6 +63,13 @@ struct TimelineState {
   std::shared_ptr<const RecordingImage> latest_image;  // what Save writes
   RecordSettings settings;
   RecordPlan plan;  // shown in the Record form
+  // The Record form's trigger, and the one the running recording evaluates ("" none).
+  TriggerEditState trigger;
+  std::string recording_trigger;
+  std::vector<ByteRange> recording_ranges;  // what the Record button's recording samples
+  // Pause at trigger: the mark to show once the recording shown reaches it (a firing
+  // arrives before the block that holds its sample is published).
+  std::optional<int64_t> pause_pending;
 
   // The recording shown: from the recorder's image, or a file (replay).
   std::optional<Recording> recording;
@@ -104,6 +112,9 @@ struct TimelineState {
   // The strip (last frame) and whether its keys are active (it was clicked last).
   WidgetRect strip_rect;
   WidgetRect live_button_rect;
+  WidgetRect record_button_rect;
+  WidgetRect start_button_rect;
+  WidgetRect pause_check_rect;  // the strip's "pause at trigger"
   bool keys_active = false;
   bool record_form_open = false;
   bool save_form_open = false;
@@ -120,9 +131,12 @@ struct TimelineState {
 void timeline_say(TimelineState& t, std::string text, bool error);
 
 // Starts recording `plan.ranges` of the live source `spec` in memory (a ring of
-// settings.ring_minutes); replaces a recording shown before.
+// settings.ring_minutes); replaces a recording shown before. `triggers` are evaluated on
+// every sample (their bytes must lie in the ranges): each firing is a mark on the strip,
+// and with trigger.pause_at_trigger a firing seen while live scrubs the view to its sample.
 Status timeline_start_recording(TimelineState& t, const std::string& spec,
-                                const std::vector<ByteRange>& ranges);
+                                const std::vector<ByteRange>& ranges,
+                                std::vector<Trigger> triggers = {});
 void timeline_stop_recording(TimelineState& t);
 // Opens a recording file for replay (the tab shows its recorded ranges).
 Status timeline_open_file(TimelineState& t, const std::string& path);
@@ -130,8 +144,9 @@ Status timeline_open_file(TimelineState& t, const std::string& path);
 Status timeline_save(TimelineState& t, const std::string& path);
 bool is_recording_file(const std::string& path);
 
-// Each frame, before the views: takes the recorder's newest blocks, advances playback,
-// keeps the position inside the recording, reports a finished save.
+// Each frame, before the views: takes the recorder's newest blocks and marks (pausing at
+// a mark when asked), advances playback, keeps the position inside the recording, reports
+// a finished save.
 void timeline_update(TimelineState& t, int64_t now_ns);
 
 void timeline_seek(TimelineState& t, int64_t t_ns);

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 
@@ -47,6 +48,12 @@ double scalar_number(ScalarType t, std::span<const std::byte> bytes, Endian e) {
   }
   if (scalar_is_signed(t)) return static_cast<double>(static_cast<int64_t>(raw));
   return static_cast<double>(raw);
+}
+
+void note_min_max(Watch& w, double v) {
+  if (std::isnan(v)) return;
+  w.min = std::isnan(w.min) ? v : std::min(w.min, v);
+  w.max = std::isnan(w.max) ? v : std::max(w.max, v);
 }
 
 }  // namespace
@@ -192,15 +199,14 @@ void watches_sample(WatchesState& state, const ChangeTracker& tracker, int64_t n
       continue;
     }
     const double v = scalar_number(w.target.type, bytes, w.target.endian);
-    if (!w.known) {
-      w.min = w.max = v;
-    } else if (bytes != w.bytes) {
-      ++w.changes;
-      w.last_change_ns = now_ns;
-    }
-    if (!std::isnan(v)) {
-      w.min = std::isnan(w.min) ? v : std::min(w.min, v);
-      w.max = std::isnan(w.max) ? v : std::max(w.max, v);
+    if (!w.from_recording) {
+      if (!w.known) {
+        w.min = w.max = v;
+      } else if (bytes != w.bytes) {
+        ++w.changes;
+        w.last_change_ns = now_ns;
+      }
+      note_min_max(w, v);
     }
     if (!w.known || bytes != w.bytes) {
       w.bytes = bytes;
@@ -208,7 +214,62 @@ void watches_sample(WatchesState& state, const ChangeTracker& tracker, int64_t n
     }
     w.known = true;
     w.value = v;
-    w.add_sample(now_ns, v, true);
+    if (!w.from_recording) w.add_sample(now_ns, v, true);
+  }
+}
+
+namespace {
+
+// The recording's points of one watch after those taken before (`f`: where it holds them).
+void take_recorded_points(Watch& w, const Recording& r, const Recording::Filter& f) {
+  const int64_t start = r.header().start_mono_ns;
+  if (w.recording_id != start) {
+    w.recording_id = start;
+    w.recorded_until_ns = 0;
+    w.recorded_text = w.known ? w.text : std::string();
+  }
+  const int64_t from = w.recorded_until_ns > start ? w.recorded_until_ns - start + 1 : r.first_ns();
+  if (from > r.last_ns()) return;
+  Result<std::vector<SeriesPoint>> points =
+      r.series(f.range, f.offset, w.target.type, w.target.endian, from, r.last_ns());
+  if (!points) return;  // read again with the next block
+  for (const SeriesPoint& p : *points) {
+    const int64_t t = start + p.t_ns;
+    const double v = std::strtod(p.value.c_str(), nullptr);
+    if (w.recorded_text.empty()) {
+      w.min = w.max = v;
+    } else if (p.value != w.recorded_text) {
+      ++w.changes;
+      w.last_change_ns = t;
+    }
+    note_min_max(w, v);
+    w.recorded_text = p.value;
+    w.add_sample(t, v, true);
+  }
+  // The recording's end, not only its last change: the next read starts after it.
+  w.recorded_until_ns = start + r.last_ns();
+  if (!w.history.empty() && w.history.back().readable &&
+      w.history.back().t_ns < w.recorded_until_ns) {
+    w.add_sample(w.recorded_until_ns, w.history.back().value, true);
+  }
+}
+
+}  // namespace
+
+void watches_sample_recording(WatchesState& state, const Recording* recording,
+                              const std::vector<ByteRange>& ranges, bool running) {
+  for (auto& wp : state.watches) {
+    Watch& w = *wp;
+    if (recording && !recording->blocks().empty()) {
+      if (auto f = recording->filter_for(w.target.address, w.size())) {
+        take_recorded_points(w, *recording, *f);
+      }
+    }
+    w.from_recording =
+        running && std::any_of(ranges.begin(), ranges.end(), [&w](const ByteRange& r) {
+          return w.target.address >= r.address && w.target.address < r.end() &&
+                 w.size() <= r.end() - w.target.address;
+        });
   }
 }
 

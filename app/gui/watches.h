@@ -4,6 +4,11 @@
 // session's frame poll (watches_request() asks for them before the poll, watches_sample()
 // reads them from the ChangeTracker after it): no watch ever reads the source itself.
 //
+// While the tab's Record runs and its ranges hold a watch's bytes, the watch's history, min,
+// max and changes come from the recording instead (watches_sample_recording(): every
+// sample the recorder took, so a value that changed and changed back between two frames
+// is in the history); the current value still comes from the frame.
+//
 // Each watch keeps its current value, min, max, change count, last-change time and a
 // history of samples: a run of equal samples is kept as its first and last sample only, so
 // the history spans minutes of frames in a few thousand entries.
@@ -25,6 +30,7 @@
 #include "memview/change_tracker.h"
 #include "memview/freeze.h"
 #include "memview/poller.h"
+#include "memview/recording.h"
 #include "memview/result.h"
 #include "memview/source.h"
 #include "memview/value_codec.h"
@@ -74,6 +80,14 @@ struct Watch {
   int64_t last_change_ns = 0;       // 0: never
   std::deque<WatchSample> history;  // oldest first, at most kMaxSamples
   static constexpr size_t kMaxSamples = 8192;
+
+  // From the recording (see above): whether the running recording holds the bytes, the
+  // recording read (its start_mono_ns), the time of the last point taken from it
+  // (monotonic ns) and that point's value text.
+  bool from_recording = false;
+  int64_t recording_id = 0;
+  int64_t recorded_until_ns = 0;
+  std::string recorded_text;
 
   // Freeze (see freeze.h): what the panel set, and the running worker.
   FreezeMode freeze_mode = FreezeMode::exact;
@@ -129,8 +143,15 @@ struct WatchesState {
 
 // Before the poll: the bytes of every watch.
 void watches_request(const WatchesState& state, Poller& poller);
-// After the poll: one sample per watch from the tracker at now_ns.
+// After the poll: one sample per watch from the tracker at now_ns (its current value; and
+// its history, unless the watch is from_recording).
 void watches_sample(WatchesState& state, const ChangeTracker& tracker, int64_t now_ns);
+// Before watches_sample: takes the points of `recording` (the tab's Record as far as it
+// was published; nullptr when there is none) after those taken before, for the watches
+// whose bytes it holds. While `running`, the watches whose bytes lie in `ranges` (what it
+// samples) are from_recording, also before its first block is published.
+void watches_sample_recording(WatchesState& state, const Recording* recording,
+                              const std::vector<ByteRange>& ranges, bool running);
 // End of the frame: adds, removes, starts and stops freezes (workers open `spec` themselves).
 void watches_end_frame(WatchesState& state, const std::string& spec);
 // Writes the history of a watch as CSV ("time_s,value" with an empty value for gaps; time

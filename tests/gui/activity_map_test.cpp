@@ -16,20 +16,6 @@ namespace {
 
 constexpr size_t kObject = size_t{64} << 20;
 
-// Frames (with a little real time between them, for the sweeper) until pred() holds or
-// `seconds` passed; returns pred().
-template <class Pred>
-bool frames_until(AppHarness& h, Pred pred, double seconds = 15.0) {
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(seconds * 1e3));
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    h.frame();
-  }
-  return true;
-}
-
 uint64_t sweeps(const Session& s) {
   return s.activity.view ? s.activity.view->sweeps() : 0;
 }
@@ -214,6 +200,39 @@ TEST(ActivityMap, TheMapCanBeTurnedOffAndItsSweeperStops) {
   h.tap(GLFW_KEY_F8);
   EXPECT_EQ(s.hex.cursor, 0u);
   EXPECT_EQ(s.activity.message, "the activity map is off");
+}
+
+TEST(ActivityMap, TheMapBoxIsRememberedInTheSettingsForLaterTabs) {
+  ShmObject a(size_t{1} << 20, "activity-remember-a");
+  ShmObject b(size_t{1} << 20, "activity-remember-b");
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(b.ok());
+  AppHarness h;  // a fresh configuration directory: the defaults
+  const std::string config = h.app.config_path;
+  ASSERT_TRUE(h.app.open(a.spec()).ok());
+  h.frames(3);
+  Session& s = h.session();
+  ASSERT_FALSE(s.activity.enabled) << "off by default";
+  ASSERT_TRUE(s.activity.checkbox.valid());
+  h.imgui.click(s.activity.checkbox.center(), h.body);
+  h.frames(2);
+  ASSERT_TRUE(s.activity.enabled) << "the click turned the map on";
+  EXPECT_TRUE(h.app.settings.activity_map);
+  h.app.save_settings_if_dirty();
+  EXPECT_TRUE(load_settings(config).activity_map) << "remembered";
+  // A tab opened later starts with its map (and sweeper) on.
+  ASSERT_TRUE(h.app.open(b.spec()).ok());
+  h.frames(3);
+  Session& t = h.session();
+  ASSERT_NE(&t, &s);
+  EXPECT_TRUE(t.activity.enabled);
+  EXPECT_TRUE(frames_until(h, [&] { return sweeps(t) >= 1; })) << t.activity.error;
+  // Off again in this tab: remembered off.
+  h.imgui.click(t.activity.checkbox.center(), h.body);
+  h.frames(2);
+  EXPECT_FALSE(t.activity.enabled);
+  h.app.save_settings_if_dirty();
+  EXPECT_FALSE(load_settings(config).activity_map);
 }
 
 }  // namespace

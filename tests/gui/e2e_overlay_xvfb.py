@@ -23,8 +23,10 @@ import tempfile
 import time
 from multiprocessing import shared_memory
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from e2e_xvfb import start_xvfb, xdotool  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
+from xvfb import start_xvfb  # noqa: E402
+from viewer_window import (find_window, kill_viewer, print_log, quit_viewer,  # noqa: E402
+                           screenshot, stop_xvfb)
 
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
 CLI = os.environ.get("MEMVIEW_CLI", "memview-cli")
@@ -52,27 +54,17 @@ def run_viewer(env, args, cwd, shot, settle=2.5):
     app = subprocess.Popen([MEMVIEW] + args, env=env, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     failures = []
     try:
-        wid = xdotool(env, "search", "--sync", "--onlyvisible", "--name", "^memview",
-                      timeout=30).splitlines()[0]
-        xdotool(env, "windowfocus", "--sync", wid)
+        wid = find_window(env)
         time.sleep(settle)
         path = os.path.join(ARTIFACTS, shot)
-        res = subprocess.run(["import", "-window", wid, path], env=env, capture_output=True,
-                             text=True, timeout=30)
-        if res.returncode != 0:
-            failures.append(f"screenshot failed: {res.stderr.strip()}")
-        else:
-            log(f"screenshot {path}")
-        xdotool(env, "key", "ctrl+q")
-        rc = app.wait(timeout=60)
-        if rc != 0:
-            failures.append(f"memview {' '.join(args)} exited with {rc}")
+        error = screenshot(env, wid, path)
+        failures += [error] if error else []
+        log(error or f"screenshot {path}")
+        failures += quit_viewer(env, app, f"memview {' '.join(args)}")
     except Exception as e:  # noqa: BLE001 - reported as a failure, the viewer is killed below
         failures.append(f"{' '.join(args)}: {e}")
     finally:
-        if app.poll() is None:
-            app.kill()
-            app.wait()
+        kill_viewer(app)
         out.close()
     return failures
 
@@ -155,18 +147,8 @@ def main():
             except (OSError, KeyError, IndexError, ValueError) as e:
                 failures.append(f"layout workspace: {e!r}")
     finally:
-        if xvfb is not None:
-            xvfb.terminate()
-            try:
-                xvfb.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                xvfb.kill()
-        logf = os.path.join(tmp, "memview.log")
-        if os.path.exists(logf):
-            with open(logf) as f:
-                text = f.read().strip()
-            if text:
-                log("memview output:\n" + text)
+        stop_xvfb(xvfb)
+        print_log(os.path.join(tmp, "memview.log"), log)
         shm.close()
         shm.unlink()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -19,7 +19,9 @@ import time
 from multiprocessing import shared_memory
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
-from xvfb import start_xvfb, xdotool  # noqa: E402  (re-exported for the other GUI scripts)
+from xvfb import start_xvfb, xdotool  # noqa: E402
+from viewer_window import (find_window, kill_viewer, print_log, quit_viewer,  # noqa: E402
+                           screenshot, stop_xvfb)
 
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
 ARTIFACTS = os.environ.get("MEMVIEW_ARTIFACT_DIR", os.getcwd())
@@ -57,8 +59,7 @@ def main():
         app_log = open(os.path.join(tmp, "memview.log"), "w")
         app = subprocess.Popen([MEMVIEW, f"shm:{name}"], env=env, cwd=workdir,
                                stdout=app_log, stderr=subprocess.STDOUT)
-        wid = xdotool(env, "search", "--sync", "--onlyvisible", "--name", "^memview",
-                      timeout=30).splitlines()[0]
+        wid = find_window(env)
         # The title names the active tab once the first frames have drawn it.
         deadline = time.monotonic() + 15
         title = xdotool(env, "getwindowname", wid)
@@ -68,8 +69,6 @@ def main():
         log(f"window {wid}: {title}")
         if f"shm:/{name}" not in title:
             failures.append(f"window title {title!r} does not name the source")
-        # No window manager: give the window the input focus directly.
-        xdotool(env, "windowfocus", "--sync", wid)
         time.sleep(0.5)
 
         # 1. At xdotool's normal typing pace.
@@ -83,8 +82,7 @@ def main():
             log("peer reads ca fe ba be at 0x100")
         except AssertionError as e:
             failures.append(f"{e}; peer sees {bytes(shm.buf[0x100:0x104]).hex()}")
-            subprocess.run(["import", "-window", wid, os.path.join(ARTIFACTS, "gui_e2e_step1.png")],
-                           env=env, timeout=30)
+            screenshot(env, wid, os.path.join(ARTIFACTS, "gui_e2e_step1.png"))
 
         # 2. A burst: every key sent with no delay must still land (the key queue).
         burst = "00112233445566778899aabbccddeeff"
@@ -103,41 +101,22 @@ def main():
         shm.buf[0x40:0x50] = b"written by peer!"
         time.sleep(0.25)
         shot = os.path.join(ARTIFACTS, "gui_e2e.png")
-        res = subprocess.run(["import", "-window", wid, shot], env=env, capture_output=True,
-                             text=True, timeout=30)
-        if res.returncode != 0 or not os.path.exists(shot):
-            failures.append(f"screenshot failed: {res.stderr.strip()}")
-        else:
-            log(f"screenshot {shot}")
+        error = screenshot(env, wid, shot)
+        failures += [error] if error else []
+        log(error or f"screenshot {shot}")
 
         # 4. Ctrl+Q quits cleanly; the layout is saved under XDG_CONFIG_HOME only.
-        xdotool(env, "key", "ctrl+q")
-        try:
-            rc = app.wait(timeout=60)
-            if rc != 0:
-                failures.append(f"memview exited with {rc}")
-        except subprocess.TimeoutExpired:
-            failures.append("memview did not quit on Ctrl+Q")
+        failures += quit_viewer(env, app)
         if not os.path.exists(os.path.join(config, "memview", "imgui.ini")):
             failures.append("no imgui.ini under $XDG_CONFIG_HOME/memview")
         if os.listdir(workdir):
             failures.append(f"files written to the working directory: {os.listdir(workdir)}")
     finally:
-        if app is not None and app.poll() is None:
-            app.kill()
-            app.wait()
+        kill_viewer(app)
         if app is not None:
             app_log.close()
-            with open(os.path.join(tmp, "memview.log")) as f:
-                output = f.read().strip()
-            if output:
-                log("memview output:\n" + output)
-        if xvfb is not None:
-            xvfb.terminate()
-            try:
-                xvfb.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                xvfb.kill()
+            print_log(os.path.join(tmp, "memview.log"), log)
+        stop_xvfb(xvfb)
         shm.close()
         shm.unlink()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -10,12 +10,14 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <GLFW/glfw3.h>
 #include <gtest/gtest.h>
@@ -265,5 +267,33 @@ class AppHarness {
     return o;
   }
 };
+
+// Frames, with a short real pause after each (the workers run beside them, as beside a
+// real frame loop), until pred() holds or `seconds` passed; returns whether it held.
+template <class Pred>
+bool frames_until(AppHarness& h, Pred pred, double seconds = 30.0) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < deadline) {
+    h.frame();
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return pred();
+}
+
+// An overlay of `type` declared by the C text `decls` at `address` of the active tab, once
+// its parse ended: ready, or failed with its error() (the caller asserts which).
+inline Overlay* overlay_from_text(AppHarness& h, const std::string& decls, const std::string& type,
+                                  uint64_t address, const std::string& title = "") {
+  DeclOrigin origin;
+  origin.kind = DeclOrigin::Kind::text;
+  origin.text = decls;
+  Overlay* o = h.app.add_overlay(h.session(), origin, type, address, 1, title);
+  if (o == nullptr) return nullptr;
+  frames_until(h, [&] {
+    return o->state() == Overlay::State::ready || o->state() == Overlay::State::failed;
+  });
+  return o;
+}
 
 }  // namespace memview::gui::testing

@@ -20,15 +20,8 @@ class Messages : public ::testing::Test {
     ASSERT_TRUE(obj.ok());
     ASSERT_TRUE(h.app.open(obj.spec()).ok()) << h.app.open_view.error;
     h.frames(3);
-    DeclOrigin origin;
-    origin.kind = DeclOrigin::Kind::text;
-    origin.text = "struct pair { int a; int b; };\n";
-    o = h.app.add_overlay(h.session(), origin, "struct pair", 0x40);
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (o->state() != Overlay::State::ready && std::chrono::steady_clock::now() < deadline) {
-      h.frame();
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
+    o = overlay_from_text(h, "struct pair { int a; int b; };\n", "struct pair", 0x40);
+    ASSERT_NE(o, nullptr);
     ASSERT_EQ(o->state(), Overlay::State::ready) << o->error();
     h.frames(2);
   }

@@ -35,18 +35,6 @@ std::string hex_of(const void* p, size_t n) {
   return s;
 }
 
-// Runs frames (with short sleeps for the parse workers) until pred() holds.
-template <class Pred>
-bool frames_until(AppHarness& h, Pred pred, double seconds = 20.0) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    h.frame();
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return false;
-}
-
 OverlayPanelState& panel(AppHarness& h) {
   return h.session().overlays;
 }

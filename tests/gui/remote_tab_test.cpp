@@ -71,17 +71,6 @@ class SilentStub {
   std::thread thread_;
 };
 
-// Frames (with a short pause each, as a real frame loop has) until done() or timeout.
-bool frames_until(AppHarness& h, const std::function<bool()>& done, double timeout_s = 10) {
-  const auto t0 = Clock::now();
-  while (ms_since(t0) < timeout_s * 1000) {
-    h.frame();
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return done();
-}
-
 // The tab opened last (selected from the next frame on).
 Session& tab(AppHarness& h) {
   Session* s = h.app.last_opened();

@@ -82,15 +82,8 @@ TEST_F(Shortcuts, CtrlGFromTheAddOverlayPasteBox) {
 }
 
 TEST_F(Shortcuts, CtrlGFromTheOverlayTree) {
-  DeclOrigin origin;
-  origin.kind = DeclOrigin::Kind::text;
-  origin.text = "struct pair { int a; int b; };\n";
-  Overlay* o = h.app.add_overlay(h.session(), origin, "struct pair", 0x40);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-  while (o->state() != Overlay::State::ready && std::chrono::steady_clock::now() < deadline) {
-    h.frame();
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
+  Overlay* o = overlay_from_text(h, "struct pair { int a; int b; };\n", "struct pair", 0x40);
+  ASSERT_NE(o, nullptr);
   ASSERT_EQ(o->state(), Overlay::State::ready) << o->error();
   h.frames(2);
   const OverlayPanelState& p = h.session().overlays;

@@ -16,17 +16,6 @@
 namespace memview::gui::testing {
 namespace {
 
-template <class Pred>
-bool frames_until(AppHarness& h, Pred pred, double seconds = 20.0) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    h.frame();
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  return false;
-}
-
 uint32_t peek_u32(ShmObject& obj, size_t at) {
   uint32_t v = 0;
   std::memcpy(&v, obj.bytes() + at, 4);

@@ -179,17 +179,6 @@ std::map<std::string, int> store_lines() {
   return out;
 }
 
-// Frames (with short sleeps: the workers run beside them) until `done` or `seconds` pass.
-bool frames_until(AppHarness& h, const std::function<bool()>& done, double seconds = 30) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    h.frame();
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return false;
-}
-
 void click(AppHarness& h, const WidgetRect& r) {
   ASSERT_TRUE(r.valid()) << "widget not drawn";
   h.imgui.click(r.center(), h.body);

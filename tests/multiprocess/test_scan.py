@@ -8,6 +8,7 @@ and the narrowings after the target changes them exactly the changed ones. A pyt
 import json
 import os
 import random
+import re
 import struct
 import subprocess
 import tempfile
@@ -228,6 +229,40 @@ class ScanShmAndBadInputTest(unittest.TestCase):
                           "--json")
             self.assertEqual(addresses(got), {4096})
 
+    def test_regex_finds_the_planted_matches_across_a_block_boundary(self):
+        # 40 MiB: three 16 MiB blocks; a match straddles the first boundary.
+        size = 40 << 20
+        name = unique_name("findre")
+        shm = shared_memory.SharedMemory(name=name, create=True, size=size)
+        self.addCleanup(shm.unlink)
+        self.addCleanup(shm.close)
+        shm.buf[:] = random.Random(7).randbytes(size)
+        planted = {0x123: b"key=42;", (16 << 20) - 3: b"key=123456;", 0x1800001: b"key=7777;",
+                   size - 9: b"key=9999;"}
+        for off, text in planted.items():
+            shm.buf[off:off + len(text)] = text
+        raw = {0x40: b"\xff\x00\x81\x9f\x90", 0x2000003: b"\xff\x00\x80\x80\x80"}
+        for off, data in raw.items():
+            shm.buf[off:off + len(data)] = data
+        data = bytes(shm.buf)
+        spec = f"shm:/{name}"
+        # The reference: python's re over the same bytes (non-overlapping matches).
+        for pattern in (rb"key=[0-9]{2,6};", rb"\xff\x00[\x80-\x9f]{3}"):
+            want = {m.start(): m.end() - m.start() for m in re.finditer(pattern, data)}
+            self.assertTrue(want)
+            got = run_cli("find", spec, "--regex", pattern.decode("latin-1"), "--json",
+                          "--limit", "1000")
+            self.assertEqual(got.returncode, 0, got.stderr)
+            doc = json.loads(got.stdout)
+            found = dict(zip((int(a, 16) for a in doc["addresses"]), doc["lengths"]))
+            self.assertEqual(found, want, pattern)
+            self.assertEqual(doc["matches"], len(want))
+        self.assertIn((16 << 20) - 3, {m.start() for m in re.finditer(rb"key=[0-9]{2,6};", data)})
+        # ASCII letters in either case; the text output lists each match's length.
+        got = run_cli("find", spec, "--regex", "KEY=4[0-9];", "--ignore-case")
+        self.assertEqual(got.returncode, 0, got.stderr)
+        self.assertIn(b"0x000000000123  7 bytes", got.stdout)
+
     def test_bad_input_is_one_error_line(self):
         name = unique_name("scanbad")
         shm = shared_memory.SharedMemory(name=name, create=True, size=4096)
@@ -244,11 +279,18 @@ class ScanShmAndBadInputTest(unittest.TestCase):
                      ("find", spec, "--hex", "?? ??"),
                      ("find", spec, "--string", ""),
                      ("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "12Q"),
-                     ("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "0")):
+                     ("scan", spec, "--type", "u8", "--eq", "1", "--memory-cap", "0"),
+                     ("find", spec, "--regex", ""),
+                     ("find", spec, "--regex", "a", "--hex", "61"),
+                     ("find", spec, "--regex", "a", "--utf16"),
+                     ("find", spec, "--regex", "x{3,1}"),
+                     ("find", spec, "--regex", "ab(c")):
             got = run_cli(*args)
             self.assertNotEqual(got.returncode, 0, args)
             self.assertTrue(got.stderr.startswith("error: "), (args, got.stderr))
             self.assertEqual(got.stderr.count("\n"), 1, (args, got.stderr))
+        # A bad regular expression names where it went wrong.
+        self.assertIn("bad regular expression at offset 4", got.stderr)
 
 
 if __name__ == "__main__":

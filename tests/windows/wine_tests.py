@@ -409,6 +409,15 @@ def demo_producer_runs_on_a_win32_mapping(e):
 
 
 @test
+def find_regex_is_not_available_without_pcre2(e):
+    e.ensure_seed()
+    # No PCRE2 in the Windows build: --regex says so the way layouts without libclang do.
+    r = e.cli("find", SEED, "--regex", "inbox[0-9]+")
+    check(r.returncode != 0 and r.err.startswith("error:") and "not available in this build" in r.err,
+          f"find --regex without PCRE2: {r.err!r}")
+
+
+@test
 def layouts_come_from_json_not_libclang(e):
     e.ensure_seed()
     here = os.path.dirname(os.path.abspath(__file__))

@@ -29,7 +29,8 @@ namespace memview::gui {
 
 struct ActivityMapState {
   // The tab runs a sweeper and shows the map. Off until asked for (the toolbar's Map box):
-  // a sweep reads the whole object, which maps every page of it into the viewer.
+  // a sweep reads the whole object, which maps every page of it into the viewer. The box
+  // is remembered (Settings::activity_map) for the tabs opened later.
   bool enabled = false;
   double cpu_budget = 0.25;  // share of one core the sweeper may use
   double recent_s = 30.0;    // F8 and the map's colour: changes within this many seconds
@@ -39,6 +40,7 @@ struct ActivityMapState {
 
   // Results of the last draw (what tests read).
   WidgetRect rect;                          // the strip
+  WidgetRect checkbox;                      // the toolbar's Map box
   std::vector<ActivityCell> cells;          // one per pixel row
   int changed_rows = 0;                     // rows holding a chunk that ever changed
   int unreadable_rows = 0;                  // rows holding an unreadable chunk

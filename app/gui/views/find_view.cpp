@@ -38,7 +38,7 @@ bool op_takes_value(ScanOp op) {
 }
 
 Endian endian_of(const FindState& s) {
-  const std::shared_ptr<const ScanState>& st = s.index.state();
+  const std::shared_ptr<const ScanState>& st = s.index().state();
   if (st) return st->options.endian;
   return s.form.big_endian ? Endian::big : Endian::little;
 }
@@ -141,15 +141,33 @@ void draw_value_buttons(FindState& s) {
 void draw_pattern_form(FindState& s) {
   FindForm& f = s.form;
   const float cw = ImGui::CalcTextSize("0").x;
-  constexpr std::array kKinds = {PatternKind::hex, PatternKind::text, PatternKind::utf16};
+  constexpr std::array kKinds = {PatternKind::hex, PatternKind::text, PatternKind::utf16,
+                                 PatternKind::regex};
   combo("##kind", cw * 12, f.pattern_kind, kKinds, [](PatternKind k) {
-    return k == PatternKind::hex ? "hex bytes" : k == PatternKind::text ? "text" : "UTF-16 text";
+    switch (k) {
+      case PatternKind::hex:
+        return "hex bytes";
+      case PatternKind::text:
+        return "text";
+      case PatternKind::utf16:
+        return "UTF-16 text";
+      case PatternKind::regex:
+        return "regex";
+    }
+    return "?";
   });
+  if (f.pattern_kind == PatternKind::regex && ImGui::IsItemHovered()) {
+    ImGui::SetTooltip(
+        "PCRE2 over the raw bytes (\\x00, [\\x80-\\xff]); a match may cross a "
+        "16 MiB block boundary by at most 4096 bytes");
+  }
   ImGui::SameLine();
   if (s.focus_request) ImGui::SetKeyboardFocusHere();
   s.focus_request = false;
   ImGui::SetNextItemWidth(cw * 26);
-  const char* hint = f.pattern_kind == PatternKind::hex ? "de ad ?? ef" : "text";
+  const char* hint = f.pattern_kind == PatternKind::hex     ? "de ad ?? ef"
+                     : f.pattern_kind == PatternKind::regex ? "ab[0-9]+\\x00"
+                                                            : "text";
   const bool enter =
       ImGui::InputTextWithHint("##pattern", hint, &f.pattern, ImGuiInputTextFlags_EnterReturnsTrue);
   s.value_box = WidgetRect::last_item();
@@ -167,6 +185,8 @@ void draw_pattern_form(FindState& s) {
 void draw_progress(FindState& s) {
   if (!s.worker) {
     s.cancel_button = WidgetRect{};
+    s.progress_drawn = -1;
+    s.progress_text.clear();
     return;
   }
   const WorkerProgress p = s.worker->progress();
@@ -176,10 +196,14 @@ void draw_progress(FindState& s) {
       fmt::format("{:.0f}%  {}/s", p.fraction() * 100.0, bytes_text(static_cast<uint64_t>(rate)));
   if (eta >= 0) text += fmt::format("  ETA {:.1f} s", eta);
   const float cw = ImGui::CalcTextSize("0").x;
-  ImGui::ProgressBar(static_cast<float>(p.fraction()), ImVec2(-cw * 10, 0), text.c_str());
+  s.progress_drawn = static_cast<float>(p.fraction());
+  ImGui::ProgressBar(s.progress_drawn, ImVec2(-cw * 10, 0), text.c_str());
   ImGui::SameLine();
   if (ImGui::Button("Cancel")) s.request = FindAction::cancel;
   s.cancel_button = WidgetRect::last_item();
+  // What the job is at: the candidates a first scan has found so far.
+  s.progress_text = p.stage;
+  ImGui::TextUnformatted(s.progress_text.c_str());
 }
 
 std::string position_text(const SourceInfo& info, uint64_t address) {
@@ -211,6 +235,12 @@ std::string current_text(const FindState& s, const FindResultRow& r, const FindV
   return decode_scalar(r.type, std::span<const std::byte>(buf, n), endian_of(s));
 }
 
+void say_watch_added(FindState& s, const WatchTarget& t, const FindViewContext& ctx) {
+  s.message = fmt::format("watching {} (Watches panel)", watch_address_text(t, ctx.info));
+  s.message_is_error = false;
+  s.message_clock.restart();
+}
+
 void draw_row_menu(FindState& s, FindViewContext& ctx, const FindResultRow& r, uint64_t i) {
   if (!ImGui::BeginPopupContextItem("##rowmenu")) return;
   if (ImGui::MenuItem("Go to")) {
@@ -220,6 +250,15 @@ void draw_row_menu(FindState& s, FindViewContext& ctx, const FindResultRow& r, u
     ctx.bookmarks.add_requests.push_back(
         {fmt::format("find {}", position_text(ctx.info, r.address)), r.address});
   }
+  s.bookmark_menu_item = WidgetRect::last_item();
+  // A watch reads a scalar: pattern matches have no type to watch.
+  const bool typed = s.results_mode == FindMode::value;
+  if (ImGui::MenuItem("Add as watch", nullptr, false, typed)) {
+    WatchTarget t{r.type, endian_of(s), r.address, {}};
+    say_watch_added(s, t, ctx);
+    ctx.watches.add_requests.push_back(std::move(t));
+  }
+  s.watch_menu_item = WidgetRect::last_item();
   if (ImGui::MenuItem("Copy address")) {
     ImGui::SetClipboardText(fmt::format("0x{:x}", r.address).c_str());
   }
@@ -382,15 +421,15 @@ void draw_find(FindState& s, FindViewContext& ctx) {
     draw_message_line({}, pal.ok_text);
   }
   const uint64_t n = s.result_count();
-  if (s.results_mode == FindMode::value && s.index.state()) {
+  if (s.results_mode == FindMode::value && s.index().state()) {
     const std::string stage = s.history.depth() > 1
                                   ? fmt::format("narrowed {}x", s.history.depth() - 1)
                                   : std::string("first scan");
     ImGui::Text("%llu candidate%s (%s, %s)", static_cast<unsigned long long>(n), n == 1 ? "" : "s",
-                scan_type_name(s.index.state()->options.type), stage.c_str());
+                scan_type_name(s.index().state()->options.type), stage.c_str());
   } else if (s.results_mode == FindMode::pattern && !s.pattern_desc.empty()) {
-    ImGui::Text("%llu match%s", static_cast<unsigned long long>(s.hit_count),
-                s.hit_count == 1 ? "" : "es");
+    ImGui::Text("%llu match%s", static_cast<unsigned long long>(s.hit_count()),
+                s.hit_count() == 1 ? "" : "es");
   }
   draw_results(s, ctx);
 }

@@ -1,8 +1,9 @@
 // The Find panel (a side tab, Ctrl+F from anywhere): value scans with narrowing and pattern
 // searches, a progress bar while a job runs, and the results as a virtual table whose
 // current values are polled like the grid (only the visible rows) and glow on change. A
-// click on a result moves the grid's cursor there; its context menu bookmarks it or copies
-// its address; a double-click on a current value edits it through the Editor.
+// click on a result moves the grid's cursor there; its context menu bookmarks it, adds it
+// as a watch typed as the scan's value (value scans), or copies its address; a double-click
+// on a current value edits it through the Editor.
 // The panel draws from FindState and only records requests (find_state.h applies them).
 #pragma once
 
@@ -15,6 +16,7 @@
 #include "theme.h"
 #include "views/bookmarks_view.h"
 #include "views/hex_view.h"
+#include "watches.h"
 
 namespace memview::gui {
 
@@ -25,6 +27,7 @@ struct FindViewContext {
   const Palette& palette;
   HexViewState& hex;
   BookmarksState& bookmarks;
+  WatchesState& watches;
   int64_t now_ns = 0;
   float fade_seconds = 1.0f;
 };

@@ -163,6 +163,8 @@ void handle_navigation_keys(HexViewState& s, const HexViewContext& ctx) {
   const uint64_t page = bpr * static_cast<uint64_t>(std::max(1, l.rows_fit));
   const uint64_t c = s.cursor;
   const uint64_t row_start = l.row_base + (c - l.row_base) / bpr * bpr;
+  // Alt with these keys belongs to the timeline strip under the grid.
+  if (io.KeyAlt) return;
 
   if (key_pressed(ImGuiKey_LeftArrow)) move_to(s, info, c > base ? c - 1 : base, shift);
   if (key_pressed(ImGuiKey_RightArrow)) move_to(s, info, c + 1, shift);

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 #include <fmt/format.h>
 
+#include "snapshot_jobs.h"
 #include "words.h"
 
 namespace memview::gui {
@@ -241,6 +243,26 @@ Status overlay_panel_write(OverlayPanelState& s, OverlayContext& ctx, int overla
 
 namespace {
 
+// A field's value in a snapshot ("?" where the snapshot lacks its bytes).
+std::string overlay_snapshot_value(const OverlayRow& r, const Snapshot& snap) {
+  const uint64_t n = std::min(r.length, Overlay::kMaxValueBytes);
+  const std::string bytes = snapshot_bytes(snap, r.first, n);
+  if (bytes.size() < n) return "?";
+  Result<FieldValue> v = decode_field(r.local, std::as_bytes(std::span(bytes)));
+  return v ? v->text : "?";
+}
+
+// Diff mode: whether the row's bytes differ, and then its old -> new values.
+void overlay_diff_row(const OverlayDiff& d, const OverlayRow& r, bool decodable,
+                      OverlayDrawnRow& drawn) {
+  if (!d.diff || r.length == 0 || !diff_touches(d.diff->runs, r.first, r.first + r.length)) return;
+  drawn.differs = true;
+  if (decodable && d.old_snap && d.new_snap) {
+    drawn.diff_text = fmt::format("{} -> {}", overlay_snapshot_value(r, *d.old_snap),
+                                  overlay_snapshot_value(r, *d.new_snap));
+  }
+}
+
 // The edit box of the field being edited: Enter writes, Escape or a click elsewhere cancels.
 void draw_edit_box(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
                    OverlayDrawnRow& drawn) {
@@ -422,6 +444,19 @@ void draw_field_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& 
   drawn.glow = v.glow;
   drawn.own = v.own;
   const bool is_record = r.field.kind == FieldKind::record && !r.field.record;
+  if (ctx.diff) overlay_diff_row(*ctx.diff, r, !is_record, drawn);
+  if (drawn.differs) {
+    // Marked like the grid marks differing bytes; the value cell says what changed.
+    ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, with_alpha(pal.unreadable, 0.6f), 0);
+    if (!drawn.diff_text.empty()) {
+      ImGui::TextUnformatted(drawn.diff_text.c_str());
+      if (ImGui::IsItemHovered()) {
+        ImGui::SetTooltip("differs (snapshot diff): %s\nlive: %s", drawn.diff_text.c_str(),
+                          v.text.c_str());
+      }
+      return;
+    }
+  }
   if (!is_record) draw_value_cell(s, ctx, o, r, v, drawn);
 }
 

@@ -23,6 +23,7 @@
 #include "memview/change_tracker.h"
 #include "memview/editor.h"
 #include "memview/poller.h"
+#include "memview/snapshot.h"
 #include "memview/source.h"
 #include "overlay.h"
 #include "theme.h"
@@ -43,6 +44,8 @@ struct OverlayDrawnRow {
   bool own = false;
   bool editable = false;
   bool at_cursor = false;  // the grid's cursor is on this field (the row is highlighted)
+  bool differs = false;    // diff mode: the field's bytes differ between the two sides
+  std::string diff_text;   // then its "old -> new" values (empty for a record)
   WidgetRect label_rect, value_rect, remove_rect;
 };
 
@@ -94,6 +97,14 @@ struct OverlayPanelState {
   size_t total_rows();
 };
 
+// Diff mode (the Snapshots panel's diff shown in the grid): the tree marks the fields whose
+// bytes differ between the two sides and shows old -> new in place of the live value.
+struct OverlayDiff {
+  const SnapshotDiff* diff = nullptr;
+  const Snapshot* old_snap = nullptr;
+  const Snapshot* new_snap = nullptr;
+};
+
 struct OverlayContext {
   const SourceInfo& info;
   const ChangeTracker& tracker;
@@ -101,7 +112,8 @@ struct OverlayContext {
   const Palette& palette;
   HexViewState& hex;  // the cursor: marked in the tree, moved by a click on a field
   int64_t now_ns = 0;
-  float fade_seconds = 1.0f;  // how long a changed value glows
+  float fade_seconds = 1.0f;          // how long a changed value glows
+  const OverlayDiff* diff = nullptr;  // diff mode; null: off
 };
 
 // Before the poll: the byte ranges the panel needs this frame (`hex` after its input:

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "memview/numbers.h"
 #include "memview/text_bytes.h"
 #include "snapshot_jobs.h"
 #include "views/status_bar.h"
@@ -64,14 +65,6 @@ bool in_overlay_fields(const DiffRun& run, OverlayPanelState& overlays) {
   return false;
 }
 
-// Whether any byte of [lo, hi) lies in a differing run (runs sorted).
-bool differs(const std::vector<DiffRun>& runs, uint64_t lo, uint64_t hi) {
-  auto it = std::upper_bound(runs.begin(), runs.end(), lo,
-                             [](uint64_t a, const DiffRun& r) { return a < r.address; });
-  if (it != runs.begin() && std::prev(it)->address + std::prev(it)->length > lo) return true;
-  return it != runs.end() && it->address < hi;
-}
-
 // The overlays' leaf fields (every instance, up to a bound) that differ, old -> new.
 void find_field_changes(SnapshotsState& s, OverlayPanelState& overlays) {
   s.fields.clear();
@@ -85,7 +78,7 @@ void find_field_changes(SnapshotsState& s, OverlayPanelState& overlays) {
         const FieldBytes fb = field_bytes(leaf.field);
         const uint64_t lo = base + fb.first;
         const uint64_t hi = base + fb.end;
-        if (hi <= lo || !differs(s.diff->runs, lo, hi)) continue;
+        if (hi <= lo || !diff_touches(s.diff->runs, lo, hi)) continue;
         const uint64_t n = std::min<uint64_t>(hi - lo, 16);
         std::string path = o->count > 1 ? fmt::format("{}[{}].{}", o->title, k, leaf.path)
                                         : fmt::format("{}.{}", o->title, leaf.path);
@@ -114,9 +107,32 @@ void draw_field_changes(const SnapshotsState& s, SnapshotsContext& ctx) {
   }
 }
 
-void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
-  ImGui::Checkbox("selection only", &s.selection_only);
+// The scope radio buttons (whole / range / selection) and, for a range, its two boxes.
+void draw_scope(SnapshotsState& s, const SnapshotsContext& ctx) {
+  using Scope = SnapshotsState::Scope;
+  const char* whole = ctx.info.kind == "pid" ? "regions" : "whole";
+  const std::array<const char*, 3> labels{whole, "range", "selection"};
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) ImGui::SameLine();
+    if (ImGui::RadioButton(labels[i], static_cast<size_t>(s.scope) == i)) {
+      s.scope = static_cast<Scope>(i);
+    }
+    s.scope_buttons[i] = WidgetRect::last_item();
+  }
+  s.range_offset_box = s.range_length_box = WidgetRect{};
+  if (s.scope != Scope::range) return;
+  const float w = ImGui::CalcTextSize("0").x * 14;
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("##snapoff", "offset (0x..)", &s.range_offset);
+  s.range_offset_box = WidgetRect::last_item();
   ImGui::SameLine();
+  ImGui::SetNextItemWidth(w);
+  ImGui::InputTextWithHint("##snaplen", "length (0x..)", &s.range_length);
+  s.range_length_box = WidgetRect::last_item();
+}
+
+void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
+  draw_scope(s, ctx);
   ImGui::Checkbox("to file", &s.to_file);
   if (s.to_file) {
     ImGui::SetNextItemWidth(-1);
@@ -124,10 +140,15 @@ void draw_form(SnapshotsState& s, const SnapshotsContext& ctx) {
   }
   ImGui::BeginDisabled(s.busy);
   if (ImGui::Button("Take snapshot")) {
-    s.take_request = true;
-    s.take_range =
-        s.selection_only ? std::optional<ByteRange>(ctx.hex.selection_or_cursor()) : std::nullopt;
-    s.take_path = s.to_file ? s.file_path : std::string();
+    Result<std::optional<ByteRange>> range = snapshots_take_range(s, ctx.info, ctx.hex);
+    if (range) {
+      s.take_request = true;
+      s.take_range = *range;
+      s.take_path = s.to_file ? s.file_path : std::string();
+    } else {
+      s.message = range.error().message;
+      s.message_is_error = true;
+    }
   }
   s.take_button = WidgetRect::last_item();
   ImGui::SameLine();
@@ -230,16 +251,31 @@ void draw_diff(SnapshotsState& s, SnapshotsContext& ctx) {
   ImGui::SameLine();
   side_combo(s, "##new", s.diff_new, true);
   ImGui::SameLine();
-  ImGui::BeginDisabled(s.busy);
   if (ImGui::Button("Diff")) s.diff_request = true;
   s.diff_button = WidgetRect::last_item();
-  ImGui::EndDisabled();
+  if (s.diff_new < 0) {
+    ImGui::SameLine();
+    ImGui::Checkbox("follow", &s.follow_live);
+    s.follow_checkbox = WidgetRect::last_item();
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip("re-diff against the live bytes as they change (every %d ms)",
+                        SnapshotsState::kLiveDiffMs);
+    }
+  }
+  if (s.diffing && !s.live_diff) {
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ctx.palette.dim_text), "diffing...");
+  }
   if (!s.diff) return;
   ImGui::Checkbox("mark in grid", &s.diff_shown);
+  if (s.live_diff && s.follow_live) {
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ctx.palette.ok_text), "live");
+  }
   ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 10);
   bool refilter = ImGui::InputInt("hide if changed > N times (0: off)", &s.max_changes);
   s.max_changes = std::max(0, s.max_changes);
   refilter |= ImGui::Checkbox("only overlay fields", &s.only_overlay_fields);
+  s.fields_checkbox = WidgetRect::last_item();
   if (refilter || s.refilter) {
     snapshots_filter(s, ctx.activity, ctx.activity_now_ns, ctx.overlays);
   }
@@ -289,9 +325,15 @@ void draw_snapshots(SnapshotsState& s, SnapshotsContext& ctx) {
 
 void snapshots_filter(SnapshotsState& s, const ActivityView* activity, int64_t activity_now_ns,
                       OverlayPanelState* overlays) {
+  // The range the cursor was moved to, by address: a new round of a live diff keeps it.
+  std::optional<uint64_t> was;
+  if (s.current >= 0 && static_cast<size_t>(s.current) < s.shown.size() && s.diff_prev_runs) {
+    was = s.diff_prev_runs->runs[s.shown[static_cast<size_t>(s.current)]].address;
+  }
   s.shown.clear();
   s.current = -1;
   s.refilter = false;
+  s.diff_prev_runs = s.diff;
   if (!s.diff) return;
   for (size_t i = 0; i < s.diff->runs.size(); ++i) {
     const DiffRun& run = s.diff->runs[i];
@@ -303,9 +345,29 @@ void snapshots_filter(SnapshotsState& s, const ActivityView* activity, int64_t a
       }
     }
     if (s.only_overlay_fields && overlays && !in_overlay_fields(run, *overlays)) continue;
+    if (was && run.address == *was) s.current = static_cast<int>(s.shown.size());
     s.shown.push_back(i);
   }
   if (overlays) find_field_changes(s, *overlays);
+}
+
+Result<std::optional<ByteRange>> snapshots_take_range(const SnapshotsState& s,
+                                                      const SourceInfo& info,
+                                                      const HexViewState& hex) {
+  using Scope = SnapshotsState::Scope;
+  if (s.scope == Scope::whole) return std::optional<ByteRange>();
+  if (s.scope == Scope::selection) return std::optional<ByteRange>(hex.selection_or_cursor());
+  Result<uint64_t> off = parse_u64(s.range_offset, "offset");
+  if (!off) return off.error();
+  Result<uint64_t> len = parse_u64(s.range_length, "length");
+  if (!len) return len.error();
+  if (*len == 0) return make_error(Errc::invalid_argument, "the length is 0");
+  if (*off >= info.size || *len > info.size - *off) {
+    return make_error(Errc::out_of_range,
+                      fmt::format("0x{:x} + 0x{:x} lies outside the {} (0x{:x} bytes)", *off, *len,
+                                  info.kind == "pid" ? "address space" : "object", info.size));
+  }
+  return std::optional<ByteRange>(ByteRange{info.base + *off, *len});
 }
 
 bool snapshots_step(SnapshotsState& s, SnapshotsContext& ctx, bool forward) {
@@ -372,7 +434,7 @@ void snapshots_mark_grid(const SnapshotsState& s, const HexViewState& hex, HexVi
   auto previous = std::move(ctx.tooltip_extra);
   ctx.tooltip_extra = [&s, previous = std::move(previous)](uint64_t address) {
     if (previous) previous(address);
-    if (!s.diff || !s.diff_old_snap || !differs(s.diff->runs, address, address + 1)) return;
+    if (!s.diff || !s.diff_old_snap || !diff_touches(s.diff->runs, address, address + 1)) return;
     const std::string was = snapshot_bytes(*s.diff_old_snap, address, 1);
     const std::string now = s.diff_new_snap ? snapshot_bytes(*s.diff_new_snap, address, 1) : "";
     ImGui::Text("differs: %s -> %s (snapshot diff)", hex_text(was).c_str(), hex_text(now).c_str());

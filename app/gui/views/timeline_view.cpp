@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "keys.h"
+#include "views/trigger_editor.h"
 #include "words.h"
 
 namespace memview::gui {
@@ -25,6 +26,7 @@ void draw_record_form(TimelineState& t, const Palette& pal, bool can_record, Rec
     return;
   }
   t.record_form_open = true;
+  if (ImGui::IsWindowAppearing()) t.trigger.checked_once = false;  // parsed again next frame
   ImGui::Checkbox("the whole object", &t.settings.whole_object);
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip(
@@ -60,11 +62,15 @@ void draw_record_form(TimelineState& t, const Palette& pal, bool can_record, Rec
       ImGui::PopStyleColor();
     }
   }
-  ImGui::BeginDisabled(!p.error.empty() || !can_record);
+  ImGui::Separator();
+  draw_trigger_editor(t.trigger, pal);
+  ImGui::Separator();
+  ImGui::BeginDisabled(!p.error.empty() || !can_record || !t.trigger.valid());
   if (ImGui::Button("Start recording")) {
     act.start = true;
     ImGui::CloseCurrentPopup();
   }
+  t.start_button_rect = WidgetRect::last_item();
   ImGui::EndDisabled();
   ImGui::SameLine();
   if (ImGui::Button("Cancel")) ImGui::CloseCurrentPopup();
@@ -112,6 +118,7 @@ RecordAction draw_record_controls(TimelineState& t, const Palette& pal, bool can
     }
   } else {
     if (ImGui::Button("Record...")) ImGui::OpenPopup("##record_form");
+    t.record_button_rect = WidgetRect::last_item();
     if (ImGui::IsItemHovered()) {
       ImGui::SetTooltip(
           "record the overlays' bytes and the selection into a ring of the last "
@@ -136,7 +143,8 @@ float timeline_strip_height() {
 }
 
 StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float width,
-                                std::optional<int64_t> present_ns, int64_t now_ns) {
+                                std::optional<int64_t> present_ns, int64_t now_ns,
+                                bool grid_focused) {
   StripAction act;
   ImGui::PushID("timeline");
   // The controls row.
@@ -160,6 +168,17 @@ StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float widt
   } else {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.ok_text), "LIVE  (%s recorded)",
                        seconds(t.last_ns() - t.first_ns()).c_str());
+  }
+  if (!t.recording_trigger.empty()) {
+    ImGui::SameLine();
+    ImGui::Checkbox("pause at trigger##strip", &t.trigger.pause_at_trigger);
+    t.pause_check_rect = WidgetRect::last_item();
+    if (ImGui::IsItemHovered()) {
+      ImGui::SetTooltip(
+          "trigger: %s\n%zu firing(s) marked; when one fires while live, the view "
+          "stops at its sample",
+          t.recording_trigger.c_str(), t.marks.size());
+    }
   }
   if (age_message(t.message, t.message_is_error, t.message_clock, now_ns)) {
     ImGui::SameLine();
@@ -224,13 +243,22 @@ StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float widt
   if (hovered && io.MouseWheel != 0) {
     timeline_zoom(t, std::pow(0.8f, io.MouseWheel), t_of(io.MousePos.x));
   }
+  std::string near_mark;
   if (hovered) {
+    for (size_t i = 0; i < t.marks.size() && i < t.mark_texts.size(); ++i) {
+      if (std::abs(x_of(t.marks[i]) - io.MousePos.x) <= 3.0f) near_mark = t.mark_texts[i];
+    }
+  }
+  if (hovered && !near_mark.empty()) {
+    ImGui::SetTooltip("trigger fired: %s", near_mark.c_str());
+  } else if (hovered) {
     ImGui::SetTooltip(
         "%s\ndrag: scrub   wheel: zoom\nclick, then Left/Right: previous/next "
-        "change, Home/End",
+        "change, Home/End\n(from the grid: Alt+Left/Right, Alt+Home/End)",
         seconds(t_of(io.MousePos.x)).c_str());
   }
-  if (t.keys_active) {
+  // The grid keeps plain arrows and Home/End for its cursor: with Alt they reach the strip.
+  if (t.keys_active || (grid_focused && io.KeyAlt)) {
     if (key_pressed(ImGuiKey_LeftArrow)) act.step = -1;
     if (key_pressed(ImGuiKey_RightArrow)) act.step = 1;
     if (key_pressed(ImGuiKey_Home, false)) timeline_seek(t, t.first_ns());

@@ -31,8 +31,10 @@ struct StripAction {
 // Height the strip takes under the grid (controls and the density row).
 float timeline_strip_height();
 // The strip, `width` wide. present_ns: the present in recording time (live tabs), else
-// unset.
+// unset. Its keys act once it was clicked, or with Alt while the grid has the keyboard
+// (grid_focused): the grid keeps plain arrows and Home/End for its cursor.
 StripAction draw_timeline_strip(TimelineState& t, const Palette& pal, float width,
-                                std::optional<int64_t> present_ns, int64_t now_ns);
+                                std::optional<int64_t> present_ns, int64_t now_ns,
+                                bool grid_focused);
 
 }  // namespace memview::gui

@@ -37,6 +37,8 @@ Result<BytePattern> text_pattern(std::string_view text, TextEncoding encoding, b
 
 struct FindResult {
   std::vector<uint64_t> addresses;  // ascending, at most `limit`
+  std::vector<uint32_t> lengths;    // find_regex: each listed match's length (else empty)
+  uint64_t longest = 0;             // find_regex: the longest listed match
   uint64_t count = 0;               // every match (may exceed addresses.size())
   ScanStats stats;
 };

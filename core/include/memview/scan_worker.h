@@ -28,6 +28,9 @@ struct ScanRequest {
   ScanCondition condition;
   // Set: narrow this state (moved into the job; pass a copy to keep it). Unset: first scan.
   std::optional<ScanState> previous;
+  // Set (and `previous` unset): narrow a copy of this state, made by the job on its own
+  // thread, so the caller keeps the state and never pays for the copy.
+  std::shared_ptr<const ScanState> previous_shared;
   std::shared_ptr<const ScanState> first;  // set: compare with the first scan's values
   std::vector<ByteRange> ranges;           // first scan: empty = scan_ranges()
 };
@@ -35,6 +38,11 @@ struct ScanRequest {
 // Starts the scan on a worker named "scan". `out` receives the resulting state.
 std::unique_ptr<Worker> start_scan(ScanRequest request,
                                    const std::shared_ptr<Published<ScanState>>& out);
+
+// The scan a request asks for, run on the calling thread with its own Source opened from
+// the spec (start_scan's job; for front ends that run more work after it on their worker).
+// Consumes request.previous.
+Result<ScanState> run_scan(ScanRequest& request, WorkerContext& ctx);
 
 // The states of one scan session: the first scan, then one per narrowing. undo() drops the
 // newest (never the first). Each kept state costs its memory_bytes().

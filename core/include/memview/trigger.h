@@ -49,6 +49,10 @@ struct TriggerOperand {
 // path's column. May be empty: then paths are refused.
 using TriggerResolver = std::function<Result<TriggerOperand>(std::string_view path)>;
 
+// The 1-based column a parse error of Trigger::parse names ("... at column 12: ..."), to
+// point at it in an editor; nullopt when the message names none.
+std::optional<size_t> trigger_error_column(std::string_view message);
+
 class Trigger {
  public:
   static Result<Trigger> parse(std::string_view text, const TriggerResolver& resolver = {});

@@ -383,6 +383,25 @@ class Parser {
 
 }  // namespace
 
+std::optional<size_t> trigger_error_column(std::string_view message) {
+  // Trigger::parse says "trigger 'TEXT': at column N: ..."; the parser alone "at column N".
+  constexpr std::string_view kAt = "at column ";
+  size_t at = message.find("': at column ");
+  if (at != std::string_view::npos) {
+    at += 3;
+  } else if (message.starts_with(kAt)) {
+    at = 0;
+  } else {
+    return std::nullopt;
+  }
+  size_t column = 0;
+  const char* first = message.data() + at + kAt.size();
+  const char* last = message.data() + message.size();
+  const auto [ptr, ec] = std::from_chars(first, last, column);
+  if (ec != std::errc() || ptr == first || column == 0) return std::nullopt;
+  return column;
+}
+
 Trigger::Trigger() = default;
 Trigger::~Trigger() = default;
 Trigger::Trigger(Trigger&&) noexcept = default;

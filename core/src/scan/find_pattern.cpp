@@ -6,9 +6,8 @@
 
 #include <fmt/format.h>
 
-#include "memview/clock.h"
 #include "memview/worker.h"
-#include "scan/scan_block.h"
+#include "scan/find_blocks.h"
 
 namespace memview {
 namespace {
@@ -151,67 +150,45 @@ Result<BytePattern> text_pattern(std::string_view text, TextEncoding encoding, b
 
 Result<FindResult> find_pattern(Source& source, const BytePattern& pattern, size_t limit,
                                 WorkerContext* ctx, std::vector<ByteRange> ranges) {
-  const int64_t start = now_ns();
   if (pattern.size() == 0) return make_error(Errc::invalid_argument, "the pattern is empty");
-  if (ranges.empty()) {
-    Result<std::vector<ByteRange>> r = scan_ranges(source);
-    if (!r) return r.error();
-    ranges = std::move(*r);
-  }
   const std::optional<size_t> fixed = anchor(pattern);
-  FindResult out;
-  uint64_t total = 0;
-  for (const ByteRange& r : ranges) total += r.length;
-  uint64_t done = 0;
-  std::vector<std::byte> buf;
   const size_t len = pattern.size();
-  for (const ByteRange& r : ranges) {
-    for (uint64_t at = r.address; at < r.end() && !out.stats.cancelled; at += kScanBlockBytes) {
-      if (ctx && ctx->cancelled()) {
-        out.stats.cancelled = true;
-        break;
-      }
-      const uint64_t length = std::min(kScanBlockBytes, r.end() - at);
-      const uint64_t extent = std::min<uint64_t>(length + len - 1, r.end() - at);
-      buf.resize(static_cast<size_t>(extent));
-      const ReadOutcome outcome = source.read(at, buf);
-      const uint64_t bad = scan_detail::unreadable_inside(outcome, at, length);
-      out.stats.bytes_unreadable += bad;
-      out.stats.bytes_scanned += length - bad;
-      if (out.stats.unreadable_message.empty()) out.stats.unreadable_message = outcome.message;
-      auto readable = [&](size_t i) {
-        return std::none_of(
-            outcome.unreadable.begin(), outcome.unreadable.end(),
-            [&](const ByteRange& u) { return u.address < at + i + len && u.end() > at + i; });
-      };
-      auto hit = [&](size_t i) {
-        if (!pattern.matches(buf.data() + i) || (!outcome.complete() && !readable(i))) return;
-        if (out.addresses.size() < limit) out.addresses.push_back(at + i);
-        ++out.count;
-      };
-      if (extent >= len) {
-        const size_t last = std::min<size_t>(static_cast<size_t>(length), extent - len + 1);
-        if (fixed) {
-          const auto want = static_cast<int>(pattern.value[*fixed]);
-          const auto* base = reinterpret_cast<const unsigned char*>(buf.data());
-          size_t i = 0;
-          while (i < last) {
-            const void* f = std::memchr(base + i + *fixed, want, last - i);
-            if (!f) break;
-            const size_t pos =
-                static_cast<size_t>(static_cast<const unsigned char*>(f) - base) - *fixed;
-            hit(pos);
-            i = pos + 1;
-          }
-        } else {
-          for (size_t i = 0; i < last; ++i) hit(i);
-        }
-      }
-      done += length;
-      if (ctx) ctx->set_progress(done, total);
+  FindResult out;
+  auto visit = [&](const scan_detail::FindBlock& b) -> Status {
+    const std::vector<std::byte>& buf = b.bytes;
+    auto readable = [&](size_t i) {
+      return std::none_of(
+          b.outcome.unreadable.begin(), b.outcome.unreadable.end(),
+          [&](const ByteRange& u) { return u.address < b.at + i + len && u.end() > b.at + i; });
+    };
+    auto hit = [&](size_t i) {
+      if (!pattern.matches(buf.data() + i) || (!b.outcome.complete() && !readable(i))) return;
+      if (out.addresses.size() < limit) out.addresses.push_back(b.at + i);
+      ++out.count;
+    };
+    if (buf.size() < len) return {};
+    const size_t last = std::min<size_t>(static_cast<size_t>(b.length), buf.size() - len + 1);
+    if (!fixed) {
+      for (size_t i = 0; i < last; ++i) hit(i);
+      return {};
     }
+    // memchr for the anchor byte, then the whole pattern where it is.
+    const auto want = static_cast<int>(pattern.value[*fixed]);
+    const auto* base = reinterpret_cast<const unsigned char*>(buf.data());
+    size_t i = 0;
+    while (i < last) {
+      const void* f = std::memchr(base + i + *fixed, want, last - i);
+      if (!f) break;
+      const size_t pos = static_cast<size_t>(static_cast<const unsigned char*>(f) - base) - *fixed;
+      hit(pos);
+      i = pos + 1;
+    }
+    return {};
+  };
+  if (Status s = scan_detail::walk_find_blocks(source, std::move(ranges), len - 1, ctx, out, visit);
+      !s) {
+    return s.error();
   }
-  out.stats.elapsed_ns = now_ns() - start;
   return out;
 }
 

@@ -207,6 +207,7 @@ struct BlockQueue {
   uint64_t total = 0;
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> done{0};
+  std::atomic<uint64_t> found{0};  // candidates in the blocks done so far
 };
 
 struct ScanContext {
@@ -221,6 +222,17 @@ void merge_stats(ScanStats& into, const ScanStats& from) {
   into.bytes_unreadable += from.bytes_unreadable;
   if (into.unreadable_message.empty()) into.unreadable_message = from.unreadable_message;
   into.cancelled = into.cancelled || from.cancelled;
+}
+
+// A block of `length` bytes with `found` candidates is done. The reporting thread says how
+// far the scan is and how many candidates it has found so far (the progress's stage).
+void block_done(BlockQueue& q, const ScanContext& sc, uint64_t length, uint64_t found,
+                bool reports) {
+  const uint64_t done = q.done.fetch_add(length) + length;
+  const uint64_t all = q.found.fetch_add(found) + found;
+  if (!reports || !sc.ctx) return;
+  sc.ctx->set_progress(done, q.total);
+  sc.ctx->set_stage(fmt::format("scanning: {} candidate{} so far", all, all == 1 ? "" : "s"));
 }
 
 // One reader: takes blocks until none is left or the scan is cancelled. Only the caller's
@@ -245,12 +257,12 @@ Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
     if (sc.plans.front().operand.op != ScanOp::unknown &&
         scan_in_place(source, block, sc.plans, sc.options)) {
       stats.bytes_scanned += t.length;
-      if (scan_detail::block_candidates(block) != 0) {
+      const uint64_t found = scan_detail::block_candidates(block);
+      if (found != 0) {
         if (Status kept = sc.budget.keep(block); !kept) return kept;
         q.results[i] = std::move(block);
       }
-      const uint64_t done = q.done.fetch_add(t.length) + t.length;
-      if (reports && sc.ctx) sc.ctx->set_progress(done, q.total);
+      block_done(q, sc, t.length, found, reports);
       continue;
     }
     buf.resize(t.extent);
@@ -259,15 +271,16 @@ Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
     stats.bytes_unreadable += bad;
     stats.bytes_scanned += t.length - bad;
     if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
+    uint64_t found = 0;
     if (bad < t.length) {
       scan_block(block, buf, outcome, sc.plans, sc.options);  // may take buf as the snapshot
-      if (scan_detail::block_candidates(block) != 0) {
+      found = scan_detail::block_candidates(block);
+      if (found != 0) {
         if (Status kept = sc.budget.keep(block); !kept) return kept;
         q.results[i] = std::move(block);
       }
     }
-    const uint64_t done = q.done.fetch_add(t.length) + t.length;
-    if (reports && sc.ctx) sc.ctx->set_progress(done, q.total);
+    block_done(q, sc, t.length, found, reports);
   }
 }
 

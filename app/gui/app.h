@@ -220,6 +220,8 @@ class App {
   void draw_session(Session& s, int64_t now_ns);
   void draw_toolbar(Session& s, int64_t now_ns);
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
+  // What the grid's context menu chose this frame (app_grid_menu.cpp).
+  void take_grid_menu_action(Session& s);
   void draw_help_popup();
   void draw_workspace_popup();
   // The timeline (app_timeline.cpp): the toolbar's Record controls, the strip under the

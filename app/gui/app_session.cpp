@@ -203,6 +203,7 @@ void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {
   hctx.bookmarks = marks.data();
   hctx.bookmark_count = marks.size();
   hex_view_end(s.hex, hctx);
+  take_grid_menu_action(s);
   if (map_w > 0) {
     ImGui::SameLine(0.0f, 2.0f);
     ImGui::SetCursorScreenPos(ImVec2(ImGui::GetCursorScreenPos().x, s.hex.layout.rows_y));

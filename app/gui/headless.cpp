@@ -40,7 +40,8 @@ void HeadlessImGui::frame(const std::function<void()>& body) {
   ImGuiIO& io = ImGui::GetIO();
   input_.drain_frame(sink_);
   io.MousePos = mouse_pos_;
-  io.MouseDown[0] = mouse_down_;
+  io.MouseDown[0] = mouse_down_[0];
+  io.MouseDown[1] = mouse_down_[1];
   io.MouseWheel = wheel_;
   wheel_ = 0;
   ImGui::NewFrame();
@@ -91,12 +92,12 @@ void HeadlessImGui::type(std::string_view text) {
   }
 }
 
-void HeadlessImGui::click(ImVec2 pos, const std::function<void()>& body) {
+void HeadlessImGui::click(ImVec2 pos, const std::function<void()>& body, int button) {
   mouse_move(pos);
   frame(body);
-  mouse_button(true);
+  mouse_button(true, button);
   frame(body);
-  mouse_button(false);
+  mouse_button(false, button);
   frame(body);
 }
 

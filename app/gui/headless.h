@@ -41,10 +41,10 @@ class HeadlessImGui {
 
   // Mouse state for the next frames.
   void mouse_move(ImVec2 pos) { mouse_pos_ = pos; }
-  void mouse_button(bool down) { mouse_down_ = down; }
+  void mouse_button(bool down, int button = 0) { mouse_down_[button == 1 ? 1 : 0] = down; }
   void mouse_wheel(float lines) { wheel_ += lines; }  // delivered by the next frame
-  // Click = move, press for one frame, release for one frame.
-  void click(ImVec2 pos, const std::function<void()>& body);
+  // Click = move, press for one frame, release for one frame (button 0: left, 1: right).
+  void click(ImVec2 pos, const std::function<void()>& body, int button = 0);
   void double_click(ImVec2 pos, const std::function<void()>& body);
 
  private:
@@ -52,7 +52,7 @@ class HeadlessImGui {
   InputQueue input_;
   InputSink sink_;
   ImVec2 mouse_pos_{-1, -1};
-  bool mouse_down_ = false;
+  bool mouse_down_[2] = {false, false};  // left, right
   float wheel_ = 0;
 };
 

@@ -196,4 +196,28 @@ std::string format_hex_bytes(const std::byte* data, size_t n, char separator) {
   return out;
 }
 
+std::string format_c_array(const std::byte* data, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "{";
+  out.reserve(n * 6 + 2);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += i % 16 == 0 ? ",\n " : ", ";
+    const auto b = static_cast<unsigned>(data[i]);
+    out += "0x";
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  out += '}';
+  return out;
+}
+
+std::string format_printable(const std::byte* data, size_t n) {
+  std::string out(n, '.');
+  for (size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(data[i]);
+    if ((c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n') out[i] = static_cast<char>(c);
+  }
+  return out;
+}
+
 }  // namespace memview

@@ -144,12 +144,7 @@ TEST_F(Watches, AnOverlayFieldsContextMenuAddsAWatchOfItsType) {
   auto watch_from_menu = [&](const std::string& key) {
     const WidgetRect r = row_of(key);
     ASSERT_TRUE(r.valid()) << key;
-    // A right-click on the field's row opens its menu.
-    h.imgui.mouse_move(r.center());
-    h.frame();
-    h.imgui.io().MouseDown[1] = true;
-    h.frame();
-    h.imgui.io().MouseDown[1] = false;
+    h.imgui.click(r.center(), h.body, 1);  // a right-click on the field's row opens its menu
     h.frames(2);
     click(h.session().overlays.watch_menu_item);
     h.frames(3);

@@ -104,5 +104,17 @@ TEST(FormatHexBytes, RoundTrip) {
   EXPECT_EQ(parse_hex_bytes(format_hex_bytes(all.data(), all.size())).value(), all);
 }
 
+TEST(FormatCopies, CArrayAndPrintableText) {
+  const auto b = bytes({0xde, 0xad, 0x41, 0x00, 0x0a});
+  EXPECT_EQ(format_c_array(b.data(), b.size()), "{0xde, 0xad, 0x41, 0x00, 0x0a}");
+  EXPECT_EQ(format_c_array(b.data(), 0), "{}");
+  std::vector<std::byte> row(17, std::byte{1});
+  EXPECT_EQ(format_c_array(row.data(), row.size()).find(",\n 0x01"), 16 * 6 - 1)
+      << "a line break after 16 bytes";
+  EXPECT_EQ(format_printable(b.data(), b.size()), "..A.\n");
+  const auto text = bytes({'h', 'i', '\t', 0x7f, 0x80});
+  EXPECT_EQ(format_printable(text.data(), text.size()), "hi\t..");
+}
+
 }  // namespace
 }  // namespace memview

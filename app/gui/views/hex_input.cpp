@@ -35,19 +35,6 @@ void move_to(HexViewState& s, const SourceInfo& info, uint64_t target, bool exte
       s, info, {.address = target, .select = extend ? CursorSelect::extend : CursorSelect::none});
 }
 
-void request_copy(HexViewState& s) {
-  const ByteRange r = s.selection_or_cursor();
-  if (r.length > kMaxCopyBytes) {
-    set_message(s,
-                fmt::format("copy refused: {} selected, at most {} can be copied",
-                            bytes_text(r.length), kMaxCopyBytes),
-                true);
-    return;
-  }
-  s.copy_request = true;
-  s.copy_range = r;
-}
-
 // The clipboard as bytes for the column the cursor is in: hex digits, or the text itself.
 Result<std::vector<std::byte>> clipboard_bytes(HexColumn column) {
   const char* clip = ImGui::GetClipboardText();
@@ -126,6 +113,19 @@ void type_byte(HexViewState& s, HexViewContext& ctx, std::byte b) {
 }
 
 }  // namespace
+
+void request_copy(HexViewState& s, ByteRange r, CopyFormat format) {
+  if (r.length > kMaxCopyBytes) {
+    set_message(s,
+                fmt::format("copy refused: {} selected, at most {} can be copied",
+                            bytes_text(r.length), kMaxCopyBytes),
+                true);
+    return;
+  }
+  s.copy_request = true;
+  s.copy_range = r;
+  s.copy_format = format;
+}
 
 void set_message(HexViewState& s, std::string text, bool error) {
   s.message = std::move(text);
@@ -207,7 +207,7 @@ void handle_edit_keys(HexViewState& s, HexViewContext& ctx) {
     }
   }
   if (!io.KeyCtrl || ctx.info.size == 0) return;
-  if (key_pressed(ImGuiKey_C)) request_copy(s);
+  if (key_pressed(ImGuiKey_C)) request_copy(s, s.selection_or_cursor(), CopyFormat::hex);
   if (key_pressed(ImGuiKey_V)) paste(s, ctx);
   const bool redo = key_pressed(ImGuiKey_Y) || (io.KeyShift && key_pressed(ImGuiKey_Z));
   const bool undo = !io.KeyShift && key_pressed(ImGuiKey_Z);
@@ -281,6 +281,17 @@ void handle_mouse(HexViewState& s, const SourceInfo& info) {
       s.mouse_selecting = false;
       s.editing = true;
     }
+  }
+  if (ImGui::IsItemHovered() && ImGui::IsMouseClicked(ImGuiMouseButton_Right)) {
+    const HexHit hit = hex_view_hit(s, info, io.MousePos);
+    const ByteRange selected = s.selection_or_cursor();
+    const bool in_selection =
+        s.has_selection() && hit.address >= selected.address && hit.address < selected.end();
+    if (hit.inside && !in_selection) {
+      hex_view_move_cursor(s, info, {.address = hit.address, .reveal = CursorReveal::none});
+      s.column = hit.column;
+    }
+    if (hit.inside) ImGui::OpenPopup(kGridMenuId);
   }
   if (ImGui::IsWindowHovered() && io.MouseWheel != 0.0f && !io.KeyCtrl) {  // Ctrl: zoom
     const int64_t rows = static_cast<int64_t>(std::lround(-io.MouseWheel * 3.0f));

@@ -135,9 +135,26 @@ void finish_copy(HexViewState& s, const ChangeTracker& tracker) {
   std::vector<std::byte> bytes =
       gather_known(tracker, s.copy_range.address, static_cast<size_t>(s.copy_range.length));
   if (bytes.size() == s.copy_range.length) {
-    s.last_copied = format_hex_bytes(bytes.data(), bytes.size());
+    switch (s.copy_format) {
+      case CopyFormat::find_pattern:
+        s.find_hex = format_hex_bytes(bytes.data(), bytes.size());
+        s.menu_action = GridMenuAction::find_value;
+        return;
+      case CopyFormat::c_array:
+        s.last_copied = format_c_array(bytes.data(), bytes.size());
+        break;
+      case CopyFormat::text:
+        s.last_copied = format_printable(bytes.data(), bytes.size());
+        break;
+      case CopyFormat::hex:
+        s.last_copied = format_hex_bytes(bytes.data(), bytes.size());
+        break;
+    }
     ImGui::SetClipboardText(s.last_copied.c_str());
-    set_message(s, fmt::format("copied {} as hex", bytes_text(bytes.size())), false);
+    const char* as = s.copy_format == CopyFormat::hex       ? "hex"
+                     : s.copy_format == CopyFormat::c_array ? "a C array"
+                                                            : "text";
+    set_message(s, fmt::format("copied {} as {}", bytes_text(bytes.size()), as), false);
   } else {
     set_message(s,
                 fmt::format("copy refused: the byte at 0x{:x} could not be read",
@@ -357,6 +374,7 @@ void hex_view_end(HexViewState& s, HexViewContext& ctx) {
   draw_column_header(s.layout, ctx.info, ctx.palette);
   draw_rows(s, ctx);
   draw_byte_tooltip(s, ctx);
+  draw_grid_menu(s);
   draw_goto_dialog(s, ctx.info, ctx.palette);
   ImGui::EndChild();
 }

@@ -32,6 +32,7 @@
 #include "memview/source.h"
 #include "theme.h"
 #include "transient_message.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
 
@@ -87,6 +88,17 @@ struct CursorMove {
   bool focus = false;  // give the grid the keyboard (a click in another panel moved it)
 };
 
+// "Find this value" takes at most this many bytes of the selection.
+inline constexpr uint64_t kMaxFindBytes = 256;
+
+// How a copy puts the bytes on the clipboard: "de ad", "{0xde, 0xad}", or the text (bytes
+// that are not printable ASCII as '.'). find_pattern fills HexViewState::find_hex instead.
+enum class CopyFormat { hex, c_array, text, find_pattern };
+
+// What the grid's context menu asks the tab to do this frame (copies and Go to the view does
+// itself); the App takes it after hex_view_end and resets it.
+enum class GridMenuAction { none, bookmark, add_overlay, add_watch, find_value };
+
 struct HexViewState {
   // Cursor and selection (absolute addresses). The cursor moves only through
   // hex_view_move_cursor() and hex_view_fit_source(); Escape, or a click without a drag,
@@ -134,10 +146,18 @@ struct HexViewState {
   std::vector<std::byte> last_write;
   uint64_t write_count = 0;
 
-  // Copy: requested by Ctrl+C, completed after the poll of the same frame.
+  // Copy: requested by Ctrl+C or the context menu, completed after the poll of the same
+  // frame.
   bool copy_request = false;
   ByteRange copy_range;
+  CopyFormat copy_format = CopyFormat::hex;
   std::string last_copied;
+
+  // Context menu (right-click on a byte; the byte becomes the cursor unless it is inside
+  // the selection). Its items as last drawn, by label, for tests.
+  GridMenuAction menu_action = GridMenuAction::none;
+  std::string find_hex;  // "Find this value": the selection's bytes (at most kMaxFindBytes)
+  std::vector<std::pair<std::string, WidgetRect>> menu_items;
 
   // Results of the last draw.
   uint64_t visible_begin = 0;  // address range of the visible rows

@@ -39,8 +39,15 @@ bool cursor_writable(HexViewState& s, const char* what);
 void handle_navigation_keys(HexViewState& s, const HexViewContext& ctx);
 void handle_edit_keys(HexViewState& s, HexViewContext& ctx);
 void handle_typing(HexViewState& s, HexViewContext& ctx);
-// The grid's cells as one invisible button: click, drag, double-click, wheel.
+// The grid's cells as one invisible button: click, drag, double-click, right-click (opens
+// the context menu), wheel.
 void handle_mouse(HexViewState& s, const SourceInfo& info);
+// Asks for a copy of `r` (refused with a message when it is too long to copy).
+void request_copy(HexViewState& s, ByteRange r, CopyFormat format);
+
+// The grid's context menu (hex_menu.cpp), opened by handle_mouse.
+inline constexpr const char* kGridMenuId = "##gridmenu";
+void draw_grid_menu(HexViewState& s);
 
 // Drawing (hex_rows.cpp): every visible row with its highlights and the cursor frame.
 void draw_rows(HexViewState& s, const HexViewContext& ctx);

@@ -460,6 +460,29 @@ void draw_field_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& 
   if (!is_record) draw_value_cell(s, ctx, o, r, v, drawn);
 }
 
+// A field's context menu: its value to the clipboard, its bytes selected in the grid, a
+// watch of it.
+void draw_field_menu(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o,
+                     const OverlayRow& r, const OverlayDrawnRow& drawn) {
+  if (!ImGui::BeginPopup("##fieldmenu")) return;
+  s.field_menu_items.clear();
+  const auto item = [&s](const char* label, bool enabled = true) {
+    const bool chosen = ImGui::MenuItem(label, nullptr, false, enabled);
+    s.field_menu_items.emplace_back(label, WidgetRect::last_item());
+    return chosen;
+  };
+  if (item("Copy value", !drawn.value.empty())) {
+    ImGui::SetClipboardText(drawn.value.c_str());
+    s.message = fmt::format("copied {} = {}", r.key, drawn.value);
+    s.message_is_error = false;
+    s.message_clock.restart();
+  }
+  if (item("Show in hex")) overlay_goto_row(r, ctx.hex, ctx.info);
+  if (item("Watch")) s.watch_requests.emplace_back(o.id, r.key);
+  s.watch_menu_item = WidgetRect::last_item();
+  ImGui::EndPopup();
+}
+
 void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const OverlayRow& r,
               size_t g) {
   OverlayDrawnRow drawn;
@@ -470,11 +493,8 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
   ImGui::TableNextRow();
   ImGui::PushID(static_cast<int>(g));
   draw_tree_cell(ctx, o, r, drawn);
-  if (r.kind == OverlayRow::Kind::field && ImGui::BeginPopupContextItem("##fieldmenu")) {
-    if (ImGui::MenuItem("Watch")) s.watch_requests.emplace_back(o.id, r.key);
-    s.watch_menu_item = WidgetRect::last_item();
-    ImGui::EndPopup();
-  }
+  // A right-click on the field's name; the menu is drawn below, once the value is known.
+  if (r.kind == OverlayRow::Kind::field) ImGui::OpenPopupOnItemClick("##fieldmenu");
   switch (r.kind) {
     case OverlayRow::Kind::root:
       draw_root_cells(s, ctx, o, drawn);
@@ -490,6 +510,7 @@ void draw_row(OverlayPanelState& s, OverlayContext& ctx, Overlay& o, const Overl
     default:
       break;
   }
+  if (r.kind == OverlayRow::Kind::field) draw_field_menu(s, ctx, o, r, drawn);
   ImGui::PopID();
   s.drawn.push_back(std::move(drawn));
 }

@@ -65,6 +65,8 @@ struct OverlayPanelState {
   // panel takes them (take_overlay_watches).
   std::vector<std::pair<int, std::string>> watch_requests;
   WidgetRect watch_menu_item;  // the open context menu's "Watch" (last frame)
+  // A field's context menu as last drawn: its items by label (Copy value, Show in hex, Watch).
+  std::vector<std::pair<std::string, WidgetRect>> field_menu_items;
 
   // A line above the tree, there with or without a message (transient_message.h).
   std::string message;

@@ -29,4 +29,12 @@ Result<std::vector<std::byte>> parse_hex_bytes(std::string_view text);
 // "de ad be ef" (lowercase, single spaces).
 std::string format_hex_bytes(const std::byte* data, size_t n, char separator = ' ');
 
+// "{0xde, 0xad, 0xbe, 0xef}": an initialiser for a C array of unsigned char; a line break
+// after every 16 bytes. "{}" for no bytes.
+std::string format_c_array(const std::byte* data, size_t n);
+
+// The bytes as text: printable ASCII, tab and newline as they are, every other byte as '.'
+// (as the grid's text column shows them).
+std::string format_printable(const std::byte* data, size_t n);
+
 }  // namespace memview

@@ -199,6 +199,8 @@ class App {
   // control socket directory, a settings file that could not be read or written, a frame
   // that failed): shown in the status bar and written once to stderr (the log).
   std::string notice;
+  // The tab tooltip drawn last frame (a tab's whole source), empty when none.
+  std::string tab_tooltip;
   void notify(std::string message);
 
   // Workspace dialog.

@@ -136,6 +136,7 @@ void App::draw_tabs(int64_t now_ns) {
       if (req.open) requests_.open.push_back({req.spec, req.options});
       ImGui::EndTabItem();
     }
+    tab_tooltip.clear();
     for (auto& sp : sessions) {
       Session& s = *sp;
       bool keep = true;
@@ -143,11 +144,15 @@ void App::draw_tabs(int64_t now_ns) {
           s.poller->source_gone() ? fmt::format(" ({})", event_kind_name(s.banner.kind)) : "";
       const std::string label =
           fmt::format("{}{}###session{}", printable_text(s.info().name), gone, s.id);
-      if (ImGui::BeginTabItem(label.c_str(), &keep,
-                              select == s.id ? ImGuiTabItemFlags_SetSelected : 0)) {
-        if (ImGui::IsItemHovered()) {
-          ImGui::SetTooltip("%s", printable_text(s.info().spec).c_str());
-        }
+      const bool open = ImGui::BeginTabItem(label.c_str(), &keep,
+                                            select == s.id ? ImGuiTabItemFlags_SetSelected : 0);
+      // Every tab, shown or not, names its whole source when hovered.
+      if (ImGui::IsItemHovered()) {
+        tab_tooltip = printable_text(s.info().spec);
+        ImGui::SetTooltip("%s", tab_tooltip.c_str());
+      }
+      s.tab_rect = WidgetRect::last_item();
+      if (open) {
         if (shown != s.id && active_id != s.id) s.hex.focus_request = true;
         shown = s.id;
         draw_session(s, now_ns);

@@ -30,6 +30,7 @@
 #include "views/snapshots_view.h"
 #include "views/who_writes_view.h"
 #include "watches.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
 
@@ -37,6 +38,7 @@ struct Session {
   int id = 0;        // unique per App, for ImGui IDs and tab selection
   std::string spec;  // what the user typed (reopen uses it)
   OpenOptions options;
+  WidgetRect tab_rect;  // the tab's title in the tab bar (last frame)
   SourcePtr source;
   std::unique_ptr<Poller> poller;
   std::unique_ptr<Editor> editor;

@@ -69,6 +69,25 @@ TEST(Names, NonUtf8SpecsAreListedOpenedAndRememberedExactly) {
   EXPECT_EQ(again.settings.recent[1], bad.spec());
 }
 
+TEST(Names, EveryTabNamesItsWholeSourceWhenHoveredShownOrNot) {
+  ShmObject first(4096, "tab-first-with-a-long-name");
+  ShmObject second(4096, "tab-second");
+  ASSERT_TRUE(first.ok() && second.ok());
+  AppHarness h;
+  ASSERT_TRUE(h.app.open(first.spec()).ok()) << h.app.open_view.error;
+  ASSERT_TRUE(h.app.open(second.spec()).ok()) << h.app.open_view.error;
+  h.frames(3);
+  ASSERT_EQ(h.app.sessions.size(), 2u);
+  ASSERT_EQ(h.app.active_id, h.app.sessions[1]->id) << "the tab opened last is shown";
+  for (const auto& s : h.app.sessions) {
+    ASSERT_TRUE(s->tab_rect.valid());
+    h.imgui.mouse_move(s->tab_rect.center());
+    h.frames(40);  // tooltips wait for the mouse to rest
+    EXPECT_EQ(h.app.tab_tooltip, s->info().spec);
+  }
+  EXPECT_EQ(h.app.active_id, h.app.sessions[1]->id) << "hovering selects nothing";
+}
+
 TEST(Names, AWorkspaceKeepsEveryNameExactly) {
   OddShm bad("-ws\xff");
   ASSERT_TRUE(bad.ok());

@@ -92,10 +92,8 @@ class Find : public ::testing::Test {
     ASSERT_LT(row, find().rows.size());
     h.imgui.mouse_move(find().rows[row].rect.center());
     h.frames(2);
-    h.imgui.io().MouseDown[1] = true;
-    h.frame();
-    h.imgui.io().MouseDown[1] = false;
-    h.frames(2);
+    h.imgui.click(find().rows[row].rect.center(), h.body, 1);
+    h.frames(1);
     click(item);
     h.frames(2);
   }

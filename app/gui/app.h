@@ -201,6 +201,10 @@ class App {
   std::string notice;
   // The tab tooltip drawn last frame (a tab's whole source), empty when none.
   std::string tab_tooltip;
+  // The menu bar's View menu and its Colour key submenu (last frame), and whether the key
+  // was drawn.
+  WidgetRect view_menu_item, colour_key_item;
+  bool colour_key_shown = false;
   void notify(std::string message);
 
   // Workspace dialog.

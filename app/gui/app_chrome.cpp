@@ -9,6 +9,7 @@
 #include "memview/text_bytes.h"
 #include "views/activity_map.h"
 #include "views/bookmarks_view.h"
+#include "views/colour_key.h"
 
 namespace memview::gui {
 
@@ -85,6 +86,7 @@ void App::handle_zoom_keys() {
 }
 
 void App::draw_menu() {
+  colour_key_shown = false;
   if (!ImGui::BeginMenuBar()) return;
   if (ImGui::BeginMenu("File")) {
     if (ImGui::MenuItem("Open...", "Ctrl+O")) select_request_ = 0;
@@ -101,7 +103,9 @@ void App::draw_menu() {
     if (ImGui::MenuItem("Quit", "Ctrl+Q")) quit_ = true;
     ImGui::EndMenu();
   }
-  if (ImGui::BeginMenu("View")) {
+  const bool view_open = ImGui::BeginMenu("View");
+  view_menu_item = WidgetRect::last_item();
+  if (view_open) {
     if (ImGui::MenuItem("Dark theme", nullptr, settings.theme == Theme::dark)) {
       set_theme(Theme::dark);
     }
@@ -115,6 +119,13 @@ void App::draw_menu() {
     if (ImGui::MenuItem("Larger text", "Ctrl+=")) set_font_zoom(settings.font_zoom + 0.1f);
     if (ImGui::MenuItem("Smaller text", "Ctrl+-")) set_font_zoom(settings.font_zoom - 0.1f);
     if (ImGui::MenuItem("Default text size", "Ctrl+0")) set_font_zoom(1.0f);
+    ImGui::Separator();
+    if (ImGui::BeginMenu("Colour key")) {
+      draw_colour_key(palette);
+      colour_key_shown = true;
+      ImGui::EndMenu();
+    }
+    colour_key_item = WidgetRect::last_item();
     ImGui::EndMenu();
   }
   if (ImGui::BeginMenu("Help")) {

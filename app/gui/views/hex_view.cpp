@@ -156,8 +156,9 @@ void finish_copy(HexViewState& s, const ChangeTracker& tracker) {
                                                             : "text";
     set_message(s, fmt::format("copied {} as {}", bytes_text(bytes.size()), as), false);
   } else {
+    const char* what = s.copy_format == CopyFormat::find_pattern ? "find" : "copy";
     set_message(s,
-                fmt::format("copy refused: the byte at 0x{:x} could not be read",
+                fmt::format("{} refused: the byte at 0x{:x} could not be read", what,
                             s.copy_range.address + bytes.size()),
                 true);
   }

@@ -26,7 +26,7 @@ from multiprocessing import shared_memory
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from xvfb import start_xvfb  # noqa: E402
 from viewer_window import (find_window, kill_viewer, print_log, quit_viewer,  # noqa: E402
-                           screenshot, stop_xvfb)
+                           report, screenshot, stop_xvfb)
 
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
 CLI = os.environ.get("MEMVIEW_CLI", "memview-cli")
@@ -152,11 +152,7 @@ def main():
         shm.close()
         shm.unlink()
         shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        log("FAIL: " + f)
-    if not failures:
-        log("PASS")
-    return 1 if failures else 0
+    return report(failures, log)
 
 
 if __name__ == "__main__":

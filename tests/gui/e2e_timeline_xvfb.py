@@ -22,8 +22,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from xvfb import start_xvfb, xdotool  # noqa: E402
-from viewer_window import (count_near, find_window, kill_viewer, pixels,  # noqa: E402
-                           print_log, quit_viewer, screenshot, stop_xvfb)
+from viewer_window import (count_near, end_viewer, find_window, near,  # noqa: E402
+                           pixels, quit_viewer, report, screenshot, stop_xvfb)
 
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
 ARTIFACTS = os.environ.get("MEMVIEW_ARTIFACT_DIR", os.getcwd())
@@ -53,8 +53,7 @@ def line_column(path, box, colour):
     px = pixels(path, box)
     for x in range(width):
         column = (px[y * width + x] for y in range(height))
-        if sum(1 for c in column if all(abs(a - b) <= 30 for a, b in zip(c, colour))) * 4 >= \
-                height * 3:
+        if sum(1 for c in column if near(c, colour, tol=30)) * 4 >= height * 3:
             return x0 + x
     return None
 
@@ -139,17 +138,10 @@ def main():
     except Exception as e:  # noqa: BLE001 - reported, the viewer is killed below
         failures.append(repr(e))
     finally:
-        kill_viewer(app)
-        if app_log is not None:
-            app_log.close()
-            print_log(os.path.join(tmp, "memview.log"), log)
+        end_viewer(app, app_log, log)
         stop_xvfb(xvfb)
         shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        log("FAIL: " + f)
-    if not failures:
-        log("PASS")
-    return 1 if failures else 0
+    return report(failures, log)
 
 
 if __name__ == "__main__":

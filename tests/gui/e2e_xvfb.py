@@ -20,7 +20,7 @@ from multiprocessing import shared_memory
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 from xvfb import start_xvfb, xdotool  # noqa: E402
-from viewer_window import (find_window, kill_viewer, print_log, quit_viewer,  # noqa: E402
+from viewer_window import (end_viewer, find_window, quit_viewer, report,  # noqa: E402
                            screenshot, stop_xvfb)
 
 MEMVIEW = os.environ.get("MEMVIEW_GUI", "memview")
@@ -49,7 +49,7 @@ def main():
     shm = shared_memory.SharedMemory(name=name, create=True, size=4096)
     shm.buf[:4096] = bytes(4096)
     shm.buf[0:24] = b"memview end-to-end test\0"
-    xvfb = app = None
+    xvfb = app = app_log = None
     failures = []
     try:
         xvfb, display = start_xvfb()
@@ -112,19 +112,12 @@ def main():
         if os.listdir(workdir):
             failures.append(f"files written to the working directory: {os.listdir(workdir)}")
     finally:
-        kill_viewer(app)
-        if app is not None:
-            app_log.close()
-            print_log(os.path.join(tmp, "memview.log"), log)
+        end_viewer(app, app_log, log)
         stop_xvfb(xvfb)
         shm.close()
         shm.unlink()
         shutil.rmtree(tmp, ignore_errors=True)
-    for f in failures:
-        log("FAIL: " + f)
-    if not failures:
-        log("PASS")
-    return 1 if failures else 0
+    return report(failures, log)
 
 
 if __name__ == "__main__":

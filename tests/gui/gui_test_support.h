@@ -110,6 +110,56 @@ inline std::string peer_read_hex(const std::string& name, size_t offset, size_t 
                     std::to_string(offset + n) + "]).hex())\nshm.close()\n");
 }
 
+// One write of a logged peer (run_logged_writer): the monotonic times right before and
+// right after it, and the value it wrote.
+struct LoggedWrite {
+  int64_t before_ns = 0;
+  int64_t after_ns = 0;
+  int value = 0;
+};
+
+// A python peer that, for each v of `values` in turn, stores the bytes of the Python
+// expression `bytes_of_v` (in v) at shm.buf[begin:end] as one slice assignment (one memcpy)
+// and sleeps `gap_ms`; returns its log of every write.
+inline std::vector<LoggedWrite> run_logged_writer(const std::string& name,
+                                                  const std::vector<int>& values, uint64_t begin,
+                                                  uint64_t end, const std::string& bytes_of_v,
+                                                  int gap_ms) {
+  std::string list;
+  for (int v : values) list += std::to_string(v) + ",";
+  const std::string script =
+      peer_prelude(name) + "import time, struct\nlog = []\nfor v in [" + list +
+      "]:\n    data = " + bytes_of_v + "\n    t0 = time.monotonic_ns()\n    shm.buf[" +
+      std::to_string(begin) + ":" + std::to_string(end) +
+      "] = data\n    log.append((t0, time.monotonic_ns(), v))\n"
+      "    time.sleep(" +
+      std::to_string(gap_ms / 1000.0) + ")\nshm.close()\nfor t0, t1, v in log: print(t0, t1, v)\n";
+  int status = -1;
+  const std::string out = run_python(script, &status);
+  EXPECT_EQ(status, 0) << out;
+  std::vector<LoggedWrite> log;
+  std::istringstream in(out);
+  LoggedWrite w;
+  while (in >> w.before_ns >> w.after_ns >> w.value) log.push_back(w);
+  return log;
+}
+
+// The values the object may have held at monotonic time `mono` by a peer's log: the last
+// write finished by then (`initial` before any), and one in progress at that instant (a
+// sample may fall inside a write when the peer was descheduled in it).
+inline std::vector<int> held_at(const std::vector<LoggedWrite>& log, int64_t mono,
+                                int initial = 0) {
+  int settled = initial;
+  for (const LoggedWrite& w : log) {
+    if (w.after_ns <= mono) settled = w.value;
+  }
+  std::vector<int> out{settled};
+  for (const LoggedWrite& w : log) {
+    if (w.before_ns <= mono && mono < w.after_ns) out.push_back(w.value);
+  }
+  return out;
+}
+
 // Another process writes hex bytes at offset.
 inline void peer_write_hex(const std::string& name, size_t offset, const std::string& hex) {
   int status = -1;

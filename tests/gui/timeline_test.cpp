@@ -14,15 +14,8 @@ namespace memview::gui {
 namespace {
 
 using testing::AppHarness;
+using testing::LoggedWrite;
 using testing::ShmObject;
-
-// One write of the peer: the monotonic times right before and right after it, and the
-// counter it wrote.
-struct LoggedWrite {
-  int64_t before_ns = 0;
-  int64_t after_ns = 0;
-  int k = 0;
-};
 
 constexpr size_t kBlock = 16;  // the peer writes 32 bytes at 16: u32 k, then k bytes 0xAA
 constexpr int kWrites = 12;
@@ -35,45 +28,13 @@ std::vector<std::byte> expected_block(int k) {
   return b;
 }
 
-// The peer: kWrites writes 40 ms apart, each one slice assignment (one memcpy), logged.
+// The peer: kWrites writes 40 ms apart, each the block of expected_block(k), logged.
 std::vector<LoggedWrite> run_writer(const std::string& name) {
-  const std::string script =
-      testing::peer_prelude(name) +
-      "import time, struct\n"
-      "log = []\n"
-      "for k in range(1, " +
-      std::to_string(kWrites + 1) +
-      "):\n"
-      "    block = struct.pack('<I', k) + b'\\xaa' * k + b'\\x00' * (28 - k)\n"
-      "    t0 = time.monotonic_ns()\n"
-      "    shm.buf[16:48] = block\n"
-      "    log.append((t0, time.monotonic_ns(), k))\n"
-      "    time.sleep(0.04)\n"
-      "shm.close()\n"
-      "for t0, t1, k in log: print(t0, t1, k)\n";
-  int status = -1;
-  const std::string out = testing::run_python(script, &status);
-  EXPECT_EQ(status, 0) << out;
-  std::vector<LoggedWrite> log;
-  std::istringstream in(out);
-  LoggedWrite w;
-  while (in >> w.before_ns >> w.after_ns >> w.k) log.push_back(w);
-  return log;
-}
-
-// What the object may have held at monotonic time `mono`, by the peer's log: the last write
-// finished by then, or one in progress at that instant (a sample may fall inside a write
-// when the peer was descheduled in it).
-std::vector<int> held_at(const std::vector<LoggedWrite>& log, int64_t mono) {
-  int settled = 0;
-  for (const LoggedWrite& w : log) {
-    if (w.after_ns <= mono) settled = w.k;
-  }
-  std::vector<int> out{settled};
-  for (const LoggedWrite& w : log) {
-    if (w.before_ns <= mono && mono < w.after_ns) out.push_back(w.k);
-  }
-  return out;
+  std::vector<int> ks;
+  for (int k = 1; k <= kWrites; ++k) ks.push_back(k);
+  return testing::run_logged_writer(name, ks, kBlock, kBlock + 32,
+                                    "struct.pack('<I', v) + b'\\xaa' * v + b'\\x00' * (28 - v)",
+                                    40);
 }
 
 // The write among `candidates` whose bytes are `bytes`; -1 when none.

@@ -21,64 +21,18 @@ namespace memview::gui {
 namespace {
 
 using testing::AppHarness;
+using testing::LoggedWrite;
 using testing::ShmObject;
 
 constexpr uint64_t kStruct = 0x100;  // struct telemetry of the tests
 constexpr uint64_t kSpeed = kStruct + 4;
 constexpr uint64_t kTemp = kStruct + 8;
 
-// One write of the peer: monotonic times right before and after it, and the value.
-struct Write {
-  int64_t before_ns = 0;
-  int64_t after_ns = 0;
-  int value = 0;
-};
-
-// The peer writes `values` as i32 at `offset`, `gap_ms` apart (after `hold_ms` for the
-// last one of each pair when hold_ms > 0), and logs each write.
-std::vector<Write> run_writer(const std::string& name, uint64_t offset,
-                              const std::vector<int>& values, int gap_ms) {
-  std::string list;
-  for (int v : values) list += std::to_string(v) + ",";
-  const std::string script = testing::peer_prelude(name) +
-                             "import time, struct\n"
-                             "log = []\n"
-                             "for v in [" +
-                             list +
-                             "]:\n"
-                             "    data = struct.pack('<i', v)\n"
-                             "    t0 = time.monotonic_ns()\n"
-                             "    shm.buf[" +
-                             std::to_string(offset) + ":" + std::to_string(offset + 4) +
-                             "] = data\n"
-                             "    log.append((t0, time.monotonic_ns(), v))\n"
-                             "    time.sleep(" +
-                             std::to_string(gap_ms / 1000.0) +
-                             ")\n"
-                             "shm.close()\n"
-                             "for t0, t1, v in log: print(t0, t1, v)\n";
-  int status = -1;
-  const std::string out = testing::run_python(script, &status);
-  EXPECT_EQ(status, 0) << out;
-  std::vector<Write> log;
-  std::istringstream in(out);
-  Write w;
-  while (in >> w.before_ns >> w.after_ns >> w.value) log.push_back(w);
-  return log;
-}
-
-// Values the object may have held at monotonic time `mono` by the peer's log: the last
-// write finished by then, and one in progress at that instant.
-std::vector<int> held_at(const std::vector<Write>& log, int64_t mono, int initial) {
-  int settled = initial;
-  for (const Write& w : log) {
-    if (w.after_ns <= mono) settled = w.value;
-  }
-  std::vector<int> out{settled};
-  for (const Write& w : log) {
-    if (w.before_ns <= mono && mono < w.after_ns) out.push_back(w.value);
-  }
-  return out;
+// The peer writes `values` as i32 at `offset`, `gap_ms` apart, and logs each write.
+std::vector<LoggedWrite> run_writer(const std::string& name, uint64_t offset,
+                                    const std::vector<int>& values, int gap_ms) {
+  return testing::run_logged_writer(name, values, offset, offset + 4, "struct.pack('<i', v)",
+                                    gap_ms);
 }
 
 int32_t i32_of(const std::vector<std::byte>& b) {
@@ -196,7 +150,7 @@ TEST_F(TriggerTest, AMarkLandsAtTheCrossingSampleAndPauseAtTriggerStaysThere) {
   h.frames(2);
   EXPECT_TRUE(t.live);
   const std::vector<int> values{90, 95, 100, 104, 108, 112, 116, 120};
-  const std::vector<Write> log = run_writer(obj.name(), kTemp, values, 30);
+  const std::vector<LoggedWrite> log = run_writer(obj.name(), kTemp, values, 30);
   ASSERT_EQ(log.size(), values.size());
   // The firing arrives with the recorder's marks; the view pauses once the recording shown
   // holds its sample.
@@ -248,7 +202,7 @@ TEST_F(TriggerTest, WatchHistoryFromTheRecordingHoldsChangesBetweenFrames) {
   const uint64_t changes_before = w->changes;
   // Three blips 7 -> 0, each back within 8 ms, and no frame runs meanwhile: only the
   // recording can have seen them.
-  const std::vector<Write> log = run_writer(obj.name(), kTemp, {7, 0, 7, 0, 7, 0}, 8);
+  const std::vector<LoggedWrite> log = run_writer(obj.name(), kTemp, {7, 0, 7, 0, 7, 0}, 8);
   ASSERT_EQ(log.size(), 6u);
   const int64_t end_mono = log.back().after_ns;
   ASSERT_TRUE(frames_until(h, [&] { return w->recorded_until_ns > end_mono; }))
@@ -284,7 +238,7 @@ TEST_F(TriggerTest, AltArrowsHomeEndDriveTheStripFromTheGrid) {
   TimelineState& t = s.timeline;
   ASSERT_TRUE(h.app.start_recording(s).ok()) << t.message;
   wait_first_sample();
-  const std::vector<Write> log = run_writer(obj.name(), kTemp, {1, 2, 3, 4}, 30);
+  const std::vector<LoggedWrite> log = run_writer(obj.name(), kTemp, {1, 2, 3, 4}, 30);
   ASSERT_EQ(log.size(), 4u);
   timeline_stop_recording(t);
   ASSERT_TRUE(t.recorder->wait_for(5000));

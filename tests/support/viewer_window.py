@@ -58,6 +58,24 @@ def print_log(path, log):
             log("memview output:\n" + text)
 
 
+def end_viewer(app, app_log, log):
+    """Kills the viewer if it still runs, closes its log file and passes what it printed to
+    `log`."""
+    kill_viewer(app)
+    if app_log is not None:
+        app_log.close()
+        print_log(app_log.name, log)
+
+
+def report(failures, log):
+    """Logs each failure (or PASS); the script's exit status."""
+    for f in failures:
+        log("FAIL: " + f)
+    if not failures:
+        log("PASS")
+    return 1 if failures else 0
+
+
 def pixels(path, box):
     """RGB triples of the box (x0, y0, x1, y1) of a PNG, through ImageMagick."""
     x0, y0, x1, y1 = box
@@ -67,6 +85,11 @@ def pixels(path, box):
     return [tuple(raw[i:i + 3]) for i in range(0, len(raw) - 2, 3)]
 
 
+def near(c, want, tol=8):
+    """Whether the colour c is within `tol` of `want` in every channel."""
+    return all(abs(a - b) <= tol for a, b in zip(c, want))
+
+
 def count_near(path, box, want, tol=8):
     """Pixels of the box within `tol` of the colour `want` in every channel."""
-    return sum(1 for c in pixels(path, box) if all(abs(a - b) <= tol for a, b in zip(c, want)))
+    return sum(1 for c in pixels(path, box) if near(c, want, tol))

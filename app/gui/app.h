@@ -189,6 +189,10 @@ class App {
   const WidgetRect& side_tab_rect(SideTab t) const {
     return side_tab_rects[static_cast<size_t>(t)];
   }
+  // The layout of the last frame (app_layout.cpp): the grid column, the side panel (beside
+  // the grid, or below it in a narrow window), and the splitter between them.
+  WidgetRect grid_column_rect, side_panel_rect, splitter_rect;
+  bool side_panel_below = false;
 
   // Control sockets by target pid, and the requests they brought (last error).
   std::map<int64_t, std::unique_ptr<ControlServer>> control_servers;
@@ -226,10 +230,18 @@ class App {
   void draw_session(Session& s, int64_t now_ns);
   void draw_toolbar(Session& s, int64_t now_ns);
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
+  // The grid column and the side panel with a splitter between (app_layout.cpp).
+  void draw_grid_and_panel(Session& s, int64_t now_ns);
+  // The splitter: a thin bar dragged along `axis` (0: x, 1: y) that changes `size` (the
+  // side panel's) within [lo, hi]; a double-click makes it automatic again (0).
+  void draw_splitter(ImVec2 bar, int axis, float shown, float lo, float hi, float& size);
   // What the grid's context menu chose this frame (app_grid_menu.cpp).
   void take_grid_menu_action(Session& s);
   void draw_help_popup();
   void draw_workspace_popup();
+  // A workspace source's watches on its opened session; what cannot be watched goes to errors.
+  void apply_watches(Session& s, const std::vector<WorkspaceWatch>& watches,
+                     std::vector<std::string>& errors);
   // The timeline (app_timeline.cpp): the toolbar's Record controls, the strip under the
   // grid, File > Open recording, and tabs that replay a recording file.
   void draw_record_controls_for(Session& s);

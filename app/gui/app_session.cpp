@@ -127,27 +127,9 @@ void App::draw_session(Session& s, int64_t now_ns) {
   // A panel asked for (Ctrl+B, F2, F6, a new overlay) shows the side panel again.
   if (side_tab_request && !settings.side_panel) set_side_panel(true);
 
-  // The grid takes the width its columns need; the side panel gets the rest, but never
-  // less than ~28 characters.
-  const ImVec2 avail = ImGui::GetContentRegionAvail();
-  const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float min_side = std::min(avail.x * 0.3f, ImGui::CalcTextSize("0").x * 28.0f);
-  const float map_w = activity_map_width(s.activity);
-  const float grid_w =
-      std::max(50.0f, std::min(hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w,
-                               avail.x - min_side - spacing));
   s.refresh_regions(now_ns);
   s.refresh_who();
-  if (!settings.side_panel) {
-    for (WidgetRect& r : side_tab_rects) r = WidgetRect{};
-    // Its natural width: a scrollbar far from the ASCII column would help nobody.
-    const float natural = hex_view_preferred_width(settings.bytes_per_row, s.info()) + map_w;
-    draw_grid_column(s, ImVec2(std::min(natural, avail.x), avail.y), now_ns);
-    return;
-  }
-  draw_grid_column(s, ImVec2(grid_w, avail.y), now_ns);
-  ImGui::SameLine();
-  draw_side_panel(s, now_ns);
+  draw_grid_and_panel(s, now_ns);
 }
 
 void App::draw_grid_column(Session& s, ImVec2 size, int64_t now_ns) {

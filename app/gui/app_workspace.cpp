@@ -35,6 +35,11 @@ Workspace App::capture_workspace() {
       src.overlays.push_back(std::move(wo));
     }
     for (const Bookmark& b : s.bookmarks.items) src.bookmarks.push_back({b.name, b.address - base});
+    for (const auto& w : s.watches.watches) {
+      src.watches.push_back({watch_address_text(w->target, s.info()), w->name,
+                             freeze_mode_name(w->freeze_mode), w->freeze_interval_ms,
+                             w->freeze_text, w->frozen()});
+    }
     ws.sources.push_back(std::move(src));
   }
   return ws;
@@ -82,6 +87,7 @@ Status App::apply_workspace(const Workspace& ws) {
       }
       if (!dup) s->bookmarks.add(b.name, base + b.offset);
     }
+    apply_watches(*s, src.watches, errors);
     for (const WorkspaceOverlay& wo : src.overlays) {
       // The same overlay open already (a workspace opened twice): keep the one there is.
       bool dup = false;
@@ -103,12 +109,49 @@ Status App::apply_workspace(const Workspace& ws) {
   }
   if (select >= 0) select_request_ = select;
   if (!errors.empty()) {
-    std::string msg = "some sources of the workspace did not open:";
+    std::string msg = "parts of the workspace did not open:";
     for (const auto& e : errors) msg += "\n  " + e;
     open_view.error = msg;
     return make_error(Errc::not_found, msg);
   }
   return {};
+}
+
+void App::apply_watches(Session& s, const std::vector<WorkspaceWatch>& watches,
+                        std::vector<std::string>& errors) {
+  size_t were_frozen = 0;
+  for (const WorkspaceWatch& ww : watches) {
+    Result<WatchTarget> t = parse_watch_address(ww.address, s.info());
+    if (!t) {
+      errors.push_back(fmt::format("{}: watch {}: {}", s.spec, ww.address, t.error().message));
+      continue;
+    }
+    bool dup = false;  // the same watch there already (a workspace opened twice)
+    for (const auto& have : s.watches.watches) {
+      dup |= have->target.address == t->address && have->target.type == t->type &&
+             have->target.endian == t->endian;
+    }
+    if (dup) continue;
+    t->name = ww.name;
+    Watch* w = s.watches.add(std::move(*t));
+    for (FreezeMode m :
+         {FreezeMode::exact, FreezeMode::allow_increase, FreezeMode::allow_decrease}) {
+      if (ww.freeze_mode == freeze_mode_name(m)) w->freeze_mode = m;
+    }
+    w->freeze_interval_ms = static_cast<float>(ww.freeze_interval_ms);
+    w->freeze_text = ww.freeze_value;
+    if (ww.frozen) {
+      w->freeze_error =
+          "frozen when the workspace was saved: not restarted (Freeze holds it again)";
+      ++were_frozen;
+    }
+  }
+  if (were_frozen > 0) {
+    s.watches.set_message(fmt::format("{} watch{} frozen when the workspace was saved: select it "
+                                      "and press Freeze to hold it again",
+                                      were_frozen, were_frozen == 1 ? " was" : "es were"),
+                          false);
+  }
 }
 
 void App::draw_workspace_popup() {
@@ -127,9 +170,10 @@ void App::draw_workspace_popup() {
     workspace_close_ = false;
     ImGui::CloseCurrentPopup();
   }
-  ImGui::TextUnformatted(workspace_saving_
-                             ? "Save the open sources, overlays, bookmarks and view settings to:"
-                             : "Open the workspace file:");
+  ImGui::TextUnformatted(
+      workspace_saving_
+          ? "Save the open sources, overlays, bookmarks, watches and view settings to:"
+          : "Open the workspace file:");
   if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
   ImGui::SetNextItemWidth(ImGui::CalcTextSize("0").x * 60);
   bool go =

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <system_error>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -70,6 +71,12 @@ Settings load_settings(const std::string& dir, std::string* error) {
   if (auto it = j.find("side_panel"); it != j.end() && it->is_boolean()) {
     s.side_panel = it->get<bool>();
   }
+  for (auto [key, out] :
+       {std::pair{"side_width", &s.side_width}, std::pair{"below_height", &s.below_height}}) {
+    if (auto it = j.find(key); it != j.end() && it->is_number()) {
+      *out = std::clamp(it->get<float>(), 0.0f, 100000.0f);
+    }
+  }
   if (auto it = j.find("activity_map"); it != j.end() && it->is_boolean()) {
     s.activity_map = it->get<bool>();
   }
@@ -99,6 +106,8 @@ std::string save_settings(const std::string& dir, const Settings& s) {
   j["fade_seconds"] = s.fade_seconds;
   j["font_zoom"] = s.font_zoom;
   j["side_panel"] = s.side_panel;
+  j["side_width"] = s.side_width;
+  j["below_height"] = s.below_height;
   j["activity_map"] = s.activity_map;
   j["recent"] = nlohmann::json::array();
   for (const std::string& spec : s.recent) j["recent"].push_back(json_from_bytes(spec));

@@ -12,9 +12,13 @@ enum class Theme { dark, light };
 
 struct Settings {
   Theme theme = Theme::dark;
-  int bytes_per_row = 16;           // 8, 16 or 32
-  float fade_seconds = 1.0f;        // how long a foreign change glows
-  bool side_panel = true;           // the inspector and side tabs beside the grid (F9)
+  int bytes_per_row = 16;     // 8, 16 or 32
+  float fade_seconds = 1.0f;  // how long a foreign change glows
+  bool side_panel = true;     // the inspector and side tabs beside the grid (F9)
+  // The side panel's size as the splitter left it (0: automatic): its width beside the
+  // grid, and its height below the grid in a window too narrow for both side by side.
+  float side_width = 0;
+  float below_height = 0;
   float font_zoom = 1.0f;           // Ctrl+= / Ctrl+- / Ctrl+0, Ctrl+wheel (kMin..kMaxFontZoom)
   bool activity_map = false;        // new tabs show the activity map (the toolbar's Map box)
   std::vector<std::string> recent;  // most recent first

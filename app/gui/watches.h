@@ -35,7 +35,9 @@
 #include "memview/source.h"
 #include "memview/value_codec.h"
 #include "memview/worker.h"
+#include "spark_buckets.h"
 #include "transient_message.h"
+#include "watch_sample.h"
 #include "widget_rect.h"
 
 namespace memview::gui {
@@ -58,12 +60,6 @@ std::string watch_address_text(const WatchTarget& t, const SourceInfo& info);
 Result<WatchTarget> watch_selection(ByteRange selection);
 bool scalar_is_float(ScalarType t);
 
-struct WatchSample {
-  int64_t t_ns = 0;
-  double value = 0;
-  bool readable = false;  // false: a gap (the bytes could not be read at t)
-};
-
 struct Watch {
   int id = 0;
   WatchTarget target;
@@ -80,6 +76,7 @@ struct Watch {
   int64_t last_change_ns = 0;       // 0: never
   std::deque<WatchSample> history;  // oldest first, at most kMaxSamples
   static constexpr size_t kMaxSamples = 8192;
+  SparkBuckets spark;  // the panel's sparkline of the history, kept between frames
 
   // From the recording (see above): whether the running recording holds the bytes, the
   // recording read (its start_mono_ns), the time of the last point taken from it

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "memview/file_read.h"
+#include "memview/freeze.h"
 #include "memview/json_bytes.h"
 
 namespace memview::gui {
@@ -85,6 +86,62 @@ struct Reader {
   }
 };
 
+json watches_json(const std::vector<WorkspaceWatch>& watches) {
+  json out = json::array();
+  for (const WorkspaceWatch& w : watches) {
+    out.push_back({{"address", bytes(w.address)},
+                   {"name", bytes(w.name)},
+                   {"freeze_mode", w.freeze_mode},
+                   {"freeze_interval_ms", w.freeze_interval_ms},
+                   {"freeze_value", bytes(w.freeze_value)},
+                   {"frozen", w.frozen}});
+  }
+  return out;
+}
+
+bool known_freeze_mode(const std::string& name) {
+  for (FreezeMode m : {FreezeMode::exact, FreezeMode::allow_increase, FreezeMode::allow_decrease}) {
+    if (name == freeze_mode_name(m)) return true;
+  }
+  return false;
+}
+
+void read_watches(Reader& rd, const json& js, const std::string& where,
+                  std::vector<WorkspaceWatch>& out) {
+  auto ws = js.find("watches");
+  if (ws == js.end()) return;
+  if (!ws->is_array()) {
+    rd.fail(where + ".watches must be a list");
+    return;
+  }
+  for (size_t k = 0; k < ws->size() && rd.error.empty(); ++k) {
+    const json& jw = (*ws)[k];
+    const std::string w = fmt::format("{}.watches[{}]", where, k);
+    if (!jw.is_object()) {
+      rd.fail(w + " must be an object");
+      return;
+    }
+    WorkspaceWatch watch;
+    rd.str(jw, "address", watch.address, w);
+    if (watch.address.empty()) rd.fail(w + " needs an \"address\" (TYPE@OFFSET)");
+    rd.str(jw, "name", watch.name, w);
+    rd.str(jw, "freeze_mode", watch.freeze_mode, w);
+    if (!known_freeze_mode(watch.freeze_mode)) {
+      rd.fail(w + ".freeze_mode must be \"exact\", \"allow increase\" or \"allow decrease\"");
+    }
+    if (auto i = jw.find("freeze_interval_ms"); i != jw.end()) {
+      if (!i->is_number() || !(i->get<double>() >= 1 && i->get<double>() <= 10'000)) {
+        rd.fail(w + ".freeze_interval_ms must be a number from 1 to 10000");
+      } else {
+        watch.freeze_interval_ms = i->get<double>();
+      }
+    }
+    rd.str(jw, "freeze_value", watch.freeze_value, w);
+    rd.boolean(jw, "frozen", watch.frozen, w);
+    out.push_back(std::move(watch));
+  }
+}
+
 }  // namespace
 
 std::string workspace_to_json(const Workspace& ws) {
@@ -145,6 +202,7 @@ std::string workspace_to_json(const Workspace& ws) {
       bookmarks.push_back({{"name", bytes(b.name)}, {"offset", b.offset}});
     }
     js["bookmarks"] = std::move(bookmarks);
+    js["watches"] = watches_json(s.watches);
     sources.push_back(std::move(js));
   }
   j["sources"] = std::move(sources);
@@ -268,6 +326,7 @@ Result<Workspace> workspace_from_json(std::string_view text) {
             s.bookmarks.push_back(std::move(b));
           }
         }
+        read_watches(rd, js, where, s.watches);
         ws.sources.push_back(std::move(s));
       }
     }

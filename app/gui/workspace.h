@@ -2,7 +2,8 @@
 // `memview --workspace FILE` (or File > Open workspace) brings it back: the sources (spec
 // or "the demo"), each with its overlays (where their declarations come from: a header
 // path, pasted text or a layout JSON document, with the parse options; the type, offset
-// and instance count), bookmarks and cursor; and the view settings (bytes per row, theme,
+// and instance count), bookmarks, watches (with their freeze settings) and cursor; and the
+// view settings (bytes per row, theme,
 // fade). Offsets are relative to each source's base. Specs, paths, names and texts are
 // bytes: stored with memview/json_bytes.h, so any of them round-trips exactly.
 #pragma once
@@ -32,6 +33,19 @@ struct WorkspaceBookmark {
   uint64_t offset = 0;
 };
 
+// A watch: its typed address as the Watches panel takes it ("be:u16@0x10", relative to the
+// base) and its freeze settings. A freeze is not restarted by opening the workspace (that
+// would write into a process nobody is looking at yet): `frozen` says it ran when saved,
+// and the panel offers it again.
+struct WorkspaceWatch {
+  std::string address;
+  std::string name;
+  std::string freeze_mode = "exact";  // freeze_mode_name(): "exact", "allow increase", ...
+  double freeze_interval_ms = 100;
+  std::string freeze_value;  // empty: the value current when the freeze starts
+  bool frozen = false;
+};
+
 struct WorkspaceSource {
   std::string spec;  // ignored when demo
   bool demo = false;
@@ -39,6 +53,7 @@ struct WorkspaceSource {
   uint64_t cursor = 0;  // offset
   std::vector<WorkspaceOverlay> overlays;
   std::vector<WorkspaceBookmark> bookmarks;
+  std::vector<WorkspaceWatch> watches;
 };
 
 struct Workspace {

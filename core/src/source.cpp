@@ -58,6 +58,13 @@ Status check_write_range(const SourceInfo& info, uint64_t address, uint64_t leng
   return {};
 }
 
+std::vector<ReadOutcome> Source::read_pieces(std::span<const ReadPiece> pieces) {
+  std::vector<ReadOutcome> out;
+  out.reserve(pieces.size());
+  for (const ReadPiece& p : pieces) out.push_back(read(p.address, p.out));
+  return out;
+}
+
 ReadOutcome Source::diff(uint64_t address, std::span<std::byte> cache, const DiffSink& sink) {
   // Read and compared a slice at a time: the scratch copy costs at most kSlice bytes, not
   // the size of the range (a watched 64 MiB window of a process stays ~1 byte per byte).

@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <string>
 #include <vector>
@@ -37,5 +38,21 @@ class BestTimeReporter : public benchmark::ConsoleReporter {
  private:
   Clock clock_;
 };
+
+// Prints "RATIO name = num/den (target <= or >= target) OK|MISSED" from the best times of
+// two benchmarks of the same run, or "n/a" when either did not run.
+inline void print_ratio(const BestTimeReporter& rep, const char* name, const char* num,
+                        const char* den, double target, bool at_most) {
+  auto n = rep.best.find(num);
+  auto d = rep.best.find(den);
+  if (n == rep.best.end() || d == rep.best.end() || d->second <= 0) {
+    std::printf("RATIO %s = n/a (not run)\n", name);
+    return;
+  }
+  const double v = n->second / d->second;
+  const bool ok = at_most ? v <= target : v >= target;
+  std::printf("RATIO %s = %.3f (target %s %.3f) %s\n", name, v, at_most ? "<=" : ">=", target,
+              ok ? "OK" : "MISSED");
+}
 
 }  // namespace memview::bench

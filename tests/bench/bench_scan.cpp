@@ -287,20 +287,6 @@ bool setup() {
   return true;
 }
 
-void ratio(const memview::bench::BestTimeReporter& rep, const char* name, const char* num,
-           const char* den, double target, bool at_most) {
-  auto n = rep.best.find(num);
-  auto d = rep.best.find(den);
-  if (n == rep.best.end() || d == rep.best.end() || d->second <= 0) {
-    std::printf("RATIO %s = n/a (not run)\n", name);
-    return;
-  }
-  const double v = n->second / d->second;
-  const bool ok = at_most ? v <= target : v >= target;
-  std::printf("RATIO %s = %.3f (target %s %.3f) %s\n", name, v, at_most ? "<=" : ">=", target,
-              ok ? "OK" : "MISSED");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -363,14 +349,15 @@ int main(int argc, char** argv) {
     benchmark::RunSpecifiedBenchmarks(&rep);
     std::printf("NOTE target: %llu MiB of random private memory in process %d\n",
                 static_cast<unsigned long long>(g_bytes >> 20), static_cast<int>(g_child));
-    ratio(rep, "exact_i32_memview_vs_scanmem", "memview_exact_i32", "scanmem_exact_i32", 0.125,
-          true);
-    ratio(rep, "exact_i32_memview_vs_sweep", "memview_exact_i32", "sweep_process_vm_readv", 1.3,
-          true);
-    ratio(rep, "unknown_unchanged_memview_vs_scanmem", "memview_unknown_unchanged",
-          "scanmem_unknown_unchanged", 0.02, true);
-    ratio(rep, "shm_exact_i32_bandwidth_vs_plain_loop", "shm_plain_compare",
-          "shm_memview_exact_i32", 0.5, false);
+    memview::bench::print_ratio(rep, "exact_i32_memview_vs_scanmem", "memview_exact_i32",
+                                "scanmem_exact_i32", 0.125, true);
+    memview::bench::print_ratio(rep, "exact_i32_memview_vs_sweep", "memview_exact_i32",
+                                "sweep_process_vm_readv", 1.3, true);
+    memview::bench::print_ratio(rep, "unknown_unchanged_memview_vs_scanmem",
+                                "memview_unknown_unchanged", "scanmem_unknown_unchanged", 0.02,
+                                true);
+    memview::bench::print_ratio(rep, "shm_exact_i32_bandwidth_vs_plain_loop", "shm_plain_compare",
+                                "shm_memview_exact_i32", 0.5, false);
     std::printf("RATIO unknown_unchanged_added_bytes_per_scanned_byte = %.3f (target <= 1.15) %s\n",
                 g_memview_bytes_per_byte, g_memview_bytes_per_byte <= 1.15 ? "OK" : "MISSED");
     if (g_scanmem_unknown_rss > 0) {

@@ -2,13 +2,16 @@
 // address (with clear errors for bad text), from an overlay field's context menu and from
 // the selection; min, max and change count equal to what a writer process logged; the plot
 // and CSV export; a freeze set in the panel holds the value against another process and
-// stops when the tab closes.
+// stops when the tab closes; watches and their freeze settings are saved in a workspace and
+// come back without the freeze writing until asked.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <fstream>
 #include <sstream>
 #include <thread>
+
+#include <fmt/format.h>
 
 #include "gui_test_support.h"
 #include "views/watches_view.h"
@@ -315,6 +318,80 @@ TEST_F(Watches, UnfreezingInThePanelStopsTheWrites) {
   h.frames(2);
   EXPECT_EQ(peek_u32(obj, 0x40), 9u);
   EXPECT_EQ(w.text, "9");
+}
+
+TEST_F(Watches, AWorkspaceKeepsTheWatchesAndTheirFreezesWithoutRestartingThem) {
+  add("be:u16@0x10");
+  add("u32@0x40");
+  ASSERT_EQ(panel().watches.size(), 2u) << panel().message;
+  Watch& frozen = *panel().watches[1];
+  frozen.freeze_text = "1000";
+  frozen.freeze_interval_ms = 5;
+  frozen.freeze_mode = FreezeMode::allow_increase;
+  frozen.name = "speed";
+  h.frames(2);
+  click(panel().freeze_box);
+  ASSERT_TRUE(frames_until(h, [&] { return peek_u32(obj, 0x40) == 1000; }));
+  TempDir dir;
+  const std::string path = dir.path() + "/work.json";
+  ASSERT_TRUE(h.app.save_workspace(path).ok());
+  h.app.close_session(h.session().id);
+  h.frames(2);
+  peer_write_hex(obj.name(), 0x40, "07000000");
+
+  AppHarness h2;
+  ASSERT_TRUE(h2.app.open_workspace(path).ok()) << h2.app.open_view.error;
+  h2.frames(3);
+  const WatchesState& back = h2.session().watches;
+  ASSERT_EQ(back.watches.size(), 2u);
+  EXPECT_EQ(back.watches[0]->target.endian, Endian::big);
+  EXPECT_EQ(back.watches[0]->target.type, ScalarType::u16);
+  EXPECT_EQ(back.watches[0]->target.address, 0x10u);
+  const Watch& w = *back.watches[1];
+  EXPECT_EQ(w.name, "speed");
+  EXPECT_EQ(w.target.address, 0x40u);
+  EXPECT_EQ(w.freeze_text, "1000");
+  EXPECT_FLOAT_EQ(w.freeze_interval_ms, 5.0f);
+  EXPECT_EQ(w.freeze_mode, FreezeMode::allow_increase);
+  EXPECT_FALSE(w.frozen()) << "opening a workspace never starts writing";
+  EXPECT_NE(w.freeze_error.find("frozen when the workspace was saved"), std::string::npos);
+  EXPECT_NE(back.message.find("1 watch was frozen"), std::string::npos) << back.message;
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  h2.frames(2);
+  EXPECT_EQ(peek_u32(obj, 0x40), 7u);
+  EXPECT_EQ(w.text, "7");
+  // Opened twice: the watches are not doubled.
+  ASSERT_TRUE(h2.app.open_workspace(path).ok());
+  h2.frames(2);
+  EXPECT_EQ(h2.app.sessions.back()->watches.watches.size(), 2u);
+}
+
+TEST_F(Watches, BadWatchesInAWorkspaceAreNamedAndTheRestOpens) {
+  TempDir dir;
+  const std::string bad_mode = dir.path() + "/mode.json";
+  std::ofstream(bad_mode) << fmt::format(
+      R"({{"memview_workspace": 1, "sources": [{{"spec": "{}", "watches": [)"
+      R"({{"address": "u32@0x40", "freeze_mode": "sometimes"}}]}}]}})",
+      obj.spec());
+  Status st = h.app.open_workspace(bad_mode);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("sources[0].watches[0].freeze_mode must be"), std::string::npos)
+      << st.error().message;
+  // An address the source does not hold: that watch is reported, the good one is added (to
+  // the tab open already: a source is opened once).
+  const std::string outside = dir.path() + "/outside.json";
+  std::ofstream(outside) << fmt::format(
+      R"({{"memview_workspace": 1, "sources": [{{"spec": "{}", "watches": [)"
+      R"({{"address": "u32@0x100000"}}, {{"address": "u8@0x3"}}]}}]}})",
+      obj.spec());
+  const size_t tabs = h.app.sessions.size();
+  st = h.app.open_workspace(outside);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("watch u32@0x100000"), std::string::npos) << st.error().message;
+  h.frames(2);
+  ASSERT_EQ(h.app.sessions.size(), tabs);
+  ASSERT_EQ(h.app.sessions.back()->watches.watches.size(), 1u);
+  EXPECT_EQ(h.app.sessions.back()->watches.watches[0]->target.type, ScalarType::u8);
 }
 
 }  // namespace

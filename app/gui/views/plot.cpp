@@ -126,66 +126,21 @@ void draw_series(ImDrawList* dl, const std::deque<WatchSample>& s, bool steps, c
 
 }  // namespace
 
-namespace {
-
-// What a sparkline shows of one bucket of pixels: the span of a few of its samples.
-struct SparkBucket {
-  double lo = 0, hi = 0, first = 0, last = 0;
-  bool any = false;  // a sample falls in it
-  bool gap = false;  // one of them was unreadable
-};
-
-// At most this many samples are looked at per bucket: a sparkline costs the same with a
-// hundred samples a pixel as with one (it may miss a one-sample spike; the plot does not).
-constexpr size_t kSparkLooks = 4;
-
-void fill_buckets(const std::deque<WatchSample>& s, int64_t t0, double dt,
-                  std::vector<SparkBucket>& out) {
-  auto it = s.begin() + static_cast<std::ptrdiff_t>(first_index(s, t0));
-  for (size_t k = 0; k < out.size() && it != s.end(); ++k) {
-    const auto t_end = t0 + static_cast<int64_t>(dt * static_cast<double>(k + 1));
-    const auto end = std::lower_bound(it, s.end(), t_end,
-                                      [](const WatchSample& a, int64_t t) { return a.t_ns < t; });
-    const auto n = static_cast<size_t>(end - it);
-    if (n == 0) continue;
-    SparkBucket& b = out[k];
-    const size_t step = std::max<size_t>(1, n / kSparkLooks);
-    for (size_t j = 0; j < n; j = (j + step < n || j == n - 1) ? j + step : n - 1) {
-      const WatchSample& a = it[static_cast<std::ptrdiff_t>(j)];
-      if (!a.readable || !std::isfinite(a.value)) {
-        b.gap = true;
-      } else if (!b.any) {
-        b.any = true;
-        b.lo = b.hi = b.first = b.last = a.value;
-      } else {
-        b.lo = std::min(b.lo, a.value);
-        b.hi = std::max(b.hi, a.value);
-        b.last = a.value;
-      }
-      if (j == n - 1) break;
-    }
-    it = end;
-  }
-}
-
-}  // namespace
-
-void draw_sparkline(const std::deque<WatchSample>& samples, bool steps, int64_t end_ns,
-                    double span_s, ImVec2 size, const PlotStyle& style) {
+void draw_sparkline(SparkBuckets& cache, const std::deque<WatchSample>& samples, bool steps,
+                    int64_t end_ns, double span_s, ImVec2 size, const PlotStyle& style) {
   const ImVec2 pos = ImGui::GetCursorScreenPos();
   ImGui::Dummy(size);
   if (samples.empty() || !ImGui::IsItemVisible()) return;
   constexpr float kBucketPx = 2.0f;
-  thread_local std::vector<SparkBucket> buckets;
-  buckets.assign(static_cast<size_t>(std::max(1.0f, size.x / kBucketPx)), SparkBucket{});
-  const int64_t t0 = end_ns - static_cast<int64_t>(span_s * 1e9);
-  fill_buckets(samples, t0, span_s * 1e9 / static_cast<double>(buckets.size()), buckets);
+  const auto count = static_cast<size_t>(std::max(1.0f, size.x / kBucketPx));
+  update_spark_buckets(cache, samples, end_ns, static_cast<int64_t>(span_s * 1e9), count);
+  const bool held = cache.has_before && cache.before.readable && std::isfinite(cache.before.value);
   Window w;
   w.min = {pos.x, pos.y + 1};
   w.max = {pos.x + size.x, pos.y + size.y - 1};
-  w.lo = std::numeric_limits<double>::infinity();
-  w.hi = -w.lo;
-  for (const SparkBucket& b : buckets) {
+  w.lo = held ? cache.before.value : std::numeric_limits<double>::infinity();
+  w.hi = held ? cache.before.value : -std::numeric_limits<double>::infinity();
+  for (const SparkBucket& b : cache.buckets) {
     if (!b.any) continue;
     w.lo = std::min(w.lo, b.lo);
     w.hi = std::max(w.hi, b.hi);
@@ -207,8 +162,9 @@ void draw_sparkline(const std::deque<WatchSample>& samples, bool steps, int64_t 
     }
     pts.clear();
   };
-  for (size_t k = 0; k < buckets.size(); ++k) {
-    const SparkBucket& b = buckets[k];
+  if (held) pts.push_back({pos.x, w.y(cache.before.value)});  // the value entering the window
+  for (size_t k = 0; k < cache.buckets.size(); ++k) {
+    const SparkBucket& b = cache.buckets[k];
     const float x = pos.x + static_cast<float>(k) * kBucketPx;
     if (b.gap) {
       flush();

@@ -11,6 +11,7 @@
 
 #include <imgui.h>
 
+#include "spark_buckets.h"
 #include "watches.h"
 
 namespace memview::gui {
@@ -23,9 +24,10 @@ struct PlotStyle {
   ImU32 text = 0;
 };
 
-// A sparkline of `size` at the cursor position (an ImGui item, so tables lay it out).
-void draw_sparkline(const std::deque<WatchSample>& samples, bool steps, int64_t end_ns,
-                    double span_s, ImVec2 size, const PlotStyle& style);
+// A sparkline of `size` at the cursor position (an ImGui item, so tables lay it out), drawn
+// from `cache`, which it brings up to date with `samples` (spark_buckets.h) while visible.
+void draw_sparkline(SparkBuckets& cache, const std::deque<WatchSample>& samples, bool steps,
+                    int64_t end_ns, double span_s, ImVec2 size, const PlotStyle& style);
 
 struct PlotFrame {
   WidgetRect rect;

@@ -120,7 +120,7 @@ void draw_row(WatchesState& s, const WatchesContext& ctx, Watch& w, size_t i) {
   ImGui::TableSetColumnIndex(6);
   ImGui::TextColored(col4(pal.dim_text), "%s", ago_text(w.last_change_ns, ctx.now_ns).c_str());
   ImGui::TableSetColumnIndex(7);
-  draw_sparkline(w.history, !scalar_is_float(w.target.type), ctx.now_ns, kSparkSpanS,
+  draw_sparkline(w.spark, w.history, !scalar_is_float(w.target.type), ctx.now_ns, kSparkSpanS,
                  ImVec2(cw * 14, ImGui::GetTextLineHeight()), plot_style(pal));
   ImGui::TableSetColumnIndex(8);
   if (ImGui::SmallButton("x")) s.remove_requests.push_back(w.id);

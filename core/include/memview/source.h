@@ -70,6 +70,12 @@ struct ReadOutcome {
 // `index` is relative to the start of the diffed range.
 using DiffSink = std::function<void(size_t index, size_t length)>;
 
+// One piece of a gathered read: out.size() bytes from `address` into `out`.
+struct ReadPiece {
+  uint64_t address = 0;
+  std::span<std::byte> out;
+};
+
 class EditQueue;  // editor.h
 
 class Source {
@@ -84,6 +90,11 @@ class Source {
   // Copies [address, address + out.size()) into out. Never faults: bytes past the end of
   // a mapping that shrank, holes in a process, a dropped link are reported as unreadable.
   virtual ReadOutcome read(uint64_t address, std::span<std::byte> out) = 0;
+
+  // Reads several pieces at once: outcome k is what read(pieces[k]) would return. For many
+  // small ranges (a process's small mappings) a backend can batch them into one request
+  // (pid: one process_vm_readv for up to IOV_MAX pieces); the default reads each in turn.
+  virtual std::vector<ReadOutcome> read_pieces(std::span<const ReadPiece> pieces);
 
   // Compares [address, address + cache.size()) with `cache`, copies the bytes that differ
   // into `cache` and reports each differing run to `sink` (in ascending order). Bytes that

@@ -1,6 +1,7 @@
 #include "scan/find_blocks.h"
 
 #include <algorithm>
+#include <span>
 
 #include "memview/clock.h"
 #include "memview/scan.h"
@@ -8,6 +9,78 @@
 #include "scan/scan_block.h"
 
 namespace memview::scan_detail {
+namespace {
+
+// Ranges smaller than this are read together with their neighbours in one request
+// (Source::read_pieces: for a process, one syscall for up to IOV_MAX small mappings).
+constexpr uint64_t kSmallRange = uint64_t{1} << 20;
+constexpr size_t kMaxGroupRanges = 1024;
+
+struct Walk {
+  Source& source;
+  uint64_t overlap;
+  WorkerContext* ctx;
+  FindResult& out;
+  const FindBlockVisit& visit;
+  uint64_t total = 0;
+  uint64_t done = 0;
+};
+
+// The block [at, at + length) of r was read into buf: counts it and visits it.
+Status visit_read(Walk& w, const ByteRange& r, uint64_t at, uint64_t length,
+                  const std::vector<std::byte>& buf, const ReadOutcome& outcome) {
+  const uint64_t bad = unreadable_inside(outcome, at, length);
+  w.out.stats.bytes_unreadable += bad;
+  w.out.stats.bytes_scanned += length - bad;
+  if (w.out.stats.unreadable_message.empty()) w.out.stats.unreadable_message = outcome.message;
+  if (bad < length) {
+    if (Status s = w.visit(FindBlock{r, at, length, buf, outcome}); !s) return s;
+  }
+  w.done += length;
+  if (w.ctx) w.ctx->set_progress(w.done, w.total);
+  return {};
+}
+
+bool cancelled(Walk& w) {
+  if (w.ctx && w.ctx->cancelled()) w.out.stats.cancelled = true;
+  return w.out.stats.cancelled;
+}
+
+// One range in blocks, each read a little further (the overlap).
+Status walk_range(Walk& w, const ByteRange& r, std::vector<std::byte>& buf) {
+  for (uint64_t at = r.address; at < r.end() && !cancelled(w); at += kScanBlockBytes) {
+    const uint64_t length = std::min(kScanBlockBytes, r.end() - at);
+    const uint64_t extent = std::min<uint64_t>(length + w.overlap, r.end() - at);
+    buf.resize(static_cast<size_t>(extent));
+    const ReadOutcome outcome = w.source.read(at, buf);
+    if (Status s = visit_read(w, r, at, length, buf, outcome); !s) return s;
+  }
+  return {};
+}
+
+// Small ranges, each one block, read in one request.
+Status walk_small(Walk& w, std::span<const ByteRange> ranges, std::vector<std::byte>& buf) {
+  if (cancelled(w)) return {};
+  uint64_t bytes = 0;
+  for (const ByteRange& r : ranges) bytes += r.length;
+  std::vector<std::byte> all(static_cast<size_t>(bytes));
+  std::vector<ReadPiece> pieces;
+  size_t at = 0;
+  for (const ByteRange& r : ranges) {
+    pieces.push_back({r.address, std::span<std::byte>(all).subspan(at, r.length)});
+    at += r.length;
+  }
+  const std::vector<ReadOutcome> outcomes = w.source.read_pieces(pieces);
+  for (size_t k = 0; k < ranges.size(); ++k) {
+    buf.assign(pieces[k].out.begin(), pieces[k].out.end());
+    if (Status s = visit_read(w, ranges[k], ranges[k].address, ranges[k].length, buf, outcomes[k]);
+        !s)
+      return s;
+  }
+  return {};
+}
+
+}  // namespace
 
 Status walk_find_blocks(Source& source, std::vector<ByteRange> ranges, uint64_t overlap,
                         WorkerContext* ctx, FindResult& out, const FindBlockVisit& visit) {
@@ -17,30 +90,22 @@ Status walk_find_blocks(Source& source, std::vector<ByteRange> ranges, uint64_t 
     if (!r) return r.error();
     ranges = std::move(*r);
   }
-  uint64_t total = 0;
-  for (const ByteRange& r : ranges) total += r.length;
-  uint64_t done = 0;
+  Walk w{source, overlap, ctx, out, visit};
+  for (const ByteRange& r : ranges) w.total += r.length;
   std::vector<std::byte> buf;
-  for (const ByteRange& r : ranges) {
-    for (uint64_t at = r.address; at < r.end() && !out.stats.cancelled; at += kScanBlockBytes) {
-      if (ctx && ctx->cancelled()) {
-        out.stats.cancelled = true;
-        break;
-      }
-      const uint64_t length = std::min(kScanBlockBytes, r.end() - at);
-      const uint64_t extent = std::min<uint64_t>(length + overlap, r.end() - at);
-      buf.resize(static_cast<size_t>(extent));
-      const ReadOutcome outcome = source.read(at, buf);
-      const uint64_t bad = unreadable_inside(outcome, at, length);
-      out.stats.bytes_unreadable += bad;
-      out.stats.bytes_scanned += length - bad;
-      if (out.stats.unreadable_message.empty()) out.stats.unreadable_message = outcome.message;
-      if (bad < length) {
-        if (Status s = visit(FindBlock{r, at, length, buf, outcome}); !s) return s;
-      }
-      done += length;
-      if (ctx) ctx->set_progress(done, total);
+  size_t i = 0;
+  while (i < ranges.size() && !cancelled(w)) {
+    size_t j = i;
+    uint64_t bytes = 0;
+    while (j < ranges.size() && ranges[j].length < kSmallRange && j - i < kMaxGroupRanges &&
+           bytes + ranges[j].length <= kScanBlockBytes) {
+      bytes += ranges[j].length;
+      ++j;
     }
+    const Status s = j - i > 1 ? walk_small(w, std::span(ranges).subspan(i, j - i), buf)
+                               : walk_range(w, ranges[i], buf);
+    if (!s) return s;
+    i = std::max(j, i + 1);
   }
   out.stats.elapsed_ns = now_ns() - start;
   return {};

@@ -199,16 +199,51 @@ struct BlockTask {
   uint64_t extent = 0;
 };
 
-// The blocks of a first scan, taken one at a time by each reader thread; each result lands
-// in its block's slot, so the state stays in address order whoever read it.
+// Ranges smaller than this are read together with their neighbours in one request
+// (Source::read_pieces: for a process, one syscall for up to IOV_MAX small mappings).
+constexpr uint64_t kSmallRange = uint64_t{1} << 20;
+constexpr size_t kMaxGroupTasks = 1024;
+
+// The blocks of a first scan, taken a group at a time by each reader thread (a group is one
+// block, or several small ranges read together); each result lands in its block's slot, so
+// the state stays in address order whoever read it.
 struct BlockQueue {
   std::vector<BlockTask> tasks;
+  std::vector<size_t> group_starts;  // group g is tasks [group_starts[g], group_starts[g + 1])
   std::vector<std::optional<ScanBlock>> results;
   uint64_t total = 0;
-  std::atomic<size_t> next{0};
+  std::atomic<size_t> next{0};  // the next group to take
   std::atomic<uint64_t> done{0};
   std::atomic<uint64_t> found{0};  // candidates in the blocks done so far
+  size_t groups() const { return group_starts.empty() ? 0 : group_starts.size() - 1; }
 };
+
+// Splits the ranges into blocks of kScanBlockBytes (plus the overlap a value needs when
+// every byte is a position) and groups runs of small ranges.
+void plan_blocks(BlockQueue& q, const std::vector<ByteRange>& ranges, uint64_t overlap) {
+  uint64_t group_bytes = 0;
+  bool open_group = false;  // the last group holds small ranges and may take more
+  for (const ByteRange& r : ranges) {
+    for (uint64_t at = r.address; at < r.end(); at += kScanBlockBytes) {
+      BlockTask t;
+      t.address = at;
+      t.length = std::min(kScanBlockBytes, r.end() - at);
+      t.extent = std::min(t.length + overlap, r.end() - at);
+      const bool small = r.length < kSmallRange;
+      const size_t in_group = q.tasks.size() - (q.group_starts.empty() ? 0 : q.group_starts.back());
+      if (!small || !open_group || group_bytes + t.extent > kScanBlockBytes ||
+          in_group >= kMaxGroupTasks) {
+        q.group_starts.push_back(q.tasks.size());
+        group_bytes = 0;
+      }
+      open_group = small;
+      group_bytes += t.extent;
+      q.tasks.push_back(t);
+      q.total += t.length;
+    }
+  }
+  q.group_starts.push_back(q.tasks.size());
+}
 
 struct ScanContext {
   const std::vector<LanePlan>& plans;
@@ -235,7 +270,82 @@ void block_done(BlockQueue& q, const ScanContext& sc, uint64_t length, uint64_t 
   sc.ctx->set_stage(fmt::format("scanning: {} candidate{} so far", all, all == 1 ? "" : "s"));
 }
 
-// One reader: takes blocks until none is left or the scan is cancelled. Only the caller's
+// Task i's bytes were read into buf: compares them and keeps the block's candidates.
+Status scan_read_block(BlockQueue& q, size_t i, std::vector<std::byte>& buf,
+                       const ReadOutcome& outcome, const ScanContext& sc, ScanStats& stats,
+                       bool reports) {
+  const BlockTask& t = q.tasks[i];
+  const uint64_t bad = scan_detail::unreadable_inside(outcome, t.address, t.length);
+  stats.bytes_unreadable += bad;
+  stats.bytes_scanned += t.length - bad;
+  if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
+  uint64_t found = 0;
+  if (bad < t.length) {
+    ScanBlock block;
+    block.address = t.address;
+    block.length = t.length;
+    block.extent = t.extent;
+    scan_block(block, buf, outcome, sc.plans, sc.options);  // may take buf as the snapshot
+    found = scan_detail::block_candidates(block);
+    if (found != 0) {
+      if (Status kept = sc.budget.keep(block); !kept) return kept;
+      q.results[i] = std::move(block);
+    }
+  }
+  block_done(q, sc, t.length, found, reports);
+  return {};
+}
+
+// One block alone: a value condition over a mapped object is compared where it lies (no
+// copy); anything else is read and compared.
+Status scan_task(Source& source, BlockQueue& q, size_t i, const ScanContext& sc, ScanStats& stats,
+                 bool reports, std::vector<std::byte>& buf) {
+  const BlockTask& t = q.tasks[i];
+  if (sc.plans.front().operand.op != ScanOp::unknown) {
+    ScanBlock block;
+    block.address = t.address;
+    block.length = t.length;
+    block.extent = t.extent;
+    if (scan_in_place(source, block, sc.plans, sc.options)) {
+      stats.bytes_scanned += t.length;
+      const uint64_t found = scan_detail::block_candidates(block);
+      if (found != 0) {
+        if (Status kept = sc.budget.keep(block); !kept) return kept;
+        q.results[i] = std::move(block);
+      }
+      block_done(q, sc, t.length, found, reports);
+      return {};
+    }
+  }
+  buf.resize(t.extent);
+  const ReadOutcome outcome = source.read(t.address, buf);
+  return scan_read_block(q, i, buf, outcome, sc, stats, reports);
+}
+
+// Tasks [first, last), small ranges, read in one request and compared one by one.
+Status scan_group(Source& source, BlockQueue& q, size_t first, size_t last, const ScanContext& sc,
+                  ScanStats& stats, bool reports) {
+  uint64_t bytes = 0;
+  for (size_t i = first; i < last; ++i) bytes += q.tasks[i].extent;
+  std::vector<std::byte> all(static_cast<size_t>(bytes));
+  std::vector<ReadPiece> pieces;
+  size_t at = 0;
+  for (size_t i = first; i < last; ++i) {
+    const auto n = static_cast<size_t>(q.tasks[i].extent);
+    pieces.push_back({q.tasks[i].address, std::span<std::byte>(all).subspan(at, n)});
+    at += n;
+  }
+  const std::vector<ReadOutcome> outcomes = source.read_pieces(pieces);
+  std::vector<std::byte> buf;
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    buf.assign(pieces[k].out.begin(), pieces[k].out.end());
+    if (Status s = scan_read_block(q, first + k, buf, outcomes[k], sc, stats, reports); !s)
+      return s;
+  }
+  return {};
+}
+
+// One reader: takes groups until none is left or the scan is cancelled. Only the caller's
 // own thread (reports) touches the worker's progress. An error: the temporary file of the
 // memory cap failed.
 Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats,
@@ -246,41 +356,13 @@ Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
       stats.cancelled = true;
       return {};
     }
-    const size_t i = q.next.fetch_add(1);
-    if (i >= q.tasks.size()) return {};
-    const BlockTask& t = q.tasks[i];
-    ScanBlock block;
-    block.address = t.address;
-    block.length = t.length;
-    block.extent = t.extent;
-    // A value condition over a mapped object is compared where it lies (no copy).
-    if (sc.plans.front().operand.op != ScanOp::unknown &&
-        scan_in_place(source, block, sc.plans, sc.options)) {
-      stats.bytes_scanned += t.length;
-      const uint64_t found = scan_detail::block_candidates(block);
-      if (found != 0) {
-        if (Status kept = sc.budget.keep(block); !kept) return kept;
-        q.results[i] = std::move(block);
-      }
-      block_done(q, sc, t.length, found, reports);
-      continue;
-    }
-    buf.resize(t.extent);
-    const ReadOutcome outcome = source.read(t.address, buf);
-    const uint64_t bad = scan_detail::unreadable_inside(outcome, t.address, t.length);
-    stats.bytes_unreadable += bad;
-    stats.bytes_scanned += t.length - bad;
-    if (stats.unreadable_message.empty()) stats.unreadable_message = outcome.message;
-    uint64_t found = 0;
-    if (bad < t.length) {
-      scan_block(block, buf, outcome, sc.plans, sc.options);  // may take buf as the snapshot
-      found = scan_detail::block_candidates(block);
-      if (found != 0) {
-        if (Status kept = sc.budget.keep(block); !kept) return kept;
-        q.results[i] = std::move(block);
-      }
-    }
-    block_done(q, sc, t.length, found, reports);
+    const size_t g = q.next.fetch_add(1);
+    if (g >= q.groups()) return {};
+    const size_t first = q.group_starts[g];
+    const size_t last = q.group_starts[g + 1];
+    const Status s = last - first == 1 ? scan_task(source, q, first, sc, stats, reports, buf)
+                                       : scan_group(source, q, first, last, sc, stats, reports);
+    if (!s) return s;
   }
 }
 
@@ -288,7 +370,7 @@ Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
 // opened from the same spec (a Source is single-threaded).
 Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanStats& stats) {
   std::vector<SourcePtr> sources =
-      scan_detail::extra_readers(source, sc.options.threads, q.tasks.size());
+      scan_detail::extra_readers(source, sc.options.threads, q.groups());
   std::vector<ScanStats> helper_stats(sources.size());
   std::vector<Status> helper_status(sources.size());
   std::atomic<bool> out_of_memory{false};
@@ -300,7 +382,7 @@ Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
       } catch (const std::bad_alloc&) {
         out_of_memory = true;
       }
-      if (!helper_status[k]) q.next = q.tasks.size();  // the others stop too
+      if (!helper_status[k]) q.next = q.groups();  // the others stop too
     });
   }
   bool failed_here = false;
@@ -310,7 +392,7 @@ Status run_readers(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
   } catch (const std::bad_alloc&) {
     failed_here = true;
   }
-  if (!here) q.next = q.tasks.size();
+  if (!here) q.next = q.groups();
   for (std::thread& t : threads) t.join();
   if (!here) return here;
   for (const Status& h : helper_status) {
@@ -363,16 +445,7 @@ Result<ScanState> first_scan(Source& source, const ScanOptions& options,
   state.source_size = source.info().size;
   state.options = options;
   BlockQueue q;
-  for (const ByteRange& r : ranges) {
-    for (uint64_t at = r.address; at < r.end(); at += kScanBlockBytes) {
-      BlockTask t;
-      t.address = at;
-      t.length = std::min(kScanBlockBytes, r.end() - at);
-      t.extent = std::min(t.length + (options.every_byte ? max_width - 1 : 0), r.end() - at);
-      q.tasks.push_back(t);
-      q.total += t.length;
-    }
-  }
+  plan_blocks(q, ranges, options.every_byte ? max_width - 1 : 0);
   q.results.resize(q.tasks.size());
   if (ctx) ctx->set_progress(0, q.total);
   scan_detail::SpillBudget budget(options.memory_cap, nullptr);

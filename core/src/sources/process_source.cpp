@@ -51,6 +51,9 @@ constexpr int64_t kMapsMaxAgeNs = 100'000'000;
 // A region spec re-checks its extent (heap and stack grow), and the shared mappings are
 // re-validated against /proc/PID/maps, at most this often.
 constexpr int64_t kRegionRecheckNs = 250'000'000;
+// One batched process_vm_readv: at most IOV_MAX pieces and this many bytes.
+constexpr size_t kMaxBatchPieces = IOV_MAX;
+constexpr uint64_t kMaxBatchBytes = uint64_t{1} << 30;
 
 int64_t mono_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -123,6 +126,47 @@ class ProcessSource final : public Source {
     if (lo < hi) read_inside(address, out.data(), lo, hi, outcome);
     normalise(outcome);
     return outcome;
+  }
+
+  // Pieces of private memory go to the kernel together, up to IOV_MAX per call (a scan of a
+  // process with thousands of small mappings makes one syscall per thousand, not one each).
+  // A piece that holds a shared mapping, reaches outside the range, or where a batch stopped
+  // short (a hole) is read alone by read(), which finds and explains its holes.
+  std::vector<ReadOutcome> read_pieces(std::span<const ReadPiece> pieces) override {
+    std::vector<ReadOutcome> out(pieces.size());
+    std::vector<iovec> local;
+    std::vector<iovec> remote;
+    size_t i = 0;
+    while (i < pieces.size()) {
+      local.clear();
+      remote.clear();
+      uint64_t batch_bytes = 0;
+      for (size_t j = i; j < pieces.size() && local.size() < kMaxBatchPieces; ++j) {
+        const ReadPiece& p = pieces[j];
+        if (!batchable(p) || batch_bytes + p.out.size() > kMaxBatchBytes) break;
+        batch_bytes += p.out.size();
+        local.push_back({p.out.data(), p.out.size()});
+        remote.push_back(
+            {reinterpret_cast<void*>(static_cast<uintptr_t>(p.address)), p.out.size()});
+      }
+      if (local.size() <= 1) {
+        out[i] = read(pieces[i].address, pieces[i].out);
+        ++i;
+        continue;
+      }
+      const ssize_t n = process_vm_readv(target_.pid, local.data(), local.size(), remote.data(),
+                                         remote.size(), 0);
+      if (n < 0 && errno == EINTR) continue;
+      uint64_t got = n > 0 ? static_cast<uint64_t>(n) : 0;
+      const size_t end = i + local.size();
+      for (; i < end && got >= pieces[i].out.size(); ++i) got -= pieces[i].out.size();
+      if (i < end) {  // the batch stopped inside piece i: the rest of it alone
+        const ReadPiece& p = pieces[i];
+        out[i] = read(p.address + got, p.out.subspan(static_cast<size_t>(got)));
+        ++i;
+      }
+    }
+    return out;
   }
 
   // Shared mappings mapped here are diffed in one fused pass; the rest reads and compares.
@@ -345,6 +389,16 @@ class ProcessSource final : public Source {
       add_unreadable(outcome, pos, hole_end, why);
       pos = hole_end;
     }
+  }
+
+  // A piece the batched path may take: inside the range and clear of shared mappings.
+  bool batchable(const ReadPiece& p) const {
+    const uint64_t n = p.out.size();
+    if (exited_ || n > kMaxBatchBytes || p.address < info_.base) return false;
+    if (p.address - info_.base > info_.size || n > info_.size - (p.address - info_.base))
+      return false;
+    return shared_.size() == 0 ||
+           (shared_.find(p.address) == nullptr && shared_.next_start(p.address) >= p.address + n);
   }
 
   static void add_unreadable(ReadOutcome& outcome, uint64_t from, uint64_t to, std::string why) {

@@ -15,6 +15,8 @@ namespace {
 // (Source::read_pieces: for a process, one syscall for up to IOV_MAX small mappings).
 constexpr uint64_t kSmallRange = uint64_t{1} << 20;
 constexpr size_t kMaxGroupRanges = 1024;
+// A group's buffer stays within the caches: 2 MiB compared where it was read.
+constexpr uint64_t kMaxGroupBytes = uint64_t{2} << 20;
 
 struct Walk {
   Source& source;
@@ -28,7 +30,7 @@ struct Walk {
 
 // The block [at, at + length) of r was read into buf: counts it and visits it.
 Status visit_read(Walk& w, const ByteRange& r, uint64_t at, uint64_t length,
-                  const std::vector<std::byte>& buf, const ReadOutcome& outcome) {
+                  std::span<const std::byte> buf, const ReadOutcome& outcome) {
   const uint64_t bad = unreadable_inside(outcome, at, length);
   w.out.stats.bytes_unreadable += bad;
   w.out.stats.bytes_scanned += length - bad;
@@ -58,12 +60,13 @@ Status walk_range(Walk& w, const ByteRange& r, std::vector<std::byte>& buf) {
   return {};
 }
 
-// Small ranges, each one block, read in one request.
-Status walk_small(Walk& w, std::span<const ByteRange> ranges, std::vector<std::byte>& buf) {
+// Small ranges, each one block, read in one request into `all` (reused between groups) and
+// visited where they lie.
+Status walk_small(Walk& w, std::span<const ByteRange> ranges, std::vector<std::byte>& all) {
   if (cancelled(w)) return {};
   uint64_t bytes = 0;
   for (const ByteRange& r : ranges) bytes += r.length;
-  std::vector<std::byte> all(static_cast<size_t>(bytes));
+  if (all.size() < bytes) all.resize(static_cast<size_t>(bytes));
   std::vector<ReadPiece> pieces;
   size_t at = 0;
   for (const ByteRange& r : ranges) {
@@ -72,8 +75,8 @@ Status walk_small(Walk& w, std::span<const ByteRange> ranges, std::vector<std::b
   }
   const std::vector<ReadOutcome> outcomes = w.source.read_pieces(pieces);
   for (size_t k = 0; k < ranges.size(); ++k) {
-    buf.assign(pieces[k].out.begin(), pieces[k].out.end());
-    if (Status s = visit_read(w, ranges[k], ranges[k].address, ranges[k].length, buf, outcomes[k]);
+    if (Status s = visit_read(w, ranges[k], ranges[k].address, ranges[k].length, pieces[k].out,
+                              outcomes[k]);
         !s)
       return s;
   }
@@ -93,16 +96,17 @@ Status walk_find_blocks(Source& source, std::vector<ByteRange> ranges, uint64_t 
   Walk w{source, overlap, ctx, out, visit};
   for (const ByteRange& r : ranges) w.total += r.length;
   std::vector<std::byte> buf;
+  std::vector<std::byte> group_buf;
   size_t i = 0;
   while (i < ranges.size() && !cancelled(w)) {
     size_t j = i;
     uint64_t bytes = 0;
     while (j < ranges.size() && ranges[j].length < kSmallRange && j - i < kMaxGroupRanges &&
-           bytes + ranges[j].length <= kScanBlockBytes) {
+           bytes + ranges[j].length <= kMaxGroupBytes) {
       bytes += ranges[j].length;
       ++j;
     }
-    const Status s = j - i > 1 ? walk_small(w, std::span(ranges).subspan(i, j - i), buf)
+    const Status s = j - i > 1 ? walk_small(w, std::span(ranges).subspan(i, j - i), group_buf)
                                : walk_range(w, ranges[i], buf);
     if (!s) return s;
     i = std::max(j, i + 1);

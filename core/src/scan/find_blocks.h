@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <vector>
 
 #include "memview/find_pattern.h"
@@ -25,7 +26,7 @@ struct FindBlock {
   const ByteRange& range;
   uint64_t at = 0;
   uint64_t length = 0;
-  const std::vector<std::byte>& bytes;
+  std::span<const std::byte> bytes;
   const ReadOutcome& outcome;
 };
 

@@ -155,7 +155,7 @@ Result<FindResult> find_pattern(Source& source, const BytePattern& pattern, size
   const size_t len = pattern.size();
   FindResult out;
   auto visit = [&](const scan_detail::FindBlock& b) -> Status {
-    const std::vector<std::byte>& buf = b.bytes;
+    const std::span<const std::byte> buf = b.bytes;
     auto readable = [&](size_t i) {
       return std::none_of(
           b.outcome.unreadable.begin(), b.outcome.unreadable.end(),

@@ -53,7 +53,7 @@ struct RegexMatchData {
 // The matches starting in buf[0, length) (buf holds `extent` >= length bytes from `at`), from
 // `resume` on (the end of the previous block's last match, absolute): a match found across
 // the boundary is not found again, in part, by the next block.
-Status regex_block(const ByteRegex& re, const std::vector<std::byte>& buf, uint64_t length,
+Status regex_block(const ByteRegex& re, std::span<const std::byte> buf, uint64_t length,
                    uint64_t at, const ReadOutcome& outcome, size_t limit, FindResult& out,
                    RegexMatchData& md, uint64_t& resume) {
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(buf.data());

@@ -77,8 +77,12 @@ uint64_t block_candidates(const ScanBlock& b) {
   return n;
 }
 
-void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
-                 std::vector<std::vector<uint64_t>>&& bits) {
+namespace {
+
+// store_block() on `buf`, the block's bytes; `owned` (may be null) holds them and may be
+// taken as the snapshot instead of a copy.
+void store_block_from(ScanBlock& block, std::span<const std::byte> buf,
+                      std::vector<std::byte>* owned, std::vector<std::vector<uint64_t>>&& bits) {
   // Every position still a candidate ("unchanged" over static memory): no bitmap at all,
   // so a dense block stays at one byte per scanned byte.
   for (size_t k = 0; k < block.lanes.size(); ++k) {
@@ -103,7 +107,7 @@ void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
       lane.offsets = {};
       lane.values = {};
     }
-    block.snapshot = std::move(buf);
+    block.snapshot = owned ? std::move(*owned) : std::vector<std::byte>(buf.begin(), buf.end());
     return;
   }
   for (size_t k = 0; k < block.lanes.size(); ++k) {
@@ -134,6 +138,18 @@ void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
     lane.bits = {};
   }
   block.snapshot = {};
+}
+
+}  // namespace
+
+void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
+                 std::vector<std::vector<uint64_t>>&& bits) {
+  store_block_from(block, buf, &buf, std::move(bits));
+}
+
+void store_block(ScanBlock& block, std::span<const std::byte> bytes,
+                 std::vector<std::vector<uint64_t>>&& bits) {
+  store_block_from(block, bytes, nullptr, std::move(bits));
 }
 
 std::vector<SourcePtr> extra_readers(const Source& source, unsigned threads, size_t blocks) {

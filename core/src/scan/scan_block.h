@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "memview/scan.h"
@@ -30,6 +31,9 @@ uint64_t unreadable_inside(const ReadOutcome& outcome, uint64_t address, uint64_
 // lane k (empty vector: every position). Keeps whichever form needs less memory; a bitmap
 // with every position set is kept as "every position" (no bitmap).
 void store_block(ScanBlock& block, std::vector<std::byte>&& buf,
+                 std::vector<std::vector<uint64_t>>&& bits);
+// The same for bytes it does not own: the dense form copies them.
+void store_block(ScanBlock& block, std::span<const std::byte> bytes,
                  std::vector<std::vector<uint64_t>>&& bits);
 
 uint64_t popcount_words(const std::vector<uint64_t>& bits);

@@ -1,6 +1,8 @@
 // Dark and light themes: the ImGui style plus the colours of the hex grid.
 #pragma once
 
+#include <algorithm>
+
 #include <imgui.h>
 
 #include "settings.h"
@@ -27,9 +29,10 @@ struct Palette {
   ImU32 error_text = 0;
   ImU32 ok_text = 0;
   ImU32 dim_text = 0;
-  // Backgrounds of overlay fields in the grid: kFieldHues hues (neighbouring top-level
-  // fields differ), each in two shades (neighbouring members/elements alternate). Faint
-  // enough that glow, own-edit marks and the selection drawn over them stay visible.
+  // Overlay fields in the grid (and Find's candidates): kFieldHues hues (neighbouring
+  // top-level fields differ), each in two shades (neighbouring members/elements alternate).
+  // The grid draws them as an underline (tint_underline()), so the glow, own-edit marks
+  // and the selection, which fill the cells, stay visible under a field.
   static constexpr int kFieldHues = 4;
   ImU32 field_tint[kFieldHues][2] = {};
   ImU32 field_text[kFieldHues] = {};  // the same hues as text (overlay tree, tooltips)
@@ -39,5 +42,12 @@ struct Palette {
 // separately) and returns the palette.
 Palette apply_theme(Theme theme);
 Palette palette_for(Theme theme);
+
+// A field tint as the grid's underline: the same hue, three times as opaque (a thin line
+// needs more colour than a filled cell to be seen).
+inline ImU32 tint_underline(ImU32 tint) {
+  const ImU32 a = (tint >> IM_COL32_A_SHIFT) & 0xFF;
+  return (tint & ~IM_COL32_A_MASK) | (std::min<ImU32>(255, a * 3) << IM_COL32_A_SHIFT);
+}
 
 }  // namespace memview::gui

@@ -15,6 +15,7 @@ struct ColourKeyEntry {
   ImU32 colour = 0;
   bool text = false;  // the colour is the bytes' text colour, not their background
   std::string meaning;
+  bool underline = false;  // drawn as a line under the bytes (tint_underline())
 };
 
 // The entries, in the order the key lists them.

@@ -1,5 +1,5 @@
 // The hex grid's rows: each visible row's bytes classified from the ChangeTracker, then
-// drawn as highlight rectangles (overlay tint, glow, own edits, selection), the address,
+// drawn as highlight rectangles (selection, glow, own edits, overlay underlines), the address,
 // the hex and ASCII text, and the cursor frame.
 //
 // Text is emitted glyph by glyph into one reservation per row, each glyph with its own
@@ -166,8 +166,15 @@ class RowPainter {
 
   // Bytes [i, j) in both columns.
   void cells(int i, int j, ImU32 c) {
-    hex_rect(i, j, c);
-    rect(f_.l.ascii_x + i * f_.l.char_w, f_.l.ascii_x + j * f_.l.char_w, c);
+    hex_rect(i, j, c, y_, y_ + f_.l.row_h);
+    rect(f_.l.ascii_x + i * f_.l.char_w, f_.l.ascii_x + j * f_.l.char_w, c, y_, y_ + f_.l.row_h);
+  }
+  // A line under bytes [i, j) in both columns (overlay fields).
+  void underlines(int i, int j, ImU32 c) {
+    const float y1 = y_ + f_.l.row_h;
+    const float y0 = y1 - std::max(2.0f, std::floor(f_.l.row_h * 0.12f));
+    hex_rect(i, j, c, y0, y1);
+    rect(f_.l.ascii_x + i * f_.l.char_w, f_.l.ascii_x + j * f_.l.char_w, c, y0, y1);
   }
   void glyph(float x, unsigned char ch, ImU32 c) {
     const ImFontGlyph* g = f_.glyphs.glyph[ch & 0x7f];
@@ -180,18 +187,18 @@ class RowPainter {
   }
 
  private:
-  void rect(float x0, float x1, ImU32 c) {
-    f_.dl->PrimRect(ImVec2(x0, y_), ImVec2(x1, y_ + f_.l.row_h), c);
+  void rect(float x0, float x1, ImU32 c, float y0, float y1) {
+    f_.dl->PrimRect(ImVec2(x0, y0), ImVec2(x1, y1), c);
     ++quads_;
   }
   // Cells tile without gaps: the extra space between 8-byte groups is split between the
   // neighbouring cells.
-  void hex_rect(int i, int j, ImU32 c) {
+  void hex_rect(int i, int j, ImU32 c, float y0, float y1) {
     const float lpad = (i > 0 && i % 8 == 0) ? 1.0f : 0.5f;
     const float rpad = (j < f_.bpr && j % 8 == 0) ? 3.0f : 2.5f;
     const float cw = f_.l.char_w;
     rect(f_.l.hex_x + (hex_char_pos(i) - lpad) * cw, f_.l.hex_x + (hex_char_pos(j - 1) + rpad) * cw,
-         c);
+         c, y0, y1);
   }
 
   const Frame& f_;
@@ -212,11 +219,17 @@ void draw_runs(RowPainter& p, int bpr, Key key, Colour colour) {
   }
 }
 
-// Overlay fields, glow, own edits, and the selection on top.
+// The selection, then the glow and own edits over it (a selection never hides a change),
+// and the overlay fields' underlines last.
 void draw_backgrounds(const Frame& f, RowPainter& p, const RowCells& r) {
-  if (r.any_tint) {
-    draw_runs(
-        p, f.bpr, [&](int i) { return r.tint[i]; }, [](ImU32 c) { return c; });
+  const HexViewState& s = f.s;
+  if (s.has_anchor) {
+    const ByteRange sel = s.selection_or_cursor();
+    if (sel.address < r.row_end && sel.end() > r.addr) {
+      const int i0 = static_cast<int>(std::max(sel.address, r.addr) - r.addr);
+      const int i1 = static_cast<int>(std::min(sel.end(), r.row_end) - r.addr);
+      p.cells(i0, i1, f.pal.selection);
+    }
   }
   if (r.any_glow) {
     draw_runs(
@@ -230,13 +243,13 @@ void draw_backgrounds(const Frame& f, RowPainter& p, const RowCells& r) {
     draw_runs(
         p, f.bpr, [&](int i) { return r.own_bg[i]; }, [&](bool) { return f.pal.own_edit; });
   }
-  const HexViewState& s = f.s;
-  if (s.has_anchor) {
-    const ByteRange sel = s.selection_or_cursor();
-    if (sel.address < r.row_end && sel.end() > r.addr) {
-      const int i0 = static_cast<int>(std::max(sel.address, r.addr) - r.addr);
-      const int i1 = static_cast<int>(std::min(sel.end(), r.row_end) - r.addr);
-      p.cells(i0, i1, f.pal.selection);
+  if (r.any_tint) {
+    for (int i = 0; i < f.bpr;) {
+      const ImU32 c = r.tint[i];
+      int j = i + 1;
+      while (j < f.bpr && r.tint[j] == c) ++j;
+      if (c) p.underlines(i, j, tint_underline(c));
+      i = j;
     }
   }
 }

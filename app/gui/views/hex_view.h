@@ -186,9 +186,10 @@ struct HexViewContext {
   // The viewer's settings for every grid (Settings owns them).
   int bytes_per_row = 16;  // 8, 16 or 32 (anything else is taken as 16)
   float fade_seconds = 1.0f;
-  // Optional background colour per byte (overlay fields), set between hex_view_begin and
-  // hex_view_end: tint[a - tint_begin] for a in [tint_begin, tint_end); 0 = none. Drawn
-  // under the change glow, own-edit marks and the selection, so those stay visible.
+  // Optional colour per byte (overlay fields, Find's candidates), set between
+  // hex_view_begin and hex_view_end: tint[a - tint_begin] for a in [tint_begin, tint_end);
+  // 0 = none. Drawn as a band along the bottom of the cells (tint_underline()), so the
+  // change glow, own-edit marks and the selection, which fill the cells, stay visible.
   const ImU32* tint = nullptr;
   uint64_t tint_begin = 0;
   uint64_t tint_end = 0;

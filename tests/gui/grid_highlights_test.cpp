@@ -27,8 +27,8 @@ std::optional<Found> rect_at(ImVec2 p, ImU32 colour, bool exact) {
     for (int v = 0; v + 3 < dl->VtxBuffer.Size; ++v) {
       const ImDrawVert& a = dl->VtxBuffer[v];
       const ImDrawVert& c = dl->VtxBuffer[v + 2];
-      const bool match = exact ? a.col == colour
-                               : (a.col & ~IM_COL32_A_MASK) == (colour & ~IM_COL32_A_MASK);
+      const bool match =
+          exact ? a.col == colour : (a.col & ~IM_COL32_A_MASK) == (colour & ~IM_COL32_A_MASK);
       if (!match || dl->VtxBuffer[v + 1].col != a.col || c.col != a.col) continue;
       if (a.pos.x <= p.x && c.pos.x >= p.x && a.pos.y <= p.y && c.pos.y >= p.y &&
           a.uv.x == dl->VtxBuffer[v + 1].uv.x) {
@@ -50,9 +50,9 @@ class GridHighlights : public ::testing::Test {
   // Centre of byte i's hex cell in row 0 (the view at the top).
   ImVec2 hex_cell(int i) {
     const HexLayout& l = h.hex().layout;
-    return ImVec2(l.hex_x + (static_cast<float>(i) * 3.0f + (i >= 8 ? 1.0f : 0.0f) + 1.0f) *
-                                l.char_w,
-                  l.rows_y + l.row_h / 2);
+    return ImVec2(
+        l.hex_x + (static_cast<float>(i) * 3.0f + (i >= 8 ? 1.0f : 0.0f) + 1.0f) * l.char_w,
+        l.rows_y + l.row_h / 2);
   }
   ShmObject obj{4096, "highlights"};
   AppHarness h;

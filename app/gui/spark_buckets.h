@@ -5,6 +5,7 @@
 // span of its samples. No ImGui: the sparkline (views/plot.h) draws from this.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <limits>

@@ -89,7 +89,8 @@ TEST(SparkBuckets, TheValueBeforeTheWindowHoldsIntoIt) {
 
 TEST(SparkBuckets, AWidthChangeRebuilds) {
   std::deque<WatchSample> history;
-  for (int i = 0; i < 1000; ++i) history.push_back({(i + 1) * 10 * kMs, std::sin(i * 0.1), true});
+  for (int i = 0; i < 1000; ++i)
+    history.push_back({int64_t{i + 1} * 10 * kMs, std::sin(i * 0.1), true});
   SparkBuckets b;
   update_spark_buckets(b, history, 10'000 * kMs, 5'000 * kMs, 40);
   update_spark_buckets(b, history, 10'000 * kMs, 5'000 * kMs, 70);

@@ -37,6 +37,27 @@ std::string offset_text(const Field& f) {
   return fmt::format("0x{:x}", f.offset);
 }
 
+// Fields a number base applies to: integers, and enums whose value names no constant.
+bool has_number_base(const Field& f, const RowValue& v) {
+  return v.available && (f.kind == FieldKind::signed_int || f.kind == FieldKind::unsigned_int ||
+                         (f.kind == FieldKind::enumeration && !v.value.enumerator));
+}
+
+// The value's bits in hex, as many digits as the field is wide: int16_t -2 is 0xfffe.
+std::string hex_value_text(const Field& f, const RowValue& v) {
+  const uint64_t bits = f.bit_width ? f.bit_width : std::min<uint64_t>(64, f.size * 8);
+  const uint64_t mask = bits >= 64 ? ~uint64_t{0} : (uint64_t{1} << bits) - 1;
+  return fmt::format("0x{:0{}x}", v.value.bits & mask, static_cast<int>((bits + 3) / 4));
+}
+
+// The field's offset: in its instance (bitfields: byte.bit), or from the source's base.
+std::string offset_text(const OverlayPanelState& s, const OverlayRow& r, uint64_t base) {
+  if (!s.absolute_offsets) return offset_text(r.field);
+  const uint64_t at = r.first - std::min(r.first, base);
+  if (r.field.bit_width) return fmt::format("0x{:x}.{}", at, r.field.bit_offset % 8);
+  return fmt::format("0x{:x}", at);
+}
+
 const OverlayRow* find_row(Overlay& o, const std::string& key) {
   for (const OverlayRow& r : o.rows()) {
     if (r.kind == OverlayRow::Kind::field && r.key == key) return &r;
@@ -337,7 +358,9 @@ void draw_value_cell(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o
   if (clicked && can_edit) {
     s.edit_overlay = o.id;
     s.edit_key = r.key;
-    s.edit.start(v.text);
+    // A negative value shown in hex is edited in decimal (0xfffe would not fit an int16_t).
+    const bool negative = f.kind == FieldKind::signed_int && v.value.integer < 0;
+    s.edit.start(negative ? v.value.text : v.text);
   }
 }
 
@@ -423,7 +446,7 @@ void draw_field_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& 
   drawn.type = type_text(r.field);
   ImGui::TextColored(col4(pal.dim_text), "%s", drawn.type.c_str());
   ImGui::TableSetColumnIndex(2);
-  drawn.offset = offset_text(r.field);
+  drawn.offset = offset_text(s, r, ctx.info.base);
   ImGui::TextColored(col4(pal.address), "%s", drawn.offset.c_str());
   if (ImGui::IsItemHovered()) {
     if (r.field.bit_width) {
@@ -438,7 +461,8 @@ void draw_field_cells(OverlayPanelState& s, OverlayContext& ctx, const Overlay& 
     }
   }
   ImGui::TableSetColumnIndex(3);
-  const RowValue v = overlay_row_value(r, ctx.tracker, ctx.now_ns, ctx.fade_seconds);
+  RowValue v = overlay_row_value(r, ctx.tracker, ctx.now_ns, ctx.fade_seconds);
+  if (has_number_base(r.field, v) && s.shows_hex(o.id, r.key)) v.text = hex_value_text(r.field, v);
   if (v.glow > 0) ImGui::TableSetBgColor(ImGuiTableBgTarget_CellBg, with_alpha(pal.glow, v.glow));
   drawn.value = v.text;
   drawn.glow = v.glow;
@@ -478,6 +502,14 @@ void draw_field_menu(OverlayPanelState& s, OverlayContext& ctx, const Overlay& o
     s.message_clock.restart();
   }
   if (item("Show in hex")) overlay_goto_row(r, ctx.hex, ctx.info);
+  const bool in_hex = s.shows_hex(o.id, r.key);
+  const bool numeric = r.field.kind == FieldKind::signed_int ||
+                       r.field.kind == FieldKind::unsigned_int ||
+                       r.field.kind == FieldKind::enumeration;
+  if (item(in_hex ? "Value in decimal" : "Value in hex", numeric)) {
+    const std::pair<int, std::string> id{o.id, r.key};
+    if (!s.other_base.erase(id)) s.other_base.insert(id);
+  }
   if (item("Watch")) s.watch_requests.emplace_back(o.id, r.key);
   s.watch_menu_item = WidgetRect::last_item();
   ImGui::EndPopup();
@@ -565,6 +597,17 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   }
   age_message(s.message, s.message_is_error, s.message_clock, ctx.now_ns);
   draw_message_line(s.message, s.message_is_error ? ctx.palette.error_text : ctx.palette.dim_text);
+  ImGui::Checkbox("hex values", &s.hex_numbers);
+  s.hex_box = WidgetRect::last_item();
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("integers in hex (a field's menu shows one field in the other base)");
+  }
+  ImGui::SameLine();
+  ImGui::Checkbox("absolute offsets", &s.absolute_offsets);
+  s.absolute_box = WidgetRect::last_item();
+  if (ImGui::IsItemHovered()) {
+    ImGui::SetTooltip("offsets from the source's start, not from each struct's start");
+  }
   if (!begin_tree_table()) return;
   const size_t total = s.total_rows();
   if (s.scroll_to_row >= 0) {

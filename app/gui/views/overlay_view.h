@@ -13,6 +13,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -67,6 +68,17 @@ struct OverlayPanelState {
   WidgetRect watch_menu_item;  // the open context menu's "Watch" (last frame)
   // A field's context menu as last drawn: its items by label (Copy value, Show in hex, Watch).
   std::vector<std::pair<std::string, WidgetRect>> field_menu_items;
+
+  // How numbers show: integer fields (and enums without a matching constant) in hex, with
+  // the fields listed in other_base (overlay id, row key) shown in the other base; offsets
+  // relative to each instance, or absolute (from the source's base).
+  bool hex_numbers = false;
+  std::set<std::pair<int, std::string>> other_base;
+  bool absolute_offsets = false;
+  bool shows_hex(int overlay_id, const std::string& key) const {
+    return hex_numbers != (other_base.count({overlay_id, key}) != 0);
+  }
+  WidgetRect hex_box, absolute_box;  // the two boxes above the tree (last frame)
 
   // A line above the tree, there with or without a message (transient_message.h).
   std::string message;

@@ -106,8 +106,8 @@ Status walk_find_blocks(Source& source, std::vector<ByteRange> ranges, uint64_t 
       bytes += ranges[j].length;
       ++j;
     }
-    const Status s = j - i > 1 ? walk_small(w, std::span(ranges).subspan(i, j - i), group_buf)
-                               : walk_range(w, ranges[i], buf);
+    Status s = j - i > 1 ? walk_small(w, std::span(ranges).subspan(i, j - i), group_buf)
+                         : walk_range(w, ranges[i], buf);
     if (!s) return s;
     i = std::max(j, i + 1);
   }

@@ -373,9 +373,9 @@ Status read_blocks(Source& source, BlockQueue& q, const ScanContext& sc, ScanSta
     if (g >= q.groups()) return {};
     const size_t first = q.group_starts[g];
     const size_t last = q.group_starts[g + 1];
-    const Status s = last - first == 1
-                         ? scan_task(source, q, first, sc, stats, reports, buf)
-                         : scan_group(source, q, first, last, sc, stats, reports, group_buf);
+    Status s = last - first == 1
+                   ? scan_task(source, q, first, sc, stats, reports, buf)
+                   : scan_group(source, q, first, last, sc, stats, reports, group_buf);
     if (!s) return s;
   }
 }

@@ -134,10 +134,7 @@ void App::apply_watches(Session& s, const std::vector<WorkspaceWatch>& watches,
     if (dup) continue;
     t->name = ww.name;
     Watch* w = s.watches.add(std::move(*t));
-    for (FreezeMode m :
-         {FreezeMode::exact, FreezeMode::allow_increase, FreezeMode::allow_decrease}) {
-      if (ww.freeze_mode == freeze_mode_name(m)) w->freeze_mode = m;
-    }
+    w->freeze_mode = freeze_mode_from_name(ww.freeze_mode).value_or(FreezeMode::exact);
     w->freeze_interval_ms = static_cast<float>(ww.freeze_interval_ms);
     w->freeze_text = ww.freeze_value;
     if (ww.frozen) {

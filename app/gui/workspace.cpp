@@ -99,13 +99,6 @@ json watches_json(const std::vector<WorkspaceWatch>& watches) {
   return out;
 }
 
-bool known_freeze_mode(const std::string& name) {
-  for (FreezeMode m : {FreezeMode::exact, FreezeMode::allow_increase, FreezeMode::allow_decrease}) {
-    if (name == freeze_mode_name(m)) return true;
-  }
-  return false;
-}
-
 void read_watches(Reader& rd, const json& js, const std::string& where,
                   std::vector<WorkspaceWatch>& out) {
   auto ws = js.find("watches");
@@ -126,7 +119,7 @@ void read_watches(Reader& rd, const json& js, const std::string& where,
     if (watch.address.empty()) rd.fail(w + " needs an \"address\" (TYPE@OFFSET)");
     rd.str(jw, "name", watch.name, w);
     rd.str(jw, "freeze_mode", watch.freeze_mode, w);
-    if (!known_freeze_mode(watch.freeze_mode)) {
+    if (!freeze_mode_from_name(watch.freeze_mode)) {
       rd.fail(w + ".freeze_mode must be \"exact\", \"allow increase\" or \"allow decrease\"");
     }
     if (auto i = jw.find("freeze_interval_ms"); i != jw.end()) {

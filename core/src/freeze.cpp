@@ -26,6 +26,13 @@ const char* freeze_mode_name(FreezeMode m) {
   return "exact";
 }
 
+std::optional<FreezeMode> freeze_mode_from_name(std::string_view name) {
+  for (FreezeMode m : {FreezeMode::exact, FreezeMode::allow_increase, FreezeMode::allow_decrease}) {
+    if (name == freeze_mode_name(m)) return m;
+  }
+  return std::nullopt;
+}
+
 int64_t clamp_freeze_interval_ns(int64_t ns) {
   return std::clamp(ns, kFreezeMinIntervalNs, kFreezeMaxIntervalNs);
 }

@@ -34,6 +34,7 @@
 #include <fmt/format.h>
 
 #include "bench_report.h"
+#include "bench_scanmem.h"
 #include "memview/clock.h"
 #include "memview/scan.h"
 #include "memview/source_spec.h"
@@ -110,30 +111,13 @@ void BM_memview_exact_i32(benchmark::State& state) {
   }
 }
 
-// Runs scanmem on the target with `commands`; returns its peak RSS in bytes.
-double run_scanmem(benchmark::State& state, const std::string& commands) {
-  const pid_t p = fork();
-  if (p == 0) {
-    const int devnull = open("/dev/null", O_RDWR);
-    dup2(devnull, 0);
-    dup2(devnull, 1);
-    dup2(devnull, 2);
-    const std::string pid = std::to_string(g_child);
-    execl(g_scanmem.c_str(), "scanmem", "-p", pid.c_str(), "-c", commands.c_str(), nullptr);
-    _exit(127);
-  }
-  int status = 0;
-  rusage ru{};
-  wait4(p, &status, 0, &ru);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) state.SkipWithError("scanmem failed");
-  return static_cast<double>(ru.ru_maxrss) * 1024.0;
-}
-
 void BM_scanmem_exact_i32(benchmark::State& state) {
   for (auto _ : state) {
-    run_scanmem(state, fmt::format("option region_scan_level 3;option scan_data_type int32;"
-                                   "= {};exit",
-                                   kNeedle));
+    memview::bench::run_scanmem(
+        state, g_scanmem, g_child,
+        fmt::format("option region_scan_level 3;option scan_data_type int32;"
+                    "= {};exit",
+                    kNeedle));
   }
 }
 
@@ -165,8 +149,9 @@ void BM_memview_unknown_unchanged(benchmark::State& state) {
 
 void BM_scanmem_unknown_unchanged(benchmark::State& state) {
   for (auto _ : state) {
-    g_scanmem_unknown_rss = run_scanmem(
-        state, "option region_scan_level 3;option scan_data_type int32;snapshot;=;exit");
+    g_scanmem_unknown_rss = memview::bench::run_scanmem(
+        state, g_scanmem, g_child,
+        "option region_scan_level 3;option scan_data_type int32;snapshot;=;exit");
     state.counters["peak_rss_MiB"] = g_scanmem_unknown_rss / (1 << 20);
   }
 }
@@ -238,9 +223,7 @@ bool setup() {
   if (const char* mib = std::getenv("MEMVIEW_BENCH_SCAN_MIB")) {
     g_bytes = std::strtoull(mib, nullptr, 10) << 20;
   }
-  for (const char* p : {"/usr/bin/scanmem", "/usr/local/bin/scanmem"}) {
-    if (access(p, X_OK) == 0) g_scanmem = p;
-  }
+  g_scanmem = memview::bench::find_scanmem();
   void* mem = mmap(nullptr, g_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return false;
   g_child = fork();

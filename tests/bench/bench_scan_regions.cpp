@@ -29,6 +29,7 @@
 #include <fmt/format.h>
 
 #include "bench_report.h"
+#include "bench_scanmem.h"
 #include "memview/find_pattern.h"
 #include "memview/scan.h"
 #include "memview/source_spec.h"
@@ -153,26 +154,9 @@ void BM_memview_find_hex(benchmark::State& state) {
 
 void BM_scanmem_exact_i32(benchmark::State& state) {
   for (auto _ : state) {
-    const pid_t p = fork();
-    if (p == 0) {
-      const int devnull = open("/dev/null", O_RDWR);
-      dup2(devnull, 0);
-      dup2(devnull, 1);
-      dup2(devnull, 2);
-      const std::string pid = std::to_string(g_child);
-      const std::string commands =
-          fmt::format("option region_scan_level 3;option scan_data_type int32;= {};exit", kNeedle);
-      execl(g_scanmem.c_str(), "scanmem", "-p", pid.c_str(), "-c", commands.c_str(), nullptr);
-      _exit(127);
-    }
-    int status = 0;
-    waitpid(p, &status, 0);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-      const std::string why = WIFEXITED(status)
-                                  ? fmt::format("scanmem exited with {}", WEXITSTATUS(status))
-                                  : fmt::format("scanmem ended by signal {}", WTERMSIG(status));
-      state.SkipWithError(why.c_str());
-    }
+    memview::bench::run_scanmem(
+        state, g_scanmem, g_child,
+        fmt::format("option region_scan_level 3;option scan_data_type int32;= {};exit", kNeedle));
   }
 }
 
@@ -189,9 +173,7 @@ bool setup() {
     g_regions = std::strtoull(n, nullptr, 10);
   if (const char* k = std::getenv("MEMVIEW_BENCH_REGION_KIB"))
     g_region_bytes = std::strtoull(k, nullptr, 10) << 10;
-  for (const char* p : {"/usr/bin/scanmem", "/usr/local/bin/scanmem"}) {
-    if (access(p, X_OK) == 0) g_scanmem = p;
-  }
+  g_scanmem = memview::bench::find_scanmem();
   const uint64_t stride = g_region_bytes + 4096;
   void* mem = mmap(nullptr, g_regions * stride, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

@@ -19,8 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "memview/editor.h"
@@ -33,6 +35,8 @@ namespace memview {
 
 enum class FreezeMode { exact, allow_increase, allow_decrease };
 const char* freeze_mode_name(FreezeMode m);  // "exact", "allow increase", "allow decrease"
+// The mode freeze_mode_name() names; nullopt for any other text.
+std::optional<FreezeMode> freeze_mode_from_name(std::string_view name);
 
 inline constexpr int64_t kFreezeMinIntervalNs = 1'000'000;        // 1 ms
 inline constexpr int64_t kFreezeMaxIntervalNs = 10'000'000'000;   // 10 s

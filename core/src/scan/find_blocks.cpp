@@ -11,13 +11,6 @@
 namespace memview::scan_detail {
 namespace {
 
-// Ranges smaller than this are read together with their neighbours in one request
-// (Source::read_pieces: for a process, one syscall for up to IOV_MAX small mappings).
-constexpr uint64_t kSmallRange = uint64_t{1} << 20;
-constexpr size_t kMaxGroupRanges = 1024;
-// A group's buffer stays within the caches: 2 MiB compared where it was read.
-constexpr uint64_t kMaxGroupBytes = uint64_t{2} << 20;
-
 struct Walk {
   Source& source;
   uint64_t overlap;

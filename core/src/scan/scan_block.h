@@ -12,6 +12,14 @@
 
 namespace memview::scan_detail {
 
+// First scans and finds read ranges smaller than kSmallRange together with their neighbours
+// in one request (Source::read_pieces: for a process, one syscall for up to IOV_MAX small
+// mappings): at most kMaxGroupRanges of them and kMaxGroupBytes, a buffer that stays
+// within the caches (measured ~15 % faster than 16 MiB groups, bench_scan_regions).
+inline constexpr uint64_t kSmallRange = uint64_t{1} << 20;
+inline constexpr size_t kMaxGroupRanges = 1024;
+inline constexpr uint64_t kMaxGroupBytes = uint64_t{2} << 20;
+
 // Number of positions of `lane` in `block`: origin + i*step lies inside the block's length
 // and the value's bytes inside its extent.
 size_t lane_positions(const ScanBlock& block, const ScanLane& lane);

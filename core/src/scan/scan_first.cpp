@@ -206,14 +206,6 @@ struct BlockTask {
   uint64_t extent = 0;
 };
 
-// Ranges smaller than this are read together with their neighbours in one request
-// (Source::read_pieces: for a process, one syscall for up to IOV_MAX small mappings).
-constexpr uint64_t kSmallRange = uint64_t{1} << 20;
-constexpr size_t kMaxGroupTasks = 1024;
-// A group's buffer stays within the caches: 2 MiB compared where it was read (measured
-// ~15 % faster than 16 MiB groups, bench_scan_regions).
-constexpr uint64_t kMaxGroupBytes = uint64_t{2} << 20;
-
 // The blocks of a first scan, taken a group at a time by each reader thread (a group is one
 // block, or several small ranges read together); each result lands in its block's slot, so
 // the state stays in address order whoever read it.
@@ -239,10 +231,10 @@ void plan_blocks(BlockQueue& q, const std::vector<ByteRange>& ranges, uint64_t o
       t.address = at;
       t.length = std::min(kScanBlockBytes, r.end() - at);
       t.extent = std::min(t.length + overlap, r.end() - at);
-      const bool small = r.length < kSmallRange;
+      const bool small = r.length < scan_detail::kSmallRange;
       const size_t in_group = q.tasks.size() - (q.group_starts.empty() ? 0 : q.group_starts.back());
-      if (!small || !open_group || group_bytes + t.extent > kMaxGroupBytes ||
-          in_group >= kMaxGroupTasks) {
+      if (!small || !open_group || group_bytes + t.extent > scan_detail::kMaxGroupBytes ||
+          in_group >= scan_detail::kMaxGroupRanges) {
         q.group_starts.push_back(q.tasks.size());
         group_bytes = 0;
       }

@@ -290,19 +290,18 @@ def _find_program():
     return shutil.which("memview") or "memview"
 
 
-_supports_layout = {}
+_viewer_help = {}
 
 
-def _viewer_takes_layout(program):
-    """Whether this viewer build accepts --layout FILE (asked once via --help)."""
-    if program not in _supports_layout:
+def _viewer_takes(program, option):
+    """Whether this viewer build accepts OPTION, e.g. --layout (its --help, asked once)."""
+    if program not in _viewer_help:
         try:
-            out = subprocess.run([program, "--help"], capture_output=True, text=True,
-                                 timeout=5).stdout
-            _supports_layout[program] = "--layout" in out
+            _viewer_help[program] = subprocess.run([program, "--help"], capture_output=True,
+                                                   text=True, timeout=5).stdout
         except (OSError, subprocess.SubprocessError):
-            _supports_layout[program] = False
-    return _supports_layout[program]
+            _viewer_help[program] = ""
+    return re.search(re.escape(option) + r"\b(?!-)", _viewer_help[program]) is not None
 
 
 def _private_dir(d):
@@ -404,8 +403,10 @@ def open_range(pid, address, length, title, layout=None, dry_run=False, new_wind
             return spec, layout_path
     program = _find_program()
     args = [program]
-    if layout_path and _viewer_takes_layout(program):
+    if layout_path and _viewer_takes(program, "--layout"):
         args += ["--layout", layout_path]
+        if _viewer_takes(program, "--layout-title"):
+            args += ["--layout-title", title]  # the name a running viewer gives it too
     args.append(spec)
     _private_dir(_runtime_dir())
     try:

@@ -45,6 +45,7 @@
 #include "session.h"
 #include "settings.h"
 #include "theme.h"
+#include "toolbar_flow.h"
 #include "views/open_view.h"
 #include "views/overlay_form.h"
 #include "views/status_bar.h"
@@ -184,6 +185,7 @@ class App {
   OverlayFormState overlay_form;
   SideTab side_tab = SideTab::overlays;
   std::optional<SideTab> side_tab_request;  // select this side tab next frame
+  ToolbarFlow toolbar_flow;                 // the toolbar's groups and where they wrap (last frame)
   // The side tabs' headers (last frame), indexed by SideTab.
   std::array<WidgetRect, kSideTabCount> side_tab_rects{};
   const WidgetRect& side_tab_rect(SideTab t) const {
@@ -229,6 +231,9 @@ class App {
   void draw_status(int64_t now_ns);
   void draw_session(Session& s, int64_t now_ns);
   void draw_toolbar(Session& s, int64_t now_ns);
+  bool draw_row_width_choice();
+  bool draw_fade_choice();
+  bool draw_map_choice(Session& s);
   void draw_grid_column(Session& s, ImVec2 size, int64_t now_ns);
   // The grid column and the side panel with a splitter between (app_layout.cpp).
   void draw_grid_and_panel(Session& s, int64_t now_ns);

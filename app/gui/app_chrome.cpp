@@ -141,8 +141,9 @@ void App::draw_tabs(int64_t now_ns) {
   if (ImGui::BeginTabBar("##tabs", ImGuiTabBarFlags_FittingPolicyScroll)) {
     const int select = select_request_;
     select_request_ = -1;
+    // The box takes the keyboard when the tab shows (perhaps a frame after it is selected).
+    if (select == 0) open_view.focus_input = true;
     if (ImGui::BeginTabItem("Open", nullptr, select == 0 ? ImGuiTabItemFlags_SetSelected : 0)) {
-      if (select == 0) open_view.focus_input = true;
       OpenRequest req = draw_open_view(open_view, settings, palette, now_ns);
       if (req.open) requests_.open.push_back({req.spec, req.options});
       ImGui::EndTabItem();

@@ -56,43 +56,80 @@ void draw_side_tab(SideTabBar& bar, SideTab tab, const std::string& label, Body&
 
 }  // namespace
 
+// The toolbar's groups wrap onto a second line in a narrow window (toolbar_flow.h); a wider
+// gap between groups keeps "Pause" and "bytes/row" from reading as one label.
 void App::draw_toolbar(Session& s, int64_t now_ns) {
   HexViewState& h = s.hex;
+  const float gap = ImGui::GetStyle().ItemSpacing.x * 3.0f;
+  ToolbarFlow& flow = toolbar_flow;
   bool refocus = false;
+  flow.begin();
+  flow.group(gap);
   if (ImGui::Checkbox("Pause", &s.paused)) refocus = true;
   if (ImGui::IsItemHovered()) ImGui::SetTooltip("freeze the display: no polling");
-  // A wider gap between groups: "Pause" and "bytes/row" must not read as one label.
-  const float group_gap = ImGui::GetStyle().ItemSpacing.x * 3.0f;
-  ImGui::SameLine(0.0f, group_gap);
+  flow.end_group();
+  flow.group(gap);
+  refocus |= draw_row_width_choice();
+  flow.end_group();
+  flow.group(gap);
+  refocus |= draw_fade_choice();
+  flow.end_group();
+  flow.group(gap);
+  if (ImGui::Button("Go to... (Ctrl+G)")) {
+    h.goto_request = true;
+    refocus = true;
+  }
+  flow.end_group();
+  flow.group(gap);
+  refocus |= draw_map_choice(s);
+  flow.end_group();
+  flow.group(gap);
+  draw_record_controls_for(s);
+  flow.end_group();
+  if (age_message(h.message, h.message_is_error, h.message_clock, now_ns)) {
+    flow.group(ImGui::GetStyle().ItemSpacing.x);
+    draw_message_line(h.message, h.message_is_error ? palette.error_text : palette.ok_text);
+    flow.end_group();
+  }
+  if (refocus) h.focus_request = true;
+}
+
+// "bytes/row: 8 16 32"; whether it was changed (the grid takes the keyboard back).
+bool App::draw_row_width_choice() {
+  bool changed = false;
   ImGui::TextUnformatted("bytes/row:");
   for (int bpr : {8, 16, 32}) {
     ImGui::SameLine();
     ImGui::PushID(bpr);
     if (ImGui::RadioButton(std::to_string(bpr).c_str(), settings.bytes_per_row == bpr)) {
       set_bytes_per_row(bpr);
-      refocus = true;
+      changed = true;
     }
     ImGui::PopID();
   }
-  ImGui::SameLine(0.0f, group_gap);
+  return changed;
+}
+
+// The change glow's fade time: a slider with its value written beside it, where the
+// slider's handle cannot cover it; whether the user let go of it.
+bool App::draw_fade_choice() {
   ImGui::SetNextItemWidth(ImGui::CalcTextSize("000000000000").x);
   float fade = settings.fade_seconds;
-  // The value is written beside the slider, where its handle cannot cover it.
   if (ImGui::SliderFloat("##fade", &fade, 0.1f, 5.0f, "", ImGuiSliderFlags_Logarithmic)) {
     set_fade_seconds(std::round(fade * 10.0f) / 10.0f);
   }
-  if (ImGui::IsItemDeactivated()) refocus = true;
+  const bool released = ImGui::IsItemDeactivated();
   ImGui::SameLine();
   ImGui::Text("fade %.1f s", static_cast<double>(settings.fade_seconds));
-  ImGui::SameLine(0.0f, group_gap);
-  if (ImGui::Button("Go to... (Ctrl+G)")) {
-    h.goto_request = true;
-    refocus = true;
-  }
-  ImGui::SameLine(0.0f, group_gap);
+  return released;
+}
+
+// The activity map's box and which column typing goes to; whether the box was clicked.
+bool App::draw_map_choice(Session& s) {
+  bool changed = false;
   if (ImGui::Checkbox("Map", &s.activity.enabled)) {
     set_activity_map(s.activity.enabled);
-    refocus = true;
+    changed = true;
   }
   s.activity.checkbox = WidgetRect::last_item();
   if (ImGui::IsItemHovered()) {
@@ -102,14 +139,8 @@ void App::draw_toolbar(Session& s, int64_t now_ns) {
   }
   ImGui::SameLine();
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(palette.dim_text), "typing: %s (Tab)",
-                     h.column == HexColumn::hex ? "hex" : "ASCII");
-  ImGui::SameLine(0.0f, group_gap);
-  draw_record_controls_for(s);
-  if (age_message(h.message, h.message_is_error, h.message_clock, now_ns)) {
-    ImGui::SameLine();
-    draw_message_line(h.message, h.message_is_error ? palette.error_text : palette.ok_text);
-  }
-  if (refocus) h.focus_request = true;
+                     s.hex.column == HexColumn::hex ? "hex" : "ASCII");
+  return changed;
 }
 
 void App::draw_session(Session& s, int64_t now_ns) {
@@ -208,10 +239,16 @@ void App::draw_add_overlay_tab(Session& s) {
     }
     requests_.load.push_back(std::move(act.origin));
   }
-  if (act.place && overlay_form.set) {
-    requests_.place.push_back(
-        {s.id, overlay_form.set->origin(), overlay_form.type_name, act.address, act.count});
+  if (!act.place || !overlay_form.set) return;
+  if (const Overlay* same = s.overlays.find_same(overlay_form.type_name, act.address, act.count);
+      same && !act.confirmed) {
+    overlay_form.duplicate_of = same->title;
+    overlay_form.pending_address = act.address;
+    overlay_form.pending_count = act.count;
+    return;
   }
+  requests_.place.push_back(
+      {s.id, overlay_form.set->origin(), overlay_form.type_name, act.address, act.count});
 }
 
 void App::draw_side_panel(Session& s, int64_t now_ns) {

@@ -156,6 +156,7 @@ struct CommandLine {
   std::string font;
   std::string workspace;
   std::string layout;
+  std::string layout_title;
   std::string save_workspace;
 };
 
@@ -177,6 +178,10 @@ int parse_command_line(int argc, char** argv, CommandLine& cl) {
   cli.add_option("--layout", cl.layout,
                  "a layout JSON file (memview-cli layout --json, the gdb extension) to overlay "
                  "at the start of the first source");
+  cli.add_option("--layout-title", cl.layout_title,
+                 "the name of the --layout overlay (default: its type's name; the debugger "
+                 "extensions pass the expression, as they do to a running viewer)")
+      ->needs("--layout");
   cli.add_option("--save-workspace", cl.save_workspace,
                  "save the workspace to this file when the viewer quits");
   cli.set_version_flag("--version", "memview " MEMVIEW_VERSION);
@@ -299,7 +304,8 @@ void apply_command_line(memview::gui::App& app, const CommandLine& cl) {
     return;
   }
   memview::gui::Session& first = *app.sessions.front();
-  if (auto o = app.add_layout_file_overlay(first, cl.layout, first.info().base); !o.ok()) {
+  if (auto o = app.add_layout_file_overlay(first, cl.layout, first.info().base, cl.layout_title);
+      !o.ok()) {
     say_error(o.error().message);
   }
 }

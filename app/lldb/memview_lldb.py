@@ -357,7 +357,9 @@ def open_range(out, pid, address, length, title, layout=None, dry_run=False, new
             out.append("memview: opened %s in the running viewer" % spec)
             return spec
     program = _find_program()
-    args = [program] + (["--layout", layout_path] if layout_path else []) + [spec]
+    # The overlay is named for the expression, as a running viewer names it.
+    layout_args = ["--layout", layout_path, "--layout-title", title] if layout_path else []
+    args = [program] + layout_args + [spec]
     log_path = os.path.join(_private_dir(_runtime_dir()), "viewer.log")
     try:
         with open(log_path, "ab") as log:

@@ -179,9 +179,13 @@ try:
                         continue
                     if cmd and cmd[0].decode(errors="replace") == GUI and \
                             spec.encode() in cmd:
-                        found = int(pid)
+                        found, found_cmd = int(pid), cmd
                 time.sleep(0.2)
             check(found is not None, "a memview window runs with " + spec)
+            if found:
+                at = found_cmd.index(b"--layout-title") if b"--layout-title" in found_cmd else -1
+                check(at > 0 and found_cmd[at + 1] == b"g_state",
+                      "the overlay is named g_state, as in a running viewer: %s" % found_cmd)
             if found:
                 time.sleep(1.5)
                 alive = os.path.exists("/proc/%d" % found)

@@ -2,7 +2,7 @@
 // its natural width (its ASCII column whole, never under the side panel), the side panel
 // stands at the right edge or, in a window too narrow for both, below the grid; the splitter
 // between them resizes the panel, is remembered in the settings, and a double-click makes it
-// automatic again.
+// automatic again. The toolbar wraps in a narrow window.
 #include "gui_test_support.h"
 #include "views/hex_view.h"
 
@@ -66,6 +66,28 @@ TEST_F(Layout, At800x600ThePanelGoesBelowTheGridAndTheAsciiColumnStaysWhole) {
   drag(h, h.app.splitter_rect.center(), ImVec2(0, -60));
   EXPECT_NEAR(height(h.app.side_panel_rect), before + 60, 2.0f);
   EXPECT_NEAR(h.app.settings.below_height, before + 60, 2.0f);
+}
+
+TEST_F(Layout, At800x600TheToolbarWrapsInsteadOfRunningOffTheWindow) {
+  AppHarness h(ImVec2(800, 600));
+  open(h);
+  const ToolbarFlow& bar = h.app.toolbar_flow;
+  ASSERT_GE(bar.rects.size(), 6u) << "Pause, bytes/row, fade, Go to, Map, Record";
+  EXPECT_GE(bar.lines, 2) << "800 px is too narrow for one line";
+  for (size_t i = 0; i < bar.rects.size(); ++i) {
+    EXPECT_LE(bar.rects[i].max.x, 800.0f) << "group " << i << " runs off the window";
+    for (size_t j = 0; j < i; ++j) {
+      const bool apart =
+          bar.rects[j].max.x <= bar.rects[i].min.x || bar.rects[j].max.y <= bar.rects[i].min.y;
+      EXPECT_TRUE(apart) << "groups " << j << " and " << i << " overlap";
+    }
+  }
+}
+
+TEST_F(Layout, At2560x1400TheToolbarIsOneLine) {
+  AppHarness h(ImVec2(2560, 1400));
+  open(h);
+  EXPECT_EQ(h.app.toolbar_flow.lines, 1);
 }
 
 TEST_F(Layout, At2560x1400TheGridHasItsNaturalWidthAndThePanelStandsRight) {

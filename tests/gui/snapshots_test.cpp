@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "draw_data.h"
 #include "gui_test_support.h"
 #include "views/overlay_view.h"
 #include "views/snapshots_view.h"
@@ -350,6 +351,16 @@ TEST(SnapshotsPanel, ALiveDiffFollowsWhatAPeerWritesWithoutPressingDiffAgain) {
   EXPECT_EQ(p.shown.size(), 1u);
   h.frames(2);
   EXPECT_EQ(s.hex.marked_bytes, 2);
+  // The mark is a line along the top of the cells (the bottom is the overlay fields' band).
+  const HexLayout& l = s.hex.layout;
+  const uint64_t row_index = 0x40 / static_cast<uint64_t>(l.bytes_per_row);
+  const float row = static_cast<float>(row_index) - static_cast<float>(s.hex.top_row);
+  const float row_y = l.rows_y + row * l.row_h;
+  const auto mark =
+      rect_at(ImVec2(l.hex_x + l.char_w, row_y + 2.0f), h.app.palette.unreadable, true);
+  ASSERT_TRUE(mark.has_value()) << "the changed byte is marked";
+  EXPECT_LE(mark->y1, row_y + l.row_h / 2) << "at the top of the cell";
+  EXPECT_LE(mark->y1 - mark->y0, l.row_h * 0.25f) << "a line, not a fill";
   const uint64_t rounds = p.diff_rounds;
 
   // A second write elsewhere, then the first undone: still no Diff pressed.

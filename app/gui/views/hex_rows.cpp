@@ -295,13 +295,14 @@ void draw_text(const Frame& f, RowPainter& p, const RowCells& r) {
   }
 }
 
-// A thin line under the marked bytes of the row, in both columns, above the text.
+// A thin line along the top of the marked bytes of the row, in both columns, above the
+// text: the bottom of the cells is the overlay fields' band, and a marked byte may be in one.
 void draw_marks(const Frame& f, const RowCells& r, float y, RowCounts& n) {
   const HexViewContext& ctx = f.ctx;
   const HexLayout& l = f.l;
   const float cw = l.char_w;
-  const float y1 = y + l.row_h - 1.0f;
-  const float y0 = y1 - std::max(1.0f, std::round(l.row_h * 0.08f));
+  const float y0 = y + 1.0f;
+  const float y1 = y0 + std::max(2.0f, std::round(l.row_h * 0.1f));
   for (size_t k = 0; k < ctx.mark_count; ++k) {
     const ByteRange& m = ctx.marks[k];
     if (m.length == 0 || m.address >= r.row_end || m.end() <= r.addr) continue;

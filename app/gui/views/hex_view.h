@@ -167,7 +167,7 @@ struct HexViewState {
   int unreadable_bytes = 0;  // never read: drawn as "??"
   int stale_bytes = 0;       // not readable now: drawn dimmed with the last value read
   int tinted_bytes = 0;      // bytes drawn with an overlay field colour
-  int marked_bytes = 0;      // bytes drawn underlined (HexViewContext::marks)
+  int marked_bytes = 0;      // bytes drawn with a mark (HexViewContext::marks)
   int bookmarked_rows = 0;   // rows drawn with a bookmark mark
   bool tooltip_shown = false;
   HexLayout layout;
@@ -193,7 +193,8 @@ struct HexViewContext {
   const ImU32* tint = nullptr;
   uint64_t tint_begin = 0;
   uint64_t tint_end = 0;
-  // Optional: byte ranges underlined in both columns (the bytes of a running write watch).
+  // Optional: byte ranges marked by a line along the top of their cells in both columns
+  // (a running write watch, a diff's changed bytes), clear of the fields' band at the bottom.
   const ByteRange* marks = nullptr;
   size_t mark_count = 0;
   ImU32 mark_colour = 0;

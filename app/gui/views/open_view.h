@@ -1,7 +1,8 @@
-// The Open view: one text box for a source spec with completion from discovery, the recent
-// sources, and a live table of the shared memory objects on the machine. It only proposes
-// what to open; the App opens it (never creating anything) and reports failures back in
-// `error`, which the view shows.
+// The Open view: one text box for a source spec with completion (spec_completion.h), the
+// recent sources, and two live tables: the shared memory objects on the machine and the
+// running processes (for pid:). A click on a row selects it, Enter or a double-click opens
+// it. The view only proposes what to open; the App opens it (never creating anything) and
+// reports failures back in `error`, which the view shows.
 #pragma once
 
 #include <cstdint>
@@ -9,11 +10,16 @@
 #include <vector>
 
 #include "memview/discovery.h"
+#include "memview/process_list.h"
 #include "memview/source_spec.h"
 #include "settings.h"
+#include "spec_completion.h"
 #include "theme.h"
+#include "widget_rect.h"
 
 namespace memview::gui {
+
+enum class OpenTable { objects, processes };
 
 struct OpenViewState {
   std::string spec_text;
@@ -22,14 +28,23 @@ struct OpenViewState {
   bool focus_input = true;
 
   std::vector<DiscoveredObject> objects;  // the last discovery
+  std::vector<ProcessEntry> processes;    // the last process list (while it is needed)
   int64_t last_discovery_ns = 0;
-  double discovery_interval_s = 1.0;  // the table is live: rediscovered this often
+  int64_t last_process_list_ns = 0;
+  double discovery_interval_s = 1.0;  // the tables are live: listed again this often
   bool refresh_now = true;
 
+  OpenTable table = OpenTable::objects;  // the table shown (its tab)
+  bool pid_text = false;    // spec_text started with "pid:" last frame (shows the processes)
+  bool select_tab = false;  // make `table`'s tab the selected one in the next frame
+
   std::vector<std::string> completions;  // candidates for spec_text (last frame)
-  int selected = -1;                     // highlighted row of the (filtered) table
-  std::vector<int> visible;              // indexes into objects shown by the table
-  std::string count_text;                // "Objects on this machine: 5 (2 matches)" (last frame)
+  TabCycle tab_cycle;
+  int selected = -1;                   // selected row of the shown (filtered) table
+  std::vector<int> visible;            // indexes into objects (or processes) shown
+  std::vector<std::string> row_specs;  // the spec of each shown row, in order
+  std::vector<WidgetRect> row_rects;   // where each shown row was drawn (last frame)
+  std::string count_text;              // "Objects on this machine: 5 (2 matches)" (last frame)
 };
 
 struct OpenRequest {
@@ -38,16 +53,10 @@ struct OpenRequest {
   OpenOptions options;
 };
 
-// Candidates for completing `text`: discovered specs and recent sources that contain it
-// (case-insensitive), those starting with it first; no duplicates.
-std::vector<std::string> complete_spec(const std::string& text,
-                                       const std::vector<DiscoveredObject>& objects,
-                                       const std::vector<std::string>& recent);
-// What Tab does to `text` given the candidates: the longest common prefix of the candidates
-// when it extends the text, else the first candidate; the text itself when there is none.
-std::string apply_completion(const std::string& text, const std::vector<std::string>& candidates);
-
 OpenRequest draw_open_view(OpenViewState& state, const Settings& settings, const Palette& palette,
                            int64_t now_ns);
+
+// The tables under the box (open_tables.cpp); a double-click on a row asks to open it.
+void draw_open_tables(OpenViewState& state, const Palette& palette, OpenRequest& req);
 
 }  // namespace memview::gui

@@ -225,6 +225,25 @@ void draw_placement(OverlayFormState& f, const SourceInfo* info, uint64_t cursor
   f.message.clear();
 }
 
+// "An overlay of T is already there": place another, or not.
+void draw_duplicate_question(OverlayFormState& f, const Palette& pal, OverlayFormAction& act) {
+  if (f.duplicate_of.empty()) return;
+  ImGui::PushStyleColor(ImGuiCol_Text, pal.error_text);
+  ImGui::TextWrapped("The overlay '%s' already shows %s here. Place another?",
+                     f.duplicate_of.c_str(), f.type_name.c_str());
+  ImGui::PopStyleColor();
+  if (ImGui::Button("Place another")) {
+    act.place = act.confirmed = true;
+    act.address = f.pending_address;
+    act.count = f.pending_count;
+    f.duplicate_of.clear();
+  }
+  f.place_again_button = WidgetRect::last_item();
+  ImGui::SameLine();
+  if (ImGui::Button("Cancel")) f.duplicate_of.clear();
+  f.cancel_button = WidgetRect::last_item();
+}
+
 // The chosen parse: still parsing, its errors, or a type to place.
 void draw_chosen_parse(OverlayFormState& f, const SourceInfo* info, uint64_t cursor,
                        const Palette& pal, float cw, OverlayFormAction& act) {
@@ -242,6 +261,8 @@ void draw_chosen_parse(OverlayFormState& f, const SourceInfo* info, uint64_t cur
   } else {
     draw_type_picker(f, f.set->types(), pal, cw);
     draw_placement(f, info, cursor, cw, act);
+    if (act.place) f.duplicate_of.clear();  // a new placement replaces the question
+    draw_duplicate_question(f, pal, act);
   }
 }
 

@@ -33,7 +33,12 @@ struct OverlayFormState {
   int count = 1;
   std::string message;
   bool message_is_error = false;
+  // Placing a type where an overlay of it already is asks first: that overlay's title
+  // (empty: not asking) and the placement waiting for the answer.
+  std::string duplicate_of;
+  uint64_t pending_address = 0, pending_count = 1;
 
+  WidgetRect place_again_button, cancel_button;
   WidgetRect path_box, paste_box, load_button, type_combo, type_filter_box, offset_box, count_box,
       place_button, mode_header, mode_paste, at_offset_radio;
 };
@@ -45,6 +50,7 @@ struct OverlayFormAction {
   bool place = false;  // place `type_name` from form.set
   uint64_t address = 0;
   uint64_t count = 1;
+  bool confirmed = false;  // the user said yes to placing a duplicate
 };
 
 // The form; `library` lists the parses made so far. `info` is the active tab's source

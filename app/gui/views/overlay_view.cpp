@@ -101,8 +101,17 @@ Overlay* OverlayPanelState::find(int id) {
   return nullptr;
 }
 
+const Overlay* OverlayPanelState::find_same(const std::string& type_name, uint64_t address,
+                                            uint64_t count) const {
+  for (const auto& o : overlays) {
+    if (o->type_name == type_name && o->address == address && o->count == count) return o.get();
+  }
+  return nullptr;
+}
+
 Overlay* OverlayPanelState::add(std::unique_ptr<Overlay> overlay) {
   overlay->id = next_id++;
+  scroll_to_overlay = overlay->id;
   overlays.push_back(std::move(overlay));
   return overlays.back().get();
 }
@@ -583,6 +592,44 @@ void end_tree_table() {
   ImGui::PopStyleVar();
 }
 
+// A new overlay's first row, scrolled to until its rows are final.
+void scroll_to_new_overlay(OverlayPanelState& s) {
+  size_t g = 0;
+  for (auto& o : s.overlays) {
+    if (o->id == s.scroll_to_overlay) {
+      s.scroll_to_row = static_cast<int>(g);
+      const Overlay::State st = o->state();
+      if (st == Overlay::State::ready || st == Overlay::State::failed) s.scroll_to_overlay = 0;
+      return;
+    }
+    g += o->rows().size();
+  }
+  s.scroll_to_overlay = 0;  // removed before it was shown
+}
+
+// The innermost listed row holding the cursor, when the cursor moved and that row is out of
+// view (a collapsed record stands for the fields inside it).
+void follow_cursor(OverlayPanelState& s, uint64_t cursor) {
+  if (cursor == s.followed_cursor) return;
+  s.followed_cursor = cursor;
+  int best = -1;
+  unsigned best_depth = 0;
+  size_t g = 0;
+  for (auto& o : s.overlays) {
+    for (const OverlayRow& r : o->rows()) {
+      const bool holds = cursor >= r.first && cursor - r.first < std::max<uint64_t>(1, r.length);
+      if (holds && r.kind != OverlayRow::Kind::more && (best < 0 || r.depth > best_depth)) {
+        best = static_cast<int>(g);
+        best_depth = r.depth;
+      }
+      ++g;
+    }
+  }
+  const bool in_view = best >= 0 && static_cast<size_t>(best) >= s.shown_first &&
+                       static_cast<size_t>(best) < s.shown_last;
+  if (best >= 0 && !in_view) s.scroll_to_row = best;
+}
+
 }  // namespace
 
 void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
@@ -608,6 +655,12 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   if (ImGui::IsItemHovered()) {
     ImGui::SetTooltip("offsets from the source's start, not from each struct's start");
   }
+  if (s.scroll_to_overlay != 0) {
+    scroll_to_new_overlay(s);
+    s.followed_cursor = ctx.hex.cursor;
+  } else {
+    follow_cursor(s, ctx.hex.cursor);
+  }
   if (!begin_tree_table()) return;
   const size_t total = s.total_rows();
   if (s.scroll_to_row >= 0) {
@@ -622,7 +675,8 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   while (clipper.Step()) {
     const size_t a = static_cast<size_t>(clipper.DisplayStart);
     const size_t b = static_cast<size_t>(clipper.DisplayEnd);
-    if (b > a + 1 || a > 0) {  // not just the measuring row
+    // The measuring step draws row 0 wherever it is: in view only when scrolled to the top.
+    if (b > a + 1 || a > 0 || ImGui::GetScrollY() <= 0.0f) {
       first = std::min(first, a);
       last = std::max(last, b);
     }
@@ -638,6 +692,8 @@ void draw_overlay_tree(OverlayPanelState& s, OverlayContext& ctx) {
   }
   s.visible_first = first == total ? 0 : first;
   s.visible_last = last;
+  s.shown_first = s.visible_first;
+  s.shown_last = s.visible_last;
   end_tree_table();
 }
 

@@ -91,6 +91,11 @@ struct OverlayPanelState {
   std::vector<std::pair<std::string, WidgetRect>> popup_items;  // an open enum combo's items
   size_t visible_first = 0, visible_last = 0;
   int scroll_to_row = -1;  // global row index to bring into view next frame
+  // A new overlay is scrolled into view (until its rows are ready); a cursor that moved onto
+  // a field scrolls the tree to that field's row when it is not in view.
+  int scroll_to_overlay = 0;
+  uint64_t followed_cursor = UINT64_MAX;
+  size_t shown_first = 0, shown_last = 0;  // the rows the tree showed when it was last drawn
 
   // What the grid's tooltip said about an overlay field this frame (empty: nothing).
   int hover_overlay = 0;
@@ -102,6 +107,9 @@ struct OverlayPanelState {
   uint64_t tint_begin = 0, tint_end = 0;
 
   Overlay* find(int id);
+  // An overlay of `type_name` at `address` with `count` instances, if there is one.
+  const Overlay* find_same(const std::string& type_name, uint64_t address, uint64_t count) const;
+  // Adds an overlay and scrolls the tree to it.
   Overlay* add(std::unique_ptr<Overlay> overlay);
   void remove(int id);
   // Applies what the tree asked for this frame (removals); called at the end of the frame.

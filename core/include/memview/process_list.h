@@ -1,0 +1,22 @@
+// The processes running on the machine, for choosing a pid: source (the viewer's Open view
+// and completion). A snapshot: a process may exit the moment after it was listed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace memview {
+
+struct ProcessEntry {
+  uint32_t pid = 0;
+  std::string name;     // the executable's short name (Linux: /proc/PID/comm)
+  std::string user;     // the owner's name, or the uid as text; empty when not known
+  std::string command;  // the command line with spaces between arguments, cut at 256 bytes
+};
+
+// Every process this user can see, sorted by pid. Never fails: a process that exits while it
+// is read, or whose details cannot be read, is listed with what could be read or left out.
+std::vector<ProcessEntry> list_processes();
+
+}  // namespace memview

@@ -205,6 +205,7 @@ class App {
   // control socket directory, a settings file that could not be read or written, a frame
   // that failed): shown in the status bar and written once to stderr (the log).
   std::string notice;
+  StatusBarDrawn status_drawn;  // the status bar as drawn in the last frame
   // The tab tooltip drawn last frame (a tab's whole source), empty when none.
   std::string tab_tooltip;
   // The menu bar's View menu and its Colour key submenu (last frame), and whether the key

@@ -184,7 +184,7 @@ void App::draw_status(int64_t now_ns) {
     stats_shown = stats;
     stats_shown_ns_ = now_ns;
   }
-  draw_status_bar(status_input(now_ns), palette);
+  status_drawn = draw_status_bar(status_input(now_ns), palette);
 }
 
 StatusBarInput App::status_input(int64_t now_ns) {

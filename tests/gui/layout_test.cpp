@@ -84,6 +84,19 @@ TEST_F(Layout, At800x600TheToolbarWrapsInsteadOfRunningOffTheWindow) {
   }
 }
 
+TEST_F(Layout, ALongStatusMessageEndsInDotsAtTheWindowsEdge) {
+  AppHarness h(ImVec2(1400, 900));
+  open(h);
+  EXPECT_FALSE(h.app.status_drawn.cut);
+  std::string message = "a control request failed:";
+  while (message.size() < 400) message += " the reason goes on and on";
+  h.app.notify(message);
+  h.frames(2);
+  EXPECT_TRUE(h.app.status_drawn.cut);
+  EXPECT_LE(h.app.status_drawn.right, 1400.0f);
+  EXPECT_GT(h.app.status_drawn.right, 1400.0f - 60.0f) << "cut at the edge, not before";
+}
+
 TEST_F(Layout, At2560x1400TheToolbarIsOneLine) {
   AppHarness h(ImVec2(2560, 1400));
   open(h);

@@ -70,26 +70,60 @@ std::vector<std::string> status_fields(const StatusBarInput& in) {
   return f;
 }
 
-void draw_status_bar(const StatusBarInput& in, const Palette& pal) {
+namespace {
+
+bool is_warning(const StatusBarInput& in, const std::string& t) {
+  return t.rfind("read-only", 0) == 0 || t == "removed" || t == "exited" || t == "disconnected" ||
+         t == "PAUSED" || t.rfind("typing held", 0) == 0 || (!in.notice.empty() && t == in.notice);
+}
+
+// The longest start of `t` that fits in `width` pixels with "..." after it.
+std::string fitted(const std::string& t, float width) {
+  const float dots = ImGui::CalcTextSize("...").x;
+  size_t n = t.size();
+  while (n > 0 && ImGui::CalcTextSize(t.data(), t.data() + n).x + dots > width) --n;
+  while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xc0) == 0x80) --n;  // whole characters
+  return t.substr(0, n) + "...";
+}
+
+void all_fields_tooltip(const std::vector<std::string>& fields) {
+  ImGui::BeginTooltip();
+  ImGui::PushTextWrapPos(ImGui::GetFontSize() * 50.0f);
+  for (const std::string& f : fields) ImGui::TextUnformatted(f.c_str());
+  ImGui::PopTextWrapPos();
+  ImGui::EndTooltip();
+}
+
+}  // namespace
+
+StatusBarDrawn draw_status_bar(const StatusBarInput& in, const Palette& pal) {
   const std::vector<std::string> fields = status_fields(in);
   const ImVec4 dim = ImGui::ColorConvertU32ToFloat4(pal.dim_text);
+  const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+  StatusBarDrawn drawn;
   ImGui::Separator();
-  for (size_t k = 0; k < fields.size(); ++k) {
+  const float top = ImGui::GetCursorScreenPos().y;
+  for (size_t k = 0; k < fields.size() && !drawn.cut; ++k) {
     if (k) {
       ImGui::SameLine();
       ImGui::TextColored(dim, "|");
       ImGui::SameLine();
     }
-    const std::string& t = fields[k];
-    const bool warn = t.rfind("read-only", 0) == 0 || t == "removed" || t == "exited" ||
-                      t == "disconnected" || t == "PAUSED" || t.rfind("typing held", 0) == 0 ||
-                      (!in.notice.empty() && t == in.notice);
-    if (warn) {
-      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(pal.error_text), "%s", fields[k].c_str());
-    } else {
-      ImGui::TextUnformatted(fields[k].c_str());
+    std::string t = fields[k];
+    const float room = right - ImGui::GetCursorScreenPos().x;
+    if (ImGui::CalcTextSize(t.c_str()).x > room) {
+      t = fitted(t, room);
+      drawn.cut = true;
     }
+    const ImU32 colour =
+        is_warning(in, fields[k]) ? pal.error_text : ImGui::GetColorU32(ImGuiCol_Text);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour), "%s", t.c_str());
+    drawn.right = ImGui::GetItemRectMax().x;
   }
+  const bool hovered = ImGui::IsMouseHoveringRect(ImVec2(ImGui::GetWindowPos().x, top),
+                                                  ImVec2(right, top + ImGui::GetFrameHeight()));
+  if (drawn.cut && hovered) all_fields_tooltip(fields);
+  return drawn;
 }
 
 }  // namespace memview::gui

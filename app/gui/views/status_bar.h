@@ -39,7 +39,13 @@ struct StatusBarInput {
 
 // The fields shown, left to right (also what tests read).
 std::vector<std::string> status_fields(const StatusBarInput& in);
-void draw_status_bar(const StatusBarInput& in, const Palette& palette);
+// What the bar drew: the right edge of its text, and whether a field had to be cut at the
+// window's edge (then "..." ends it and hovering the bar shows every field).
+struct StatusBarDrawn {
+  float right = 0;
+  bool cut = false;
+};
+StatusBarDrawn draw_status_bar(const StatusBarInput& in, const Palette& palette);
 
 std::string human_size(uint64_t n);
 

@@ -82,7 +82,8 @@ std::string fitted(const std::string& t, float width) {
   const float dots = ImGui::CalcTextSize("...").x;
   size_t n = t.size();
   while (n > 0 && ImGui::CalcTextSize(t.data(), t.data() + n).x + dots > width) --n;
-  while (n > 0 && (static_cast<unsigned char>(t[n]) & 0xc0) == 0x80) --n;  // whole characters
+  // Whole UTF-8 characters: never end inside one.
+  while (n > 0 && n < t.size() && (static_cast<unsigned char>(t[n]) & 0xc0) == 0x80) --n;
   return t.substr(0, n) + "...";
 }
 

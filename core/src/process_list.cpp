@@ -57,11 +57,12 @@ std::vector<ProcessEntry> list_processes() {
     const std::string dir = std::string("/proc/") + e->d_name;
     struct stat st {};
     if (stat(dir.c_str(), &st) != 0) continue;  // exited since readdir
+    p.command = read_command(dir);
+    if (p.command.empty()) continue;  // a kernel thread (or a zombie): no memory to read
     p.name = read_comm(dir);
     auto user = users.find(st.st_uid);
     if (user == users.end()) user = users.emplace(st.st_uid, detail::owner_name(st.st_uid)).first;
     p.user = user->second;
-    p.command = read_command(dir);
     out.push_back(std::move(p));
   }
   closedir(proc);

@@ -42,6 +42,7 @@ TEST(OpenRows, PidShowsTheProcessesAndCompletesTheirPids) {
   EXPECT_NE(view(h).count_text.find("Processes: "), std::string::npos) << view(h).count_text;
   bool listed = false;
   for (const ProcessEntry& p : view(h).processes) {
+    EXPECT_FALSE(p.command.empty()) << "pid " << p.pid << ": kernel threads have no memory";
     if (p.pid != static_cast<uint32_t>(target.pid())) continue;
     listed = true;
     EXPECT_NE(p.name.find("python"), std::string::npos) << p.name;

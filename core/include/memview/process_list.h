@@ -15,8 +15,9 @@ struct ProcessEntry {
   std::string command;  // the command line with spaces between arguments, cut at 256 bytes
 };
 
-// Every process this user can see, sorted by pid. Never fails: a process that exits while it
-// is read, or whose details cannot be read, is listed with what could be read or left out.
+// Every process this user can see that has memory of its own to read (Linux: kernel threads
+// and zombies, whose command line is empty, are left out), sorted by pid. Never fails: a
+// process that exits while it is read is listed with what could be read, or left out.
 std::vector<ProcessEntry> list_processes();
 
 }  // namespace memview

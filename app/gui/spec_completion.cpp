@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <unordered_set>
 
 #include "text_match.h"
 
@@ -12,15 +13,13 @@ namespace {
 constexpr std::string_view kPidScheme = "pid:";
 
 // Candidates in two groups: those that start with the text, then those that only contain it.
+// Asked every frame, over every object and process: a set keeps it linear.
 struct Ranked {
   std::vector<std::string> prefix, inner;
+  std::unordered_set<std::string> seen;
 
-  bool has(const std::string& spec) const {
-    return std::find(prefix.begin(), prefix.end(), spec) != prefix.end() ||
-           std::find(inner.begin(), inner.end(), spec) != inner.end();
-  }
   void add(const std::string& spec, bool starts) {
-    if (has(spec)) return;
+    if (!seen.insert(spec).second) return;
     (starts ? prefix : inner).push_back(spec);
   }
 };

@@ -1,6 +1,6 @@
-// The Open view's rows and completion: the processes table for pid: (a real python peer),
-// one click selects a row and Enter or a double-click opens it, and Tab after Tab cycles
-// through the candidates.
+// The Open view's rows and completion: the processes table for pid: (a real python peer,
+// listed by a worker), one click selects a row and Enter or a double-click opens it, and
+// Tab after Tab cycles through the candidates.
 #include <algorithm>
 
 #include <fmt/format.h>
@@ -37,7 +37,13 @@ TEST(OpenRows, PidShowsTheProcessesAndCompletesTheirPids) {
   h.frames(2);
   EXPECT_EQ(view(h).table, OpenTable::objects);
   h.type("pid:");
-  h.frames(2);
+  const auto peer_listed = [&] {
+    for (const ProcessEntry& p : view(h).processes) {
+      if (p.pid == static_cast<uint32_t>(target.pid())) return true;
+    }
+    return false;
+  };
+  ASSERT_TRUE(frames_until(h, peer_listed)) << "the worker's list never held the peer";
   EXPECT_EQ(view(h).table, OpenTable::processes) << "typing pid: shows the processes";
   EXPECT_NE(view(h).count_text.find("Processes: "), std::string::npos) << view(h).count_text;
   bool listed = false;
@@ -77,7 +83,9 @@ TEST(OpenRows, OneClickSelectsEnterOrADoubleClickOpens) {
   AppHarness h;
   h.frames(2);
   h.type("pid:" + std::to_string(target.pid()));
-  h.frames(2);
+  ASSERT_TRUE(frames_until(h, [&] { return row_of(view(h), spec) >= 0; }))
+      << "the worker's list never held the peer";
+  h.frames(1);
   const int row = row_of(view(h), spec);
   click_row(h, row);
   EXPECT_TRUE(h.app.sessions.empty()) << "one click only selects";

@@ -53,8 +53,26 @@ bool due(const OpenViewState& s, int64_t last_ns, int64_t now_ns) {
          last_ns == 0;
 }
 
-// Lists the objects on the machine, and the processes while they are shown or completed,
-// when asked or when the last look is too old.
+// Takes the process list a worker finished, and starts another while the processes are
+// shown or completed and the last is too old. The frame never waits for one.
+void refresh_processes(OpenViewState& s, int64_t now_ns) {
+  if (s.process_lister && s.process_lister->done()) {
+    if (auto list = s.process_list->latest()) s.processes = *list;
+    s.process_lister.reset();
+  }
+  const bool needed = s.table == OpenTable::processes || s.pid_text;
+  if (!needed || s.process_lister || !due(s, s.last_process_list_ns, now_ns)) return;
+  s.last_process_list_ns = now_ns;
+  auto out = std::make_shared<Published<std::vector<ProcessEntry>>>();
+  s.process_list = out;
+  s.process_lister = Worker::start("process list", [out](WorkerContext&) -> Status {
+    out->publish(list_processes());
+    return {};
+  });
+}
+
+// Lists the objects on the machine when asked or when the last look is too old, and the
+// processes while they are shown or completed.
 void refresh_lists(OpenViewState& s, int64_t now_ns) {
   if (due(s, s.last_discovery_ns, now_ns)) {
     s.objects = discover_all();
@@ -62,11 +80,7 @@ void refresh_lists(OpenViewState& s, int64_t now_ns) {
               [](const DiscoveredObject& a, const DiscoveredObject& b) { return a.spec < b.spec; });
     s.last_discovery_ns = now_ns;
   }
-  const bool need_processes = s.table == OpenTable::processes || s.pid_text;
-  if (need_processes && due(s, s.last_process_list_ns, now_ns)) {
-    s.processes = list_processes();
-    s.last_process_list_ns = now_ns;
-  }
+  refresh_processes(s, now_ns);
   s.refresh_now = false;
 }
 

@@ -1,17 +1,19 @@
 // The Open view: one text box for a source spec with completion (spec_completion.h), the
 // recent sources, and two live tables: the shared memory objects on the machine and the
-// running processes (for pid:). A click on a row selects it, Enter or a double-click opens
-// it. The view only proposes what to open; the App opens it (never creating anything) and
-// reports failures back in `error`, which the view shows.
+// running processes (for pid:, listed on a worker). A click on a row selects it, Enter or a
+// double-click opens it. The view only proposes what to open; the App opens it (never creating
+// anything) and reports failures back in `error`, which the view shows.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "memview/discovery.h"
 #include "memview/process_list.h"
 #include "memview/source_spec.h"
+#include "memview/worker.h"
 #include "settings.h"
 #include "spec_completion.h"
 #include "theme.h"
@@ -29,6 +31,10 @@ struct OpenViewState {
 
   std::vector<DiscoveredObject> objects;  // the last discovery
   std::vector<ProcessEntry> processes;    // the last process list (while it is needed)
+  // The process list is read on a worker (a walk of /proc takes about a millisecond for a
+  // hundred entries); the table shows what it published last.
+  std::unique_ptr<Worker> process_lister;
+  std::shared_ptr<Published<std::vector<ProcessEntry>>> process_list;
   int64_t last_discovery_ns = 0;
   int64_t last_process_list_ns = 0;
   double discovery_interval_s = 1.0;  // the tables are live: listed again this often

@@ -20,4 +20,7 @@ inline std::string bytes_text(uint64_t n) {
 // position columns call a position in this source.
 const char* position_word(const SourceInfo& info);
 
+// A time in seconds since 1970 as local time in strftime's `format` ("%H:%M:%S").
+std::string local_time_text(int64_t unix_seconds, const char* format);
+
 }  // namespace memview::gui

@@ -3,7 +3,6 @@
 // the box), a double-click opens it.
 #include <imgui.h>
 
-#include <ctime>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -24,16 +23,7 @@ constexpr ImGuiTableFlags kTableFlags =
 
 std::string format_time(int64_t unix_ns) {
   if (unix_ns <= 0) return "-";
-  const std::time_t t = static_cast<std::time_t>(unix_ns / 1'000'000'000);
-  std::tm tm{};
-#if defined(_WIN32)
-  localtime_s(&tm, &t);
-#else
-  localtime_r(&t, &tm);
-#endif
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
+  return local_time_text(unix_ns / 1'000'000'000, "%Y-%m-%d %H:%M:%S");
 }
 
 bool object_matches(const DiscoveredObject& o, const std::string& needle) {

@@ -4,7 +4,6 @@
 #include <imgui_stdlib.h>
 
 #include <algorithm>
-#include <ctime>
 
 #include <fmt/format.h>
 
@@ -32,16 +31,7 @@ std::string hex_text(const std::string& bytes) {
 }
 
 std::string taken_text(int64_t unix_ms) {
-  const std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-#if defined(_WIN32)
-  localtime_s(&tm, &t);
-#else
-  localtime_r(&t, &tm);
-#endif
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%H:%M:%S", &tm);
-  return buf;
+  return local_time_text(unix_ms / 1000, "%H:%M:%S");
 }
 
 std::string item_label(const SnapshotsState& s, int i) {

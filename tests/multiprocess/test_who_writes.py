@@ -79,6 +79,21 @@ class WhoWritesShm(unittest.TestCase):
         last = max(t["writers"], key=lambda r: r["last_ns"])
         self.assertEqual(last["value"], "0x%016x" % read_u64(self.name, 0x40))
 
+    def test_a_thread_renamed_after_writing_shows_its_new_name(self):
+        w = WhoWrites(self.name, "0x40", "--json")
+        self.assertTrue(w.attached, w.err_lines)
+        self.writer.send("rename alpha 2000")
+        n = int(self.writer.expect("renamed-done").split()[1])
+        rc, out, err = w.stop(signal.SIGINT)
+        self.writer.send("release")
+        self.assertEqual(rc, 0, err)
+        t = json.loads(out)
+        rows = t["writers"]
+        self.assertEqual({r["function"] for r in rows}, {"writer_alpha"})
+        self.assertEqual(sum(r["count"] for r in rows), n)
+        self.assertEqual({r["thread"] for r in rows}, {"alpha-later"},
+                         "the name the thread has now, not the one of its first write")
+
     def test_table_on_sigterm(self):
         w = WhoWrites(self.name, "0x40")
         self.assertTrue(w.attached, w.err_lines)

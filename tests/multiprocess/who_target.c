@@ -16,6 +16,8 @@
 //                     and "alpha-done N" / "beta-done N" (its own count) when it finishes
 //   hold alpha N      start the thread but keep it waiting for "release" ("held")
 //   nest alpha N      start a thread that starts the writing thread and ends ("nested")
+//   rename alpha N    a thread named alpha writes N times, renames itself alpha-later,
+//                     writes N more, prints "renamed-done 2N" and waits for "release"
 //   release           let held threads write ("released")
 //   spin MS           write the counter from writer_spin in this thread as fast as possible
 //                     for MS milliseconds; prints "spin WRITES" (the writes it made)
@@ -46,9 +48,16 @@ struct job {
   long writes;
   int hold;
   int nest;
+  int rename;
 };
 
-static void start(const char* name, long writes, int hold, int nest);
+static void start(const char* name, long writes, int hold, int nest, int rename);
+
+static void wait_for_release(void) {
+  pthread_mutex_lock(&lock);
+  while (!released) pthread_cond_wait(&released_cv, &lock);
+  pthread_mutex_unlock(&lock);
+}
 
 static void say(const char* text) {
   pthread_mutex_lock(&lock);
@@ -103,15 +112,26 @@ __attribute__((noinline)) long writer_spin(long ms) {
 
 static void* run_job(void* arg) {
   struct job* j = arg;
+  // Named here too, before any write: the creator's pthread_setname_np may come after the
+  // thread's first stores, and who-writes reports the name a thread had when it wrote.
+  pthread_setname_np(pthread_self(), j->name);
   if (j->nest) {  // a thread created by a thread
-    start(j->name, j->writes, 0, 0);
+    start(j->name, j->writes, 0, 0, 0);
     free(j);
     return NULL;
   }
-  if (j->hold) {
+  if (j->hold) wait_for_release();
+  if (j->rename) {
+    long done = writer_alpha(j->writes);
+    pthread_setname_np(pthread_self(), "alpha-later");
+    done += writer_alpha(j->writes);
     pthread_mutex_lock(&lock);
-    while (!released) pthread_cond_wait(&released_cv, &lock);
+    printf("renamed-done %ld\n", done);
+    fflush(stdout);
     pthread_mutex_unlock(&lock);
+    wait_for_release();
+    free(j);
+    return NULL;
   }
   long done = strcmp(j->name, "alpha") == 0 ? writer_alpha(j->writes) : writer_beta(j->writes);
   pthread_mutex_lock(&lock);
@@ -122,12 +142,13 @@ static void* run_job(void* arg) {
   return NULL;
 }
 
-static void start(const char* name, long writes, int hold, int nest) {
+static void start(const char* name, long writes, int hold, int nest, int rename) {
   struct job* j = calloc(1, sizeof *j);
   snprintf(j->name, sizeof j->name, "%s", name);
   j->writes = writes;
   j->hold = hold;
   j->nest = nest;
+  j->rename = rename;
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
@@ -190,9 +211,11 @@ int main(int argc, char** argv) {
     char what[32] = "";
     long n = 0;
     if (sscanf(line, "hold %31s %ld", what, &n) == 2) {
-      start(what, n, 1, 0);
+      start(what, n, 1, 0, 0);
     } else if (sscanf(line, "nest %31s %ld", what, &n) == 2) {
-      start(what, n, 0, 1);
+      start(what, n, 0, 1, 0);
+    } else if (sscanf(line, "rename %31s %ld", what, &n) == 2) {
+      start(what, n, 0, 0, 1);
     } else if (strncmp(line, "release", 7) == 0) {
       pthread_mutex_lock(&lock);
       released = 1;
@@ -207,7 +230,7 @@ int main(int argc, char** argv) {
       pthread_mutex_unlock(&lock);
     } else if (sscanf(line, "%31s %ld", what, &n) == 2 &&
                (!strcmp(what, "alpha") || !strcmp(what, "beta"))) {
-      start(what, n, 0, 0);
+      start(what, n, 0, 0, 0);
     } else if (strncmp(line, "exit", 4) == 0) {
       break;
     } else {

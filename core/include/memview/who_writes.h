@@ -80,7 +80,7 @@ struct WriterRow {
   int64_t pid = 0;
   int64_t tid = 0;
   std::string process;   // the process's command name (comm)
-  std::string thread;    // the thread's name
+  std::string thread;    // the thread's name, read again while it writes (renames show)
   uint64_t ip = 0;       // sampled instruction pointer: the instruction after the store
   CodeLocation where;    // of the store itself
   uint64_t count = 0;    // writes sampled from here (exact unless the table reports lost)

@@ -126,6 +126,7 @@ class Session {
   void drain();
   void on_sample(const PerfRecord& r);
   void read_values();
+  void refresh_thread_names();
   uint64_t process_hits(const ProcState& p) const;
   void publish(WhoWritesPhase phase);
   void finish();
@@ -140,6 +141,7 @@ class Session {
   std::vector<WriterRow> rows_;
   std::unordered_map<RowKey, size_t, RowKeyHash> row_index_;
   std::vector<size_t> touched_;
+  std::unordered_set<uint64_t> wrote_since_publish_;  // (pid << 32 | tid) of writing threads
   std::vector<PerfRecord> records_;
   detail::Symbolizer symbols_;
   SourcePtr source_;
@@ -424,6 +426,7 @@ void Session::on_sample(const PerfRecord& r) {
   ++row.count;
   row.last_ns = static_cast<int64_t>(r.time);
   touched_.push_back(it->second);
+  wrote_since_publish_.insert(static_cast<uint64_t>(r.pid) << 32 | r.tid);
 }
 
 void Session::drain() {
@@ -471,7 +474,29 @@ void Session::read_values() {
   touched_.clear();
 }
 
+// A thread is often named just after it starts (pthread_setname_np from its creator), so
+// its first write may come under the process's name: rows show the latest name read while
+// the thread was alive (only threads that wrote since the last publish are read again).
+void Session::refresh_thread_names() {
+  if (wrote_since_publish_.empty()) return;
+  std::unordered_map<uint64_t, std::string> names;
+  for (const uint64_t k : wrote_since_publish_) {
+    const auto pid = static_cast<pid_t>(k >> 32);
+    const auto tid = static_cast<pid_t>(k & 0xffffffffU);
+    if (tid == pid) continue;
+    std::string name = detail::task_comm(pid, tid);
+    if (!name.empty()) names.emplace(k, std::move(name));
+  }
+  wrote_since_publish_.clear();
+  for (WriterRow& row : rows_) {
+    const auto found =
+        names.find(static_cast<uint64_t>(row.pid) << 32 | static_cast<uint32_t>(row.tid));
+    if (found != names.end()) row.thread = found->second;
+  }
+}
+
 void Session::publish(WhoWritesPhase phase) {
+  refresh_thread_names();
   WhoWritesTable t;
   t.spec = opts_.spec;
   t.watches = opts_.watches;

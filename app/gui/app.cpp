@@ -244,6 +244,17 @@ Result<Overlay*> App::add_layout_file_overlay(Session& s, const std::string& pat
   origin.kind = DeclOrigin::Kind::layout_json;
   origin.path = path;
   origin.text = std::move(*text);
+  // The same expression handed over again (gdb's `memview EXPR` twice) shows the overlay
+  // it already has instead of a second copy.
+  for (const auto& existing : s.overlays.overlays) {
+    if (existing->origin.kind == DeclOrigin::Kind::layout_json &&
+        existing->origin.text == origin.text && existing->address == address &&
+        existing->count == 1 && (title.empty() || existing->title == title)) {
+      s.overlays.scroll_to_overlay = existing->id;
+      side_tab_request = SideTab::overlays;
+      return existing.get();
+    }
+  }
   Overlay* o = add_overlay(s, origin, {}, address, 1, std::move(title));
   if (o->state() == Overlay::State::failed) return make_error(Errc::invalid_argument, o->error());
   return o;

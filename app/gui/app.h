@@ -129,7 +129,8 @@ class App {
   Overlay* add_overlay(Session& s, const DeclOrigin& origin, const std::string& type_name,
                        uint64_t address, uint64_t count = 1, std::string title = {});
   // Reads a layout JSON file (layout_to_json, LayoutJson::full; gdb's memview.py writes
-  // them) and overlays it at `address`.
+  // them) and overlays it at `address`; an overlay of the same layout, address and title
+  // already in the tab is scrolled into view and returned instead of added again.
   Result<Overlay*> add_layout_file_overlay(Session& s, const std::string& path, uint64_t address,
                                            std::string title = {});
 

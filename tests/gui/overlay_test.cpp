@@ -4,6 +4,7 @@
 // field colours and hover, workspaces, the control socket and parse errors.
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstring>
@@ -663,6 +664,25 @@ TEST(Overlay, ControlSocketRequestOpensATabWithTheLayout) {
   h.type("123");
   h.tap(GLFW_KEY_ENTER);
   EXPECT_EQ(g_target.temperature, 123);
+
+  // The same request again (gdb's `memview g_target` twice) selects that tab and shows its
+  // overlay; no second tab, no second overlay.
+  h.ctrl(GLFW_KEY_O);
+  h.frames(2);
+  ASSERT_EQ(h.app.active_id, 0) << "the Open view is shown before the request";
+  std::atomic<bool> answered{false};
+  std::thread again([&] {
+    answer = send_control_request(sock, req, 5000);
+    answered = true;
+  });
+  frames_until(
+      h, [&] { return answered.load(); }, 10);
+  again.join();
+  ASSERT_TRUE(answer.ok()) << answer.error().message;
+  h.frames(2);
+  EXPECT_EQ(h.app.sessions.size(), before + 1);
+  EXPECT_EQ(&h.session(), &s);
+  EXPECT_EQ(s.overlays.overlays.size(), 1u);
 
   // A request for a layout file that is not there opens the range and says why.
   req.layout = runtime.path() + "/missing.json";

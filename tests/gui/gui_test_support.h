@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -329,6 +330,15 @@ bool frames_until(AppHarness& h, Pred pred, double seconds = 30.0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   return pred();
+}
+
+// Frames until the Open view's object list (read on a worker) holds `spec`.
+inline bool frames_until_listed(AppHarness& h, const std::string& spec) {
+  return frames_until(h, [&] {
+    const auto& objects = h.app.open_view.objects;
+    return std::any_of(objects.begin(), objects.end(),
+                       [&](const DiscoveredObject& o) { return o.spec == spec; });
+  });
 }
 
 // An overlay of `type` declared by the C text `decls` at `address` of the active tab, once

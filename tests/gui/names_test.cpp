@@ -46,10 +46,9 @@ TEST(Names, NonUtf8SpecsAreListedOpenedAndRememberedExactly) {
   OddShm newline("-new\nline");
   ASSERT_TRUE(bad.ok() && newline.ok());
   AppHarness h;
-  h.frames(3);  // the Open view lists (and draws) both names
-  bool listed = false;
-  for (const DiscoveredObject& o : h.app.open_view.objects) listed |= o.spec == bad.spec();
-  EXPECT_TRUE(listed);
+  // The Open view lists (and draws) both names.
+  EXPECT_TRUE(frames_until_listed(h, bad.spec()));
+  EXPECT_TRUE(frames_until_listed(h, newline.spec()));
   // What a click on the table row does: open that spec.
   ASSERT_TRUE(h.app.open(bad.spec()).ok()) << h.app.open_view.error;
   ASSERT_TRUE(h.app.open(newline.spec()).ok()) << h.app.open_view.error;

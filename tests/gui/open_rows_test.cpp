@@ -101,7 +101,7 @@ TEST(OpenRows, OneClickSelectsEnterOrADoubleClickOpens) {
   ASSERT_TRUE(obj.ok());
   h.ctrl(GLFW_KEY_O);  // back to the Open view, its box focused
   view(h).refresh_now = true;
-  h.frames(2);
+  ASSERT_TRUE(frames_until_listed(h, "shm:/" + obj.name()));
   h.ctrl(GLFW_KEY_A);
   h.type(obj.name());
   h.frames(2);

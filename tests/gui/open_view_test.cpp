@@ -78,7 +78,7 @@ TEST(OpenView, TabCompletesFromDiscoveryAndTheTableIsLive) {
   ShmObject obj(12345, "complete");  // created after the view started: the table is live
   ASSERT_TRUE(obj.ok());
   h.now += 2'000'000'000;  // past the rediscovery interval
-  h.frames(2);
+  ASSERT_TRUE(frames_until_listed(h, "shm:/" + obj.name())) << "listed again by the worker";
   bool listed = false;
   for (const DiscoveredObject& o : h.app.open_view.objects) {
     if (o.name.find(obj.name()) != std::string::npos) {

@@ -56,7 +56,8 @@ TEST(Words, TheOpenViewCountsItsMatches) {
   h.frames(2);
   // Typed into the Open view's box (it has the keyboard), which filters the table.
   h.app.open_view.refresh_now = true;
-  h.frames(2);
+  ASSERT_TRUE(frames_until_listed(h, "shm:/" + a.name()) &&
+              frames_until_listed(h, "shm:/" + b.name()));
   h.type("words-match-" + std::to_string(getpid()));
   h.frames(2);
   EXPECT_EQ(h.app.open_view.visible.size(), 2u);

@@ -16,6 +16,13 @@
 
 namespace memview::gui {
 
+std::vector<DiscoveredObject> discover_sorted() {
+  std::vector<DiscoveredObject> objects = discover_all();
+  std::sort(objects.begin(), objects.end(),
+            [](const DiscoveredObject& a, const DiscoveredObject& b) { return a.spec < b.spec; });
+  return objects;
+}
+
 namespace {
 
 struct CallbackData {
@@ -48,40 +55,19 @@ int input_callback(ImGuiInputTextCallbackData* data) {
 
 namespace {
 
-bool due(const OpenViewState& s, int64_t last_ns, int64_t now_ns) {
-  return s.refresh_now || now_ns - last_ns >= static_cast<int64_t>(s.discovery_interval_s * 1e9) ||
-         last_ns == 0;
-}
-
-// Takes the process list a worker finished, and starts another while the processes are
-// shown or completed and the last is too old. The frame never waits for one.
-void refresh_processes(OpenViewState& s, int64_t now_ns) {
-  if (s.process_lister && s.process_lister->done()) {
-    if (auto list = s.process_list->latest()) s.processes = *list;
-    s.process_lister.reset();
-  }
-  const bool needed = s.table == OpenTable::processes || s.pid_text;
-  if (!needed || s.process_lister || !due(s, s.last_process_list_ns, now_ns)) return;
-  s.last_process_list_ns = now_ns;
-  auto out = std::make_shared<Published<std::vector<ProcessEntry>>>();
-  s.process_list = out;
-  s.process_lister = Worker::start("process list", [out](WorkerContext&) -> Status {
-    out->publish(list_processes());
-    return {};
-  });
-}
-
-// Lists the objects on the machine when asked or when the last look is too old, and the
-// processes while they are shown or completed.
+// Takes the lists the workers finished and starts the next ones: the objects always (the
+// status bar counts them too), the processes while they are shown or completed.
 void refresh_lists(OpenViewState& s, int64_t now_ns) {
-  if (due(s, s.last_discovery_ns, now_ns)) {
-    s.objects = discover_all();
-    std::sort(s.objects.begin(), s.objects.end(),
-              [](const DiscoveredObject& a, const DiscoveredObject& b) { return a.spec < b.spec; });
-    s.last_discovery_ns = now_ns;
+  if (s.refresh_now) {
+    s.object_lister.refresh();
+    s.process_lister.refresh();
+    s.refresh_now = false;
   }
-  refresh_processes(s, now_ns);
-  s.refresh_now = false;
+  const auto interval = static_cast<int64_t>(s.discovery_interval_s * 1e9);
+  if (auto objects = s.object_lister.poll(true, now_ns, interval)) s.objects = std::move(*objects);
+  const bool processes_wanted = s.table == OpenTable::processes || s.pid_text;
+  if (auto processes = s.process_lister.poll(processes_wanted, now_ns, interval))
+    s.processes = std::move(*processes);
 }
 
 // Typing "pid:" brings up the processes; typing something else after it, the objects.

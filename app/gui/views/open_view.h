@@ -1,6 +1,6 @@
 // The Open view: one text box for a source spec with completion (spec_completion.h), the
 // recent sources, and two live tables: the shared memory objects on the machine and the
-// running processes (for pid:, listed on a worker). A click on a row selects it, Enter or a
+// running processes (for pid:), both listed on workers. A click on a row selects it, Enter or a
 // double-click opens it. The view only proposes what to open; the App opens it (never creating
 // anything) and reports failures back in `error`, which the view shows.
 #pragma once
@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "background_list.h"
 #include "memview/discovery.h"
 #include "memview/process_list.h"
 #include "memview/source_spec.h"
-#include "memview/worker.h"
 #include "settings.h"
 #include "spec_completion.h"
 #include "theme.h"
@@ -23,22 +23,24 @@ namespace memview::gui {
 
 enum class OpenTable { objects, processes };
 
+// discover_all() sorted by spec: the objects table's order.
+std::vector<DiscoveredObject> discover_sorted();
+
 struct OpenViewState {
   std::string spec_text;
   bool read_only = false;
   std::string error;  // why the last open failed (shown under the box)
   bool focus_input = true;
 
-  std::vector<DiscoveredObject> objects;  // the last discovery
+  std::vector<DiscoveredObject> objects;  // the last discovery, by spec
   std::vector<ProcessEntry> processes;    // the last process list (while it is needed)
-  // The process list is read on a worker (a walk of /proc takes about a millisecond for a
-  // hundred entries); the table shows what it published last.
-  std::unique_ptr<Worker> process_lister;
-  std::shared_ptr<Published<std::vector<ProcessEntry>>> process_list;
-  int64_t last_discovery_ns = 0;
-  int64_t last_process_list_ns = 0;
+  // Both lists are read on workers (a walk of /proc takes about a millisecond for a hundred
+  // entries, /dev/shm and the System V segments grow without bound); the tables show what
+  // they published last.
+  BackgroundList<DiscoveredObject> object_lister{"shm discovery", discover_sorted};
+  BackgroundList<ProcessEntry> process_lister{"process list", list_processes};
   double discovery_interval_s = 1.0;  // the tables are live: listed again this often
-  bool refresh_now = true;
+  bool refresh_now = false;           // list both again now (the Refresh buttons)
 
   OpenTable table = OpenTable::objects;  // the table shown (its tab)
   bool pid_text = false;    // spec_text started with "pid:" last frame (shows the processes)

@@ -4,7 +4,9 @@
 #include "memview/process_list.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <charconv>
@@ -44,6 +46,15 @@ std::string read_command(const std::string& dir) {
   return text;
 }
 
+// Opening /proc/PID/mem makes the same ptrace access check (PTRACE_MODE_ATTACH) as reading
+// the memory with process_vm_readv, without reading anything.
+bool may_read_memory(const std::string& dir) {
+  const int fd = open((dir + "/mem").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  close(fd);
+  return true;
+}
+
 }  // namespace
 
 std::vector<ProcessEntry> list_processes() {
@@ -63,6 +74,7 @@ std::vector<ProcessEntry> list_processes() {
     auto user = users.find(st.st_uid);
     if (user == users.end()) user = users.emplace(st.st_uid, detail::owner_name(st.st_uid)).first;
     p.user = user->second;
+    p.readable = may_read_memory(dir);
     out.push_back(std::move(p));
   }
   closedir(proc);

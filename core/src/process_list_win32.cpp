@@ -28,6 +28,10 @@ std::vector<ProcessEntry> list_processes() {
     p.pid = e.th32ProcessID;
     p.name = detail::to_utf8(e.szExeFile);
     p.command = p.name;
+    if (HANDLE h = OpenProcess(PROCESS_VM_READ | PROCESS_QUERY_INFORMATION, FALSE, p.pid)) {
+      p.readable = true;
+      CloseHandle(h);
+    }
     out.push_back(std::move(p));
   }
   CloseHandle(snap);

@@ -1,5 +1,6 @@
-// Reading what the grid drew from the draw data ImGui renders: the rectangle of a colour
-// covering a point, its place in the drawing order and its vertical extent.
+// Reading what the viewer drew from the draw data ImGui renders: the rectangle of a colour
+// covering a point, its place in the drawing order and its vertical extent; the colours of
+// text drawn inside a rectangle.
 #pragma once
 
 #include <imgui.h>
@@ -36,6 +37,27 @@ inline std::optional<Found> rect_at(ImVec2 p, ImU32 colour, bool exact) {
     base += dl->VtxBuffer.Size;
   }
   return std::nullopt;
+}
+
+// How many glyphs of exactly `colour` (textured quads, which solid rectangles are not) lie
+// inside [min, max] in the frame just drawn.
+inline int glyphs_in(ImVec2 min, ImVec2 max, ImU32 colour) {
+  const ImDrawData* dd = ImGui::GetDrawData();
+  if (!dd) return 0;
+  int n = 0;
+  for (int l = 0; l < dd->CmdListsCount; ++l) {
+    const ImDrawList* dl = dd->CmdLists[l];
+    for (int v = 0; v + 3 < dl->VtxBuffer.Size; v += 1) {
+      const ImDrawVert& a = dl->VtxBuffer[v];
+      const ImDrawVert& c = dl->VtxBuffer[v + 2];
+      if (a.col != colour || c.col != colour || a.uv.x == c.uv.x) continue;
+      if (a.pos.x >= min.x && c.pos.x <= max.x && a.pos.y >= min.y && c.pos.y <= max.y) {
+        ++n;
+        v += 3;  // the rest of this quad
+      }
+    }
+  }
+  return n;
 }
 
 }  // namespace memview::gui::testing

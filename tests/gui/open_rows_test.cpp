@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "draw_data.h"
 #include "gui_test_support.h"
 
 namespace memview::gui::testing {
@@ -114,6 +115,48 @@ TEST(OpenRows, OneClickSelectsEnterOrADoubleClickOpens) {
   h.frames(2);
   ASSERT_EQ(h.app.sessions.size(), 2u) << view(h).error;
   EXPECT_EQ(h.session().info().spec, "shm:/" + obj.name());
+}
+
+// A process this user may not read is still listed (dimmed, its tooltip says why) and the
+// count says how many there are. Run as root every process is readable, so the peer's row
+// is marked unreadable in the view's data after the worker listed it.
+TEST(OpenRows, UnreadableProcessesAreDimmedAndCounted) {
+  PythonTarget target;
+  ASSERT_TRUE(target.ok()) << "the python peer did not start";
+  const std::string spec = fmt::format("pid:{}", target.pid());
+  AppHarness h;
+  h.frames(2);
+  h.type("pid:");
+  ASSERT_TRUE(frames_until(h, [&] { return row_of(view(h), spec) >= 0; }))
+      << "the worker's list never held the peer";
+  view(h).discovery_interval_s = 1e6;  // keep this list: no new one replaces the edit below
+  h.frames(2);
+  auto peer = std::find_if(view(h).processes.begin(), view(h).processes.end(),
+                           [&](const ProcessEntry& p) { return p.pid == uint32_t(target.pid()); });
+  ASSERT_NE(peer, view(h).processes.end());
+  EXPECT_TRUE(peer->readable) << "this user's own child";
+  const ImU32 dim = h.app.palette.dim_text;
+  const WidgetRect before = view(h).row_rects[static_cast<size_t>(row_of(view(h), spec))];
+  EXPECT_EQ(glyphs_in(before.min, before.max, dim), 0) << "a readable row is not dimmed";
+  const size_t unreadable_before =
+      static_cast<size_t>(std::count_if(view(h).processes.begin(), view(h).processes.end(),
+                                        [](const ProcessEntry& p) { return !p.readable; }));
+
+  peer->readable = false;
+  h.frames(2);
+  const WidgetRect row = view(h).row_rects[static_cast<size_t>(row_of(view(h), spec))];
+  EXPECT_GE(glyphs_in(row.min, row.max, dim), static_cast<int>(std::to_string(target.pid()).size()))
+      << "the pid is drawn dimmed";
+  EXPECT_NE(view(h).count_text.find(fmt::format(", {} not readable", unreadable_before + 1)),
+            std::string::npos)
+      << view(h).count_text;
+  // Still opened on request (the open says why when it fails). The click puts the pid in
+  // the box, which filters the table: the selection follows its row.
+  click_row(h, row_of(view(h), spec));
+  EXPECT_EQ(view(h).selected, row_of(view(h), spec));
+  h.tap(GLFW_KEY_ENTER);
+  h.frames(2);
+  EXPECT_EQ(h.app.sessions.size(), 1u) << view(h).error;
 }
 
 TEST(OpenRows, RepeatedTabCyclesThroughTheCandidates) {

@@ -3,6 +3,7 @@
 // the box), a double-click opens it.
 #include <imgui.h>
 
+#include <algorithm>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -35,10 +36,12 @@ bool process_matches(const ProcessEntry& p, std::string_view needle) {
          contains_ci(p.user, needle) || contains_ci(p.command, needle);
 }
 
-// The rows a table shows: those matching the typed text, or all of them when none match;
-// whether the table is filtered.
-template <class Item, class Match>
-bool filter_rows(OpenViewState& s, const std::vector<Item>& items, bool typed, Match match) {
+// The rows a table shows: those matching the typed text, or all of them when none match,
+// with their specs; whether the table is filtered. The selection follows its row's spec (a
+// click puts the spec in the box, which filters the table and moves the rows).
+template <class Item, class Match, class SpecOf>
+bool filter_rows(OpenViewState& s, const std::vector<Item>& items, bool typed, Match match,
+                 SpecOf spec_of) {
   s.visible.clear();
   for (size_t i = 0; i < items.size(); ++i) {
     if (match(items[i])) s.visible.push_back(static_cast<int>(i));
@@ -47,20 +50,31 @@ bool filter_rows(OpenViewState& s, const std::vector<Item>& items, bool typed, M
   if (s.visible.empty()) {
     for (size_t i = 0; i < items.size(); ++i) s.visible.push_back(static_cast<int>(i));
   }
-  if (s.selected >= static_cast<int>(s.visible.size())) s.selected = -1;
   s.row_specs.clear();
+  for (const int i : s.visible) s.row_specs.push_back(spec_of(items[static_cast<size_t>(i)]));
+  const auto at = std::find(s.row_specs.begin(), s.row_specs.end(), s.selected_spec);
+  s.selected = s.selected_spec.empty() || at == s.row_specs.end()
+                   ? -1
+                   : static_cast<int>(at - s.row_specs.begin());
   s.row_rects.assign(s.visible.size(), WidgetRect{});
   return filtered;
 }
 
-// The first cell of row k: selects on a click, opens on a double-click.
-void row_selectable(OpenViewState& s, size_t k, const std::string& label, OpenRequest& req) {
+constexpr const char* kUnreadableNote =
+    "memview may not read this process's memory: it belongs to another user, or the kernel's "
+    "ptrace rules (Yama's ptrace_scope) keep it from this one";
+
+// The first cell of row k: selects on a click, opens on a double-click. `note` (when not
+// null) is said in the row's tooltip.
+void row_selectable(OpenViewState& s, size_t k, const std::string& label, OpenRequest& req,
+                    const char* note = nullptr) {
   const std::string& spec = s.row_specs[k];
   const bool selected = s.selected == static_cast<int>(k);
   if (ImGui::Selectable(
           label.c_str(), selected,
           ImGuiSelectableFlags_SpanAllColumns | ImGuiSelectableFlags_AllowDoubleClick)) {
     s.selected = static_cast<int>(k);
+    s.selected_spec = spec;
     s.spec_text = spec;
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
       req.open = true;
@@ -70,8 +84,8 @@ void row_selectable(OpenViewState& s, size_t k, const std::string& label, OpenRe
   }
   s.row_rects[k] = WidgetRect::last_item();
   if (ImGui::IsItemHovered()) {
-    ImGui::SetTooltip("%s\nclick selects, double-click or Enter opens",
-                      printable_text(spec).c_str());
+    ImGui::SetTooltip("%s\nclick selects, double-click or Enter opens%s%s",
+                      printable_text(spec).c_str(), note ? "\n" : "", note ? note : "");
   }
 }
 
@@ -102,10 +116,10 @@ void object_row(OpenViewState& s, size_t k, OpenRequest& req) {
 }
 
 void draw_objects(OpenViewState& s, const Palette& pal, OpenRequest& req) {
-  const bool filtered =
-      filter_rows(s, s.objects, !s.spec_text.empty(),
-                  [&](const DiscoveredObject& o) { return object_matches(o, s.spec_text); });
-  for (int i : s.visible) s.row_specs.push_back(s.objects[static_cast<size_t>(i)].spec);
+  const bool filtered = filter_rows(
+      s, s.objects, !s.spec_text.empty(),
+      [&](const DiscoveredObject& o) { return object_matches(o, s.spec_text); },
+      [](const DiscoveredObject& o) { return o.spec; });
   s.count_text = fmt::format("Objects on this machine: {}", s.objects.size());
   if (filtered) s.count_text += " (" + counted(s.visible.size(), "match", "matches") + ")";
   ImGui::AlignTextToFramePadding();
@@ -132,12 +146,14 @@ void draw_objects(OpenViewState& s, const Palette& pal, OpenRequest& req) {
   ImGui::EndTable();
 }
 
-void process_row(OpenViewState& s, size_t k, OpenRequest& req) {
+// A process whose memory this user may not read is listed dimmed, its tooltip says why.
+void process_row(OpenViewState& s, const Palette& pal, size_t k, OpenRequest& req) {
   const ProcessEntry& p = s.processes[static_cast<size_t>(s.visible[k])];
   ImGui::TableNextRow();
   ImGui::TableSetColumnIndex(0);
   ImGui::PushID(static_cast<int>(k));
-  row_selectable(s, k, std::to_string(p.pid), req);
+  if (!p.readable) ImGui::PushStyleColor(ImGuiCol_Text, pal.dim_text);
+  row_selectable(s, k, std::to_string(p.pid), req, p.readable ? nullptr : kUnreadableNote);
   ImGui::PopID();
   ImGui::TableSetColumnIndex(1);
   ImGui::TextUnformatted(printable_text(p.name).c_str());
@@ -145,18 +161,20 @@ void process_row(OpenViewState& s, size_t k, OpenRequest& req) {
   ImGui::TextUnformatted(printable_text(p.user).c_str());
   ImGui::TableSetColumnIndex(3);
   ImGui::TextUnformatted(printable_text(p.command).c_str());
+  if (!p.readable) ImGui::PopStyleColor();
 }
 
-void draw_processes(OpenViewState& s, OpenRequest& req) {
+void draw_processes(OpenViewState& s, const Palette& pal, OpenRequest& req) {
   std::string_view needle = s.spec_text;
   if (starts_with_ci(needle, "pid:")) needle.remove_prefix(4);
-  const bool filtered = filter_rows(s, s.processes, !needle.empty(), [&](const ProcessEntry& p) {
-    return process_matches(p, needle);
-  });
-  for (int i : s.visible) {
-    s.row_specs.push_back("pid:" + std::to_string(s.processes[static_cast<size_t>(i)].pid));
-  }
+  const bool filtered = filter_rows(
+      s, s.processes, !needle.empty(),
+      [&](const ProcessEntry& p) { return process_matches(p, needle); },
+      [](const ProcessEntry& p) { return "pid:" + std::to_string(p.pid); });
   s.count_text = fmt::format("Processes: {}", s.processes.size());
+  const auto unreadable = static_cast<size_t>(std::count_if(
+      s.processes.begin(), s.processes.end(), [](const ProcessEntry& p) { return !p.readable; }));
+  if (unreadable != 0) s.count_text += fmt::format(", {} not readable", unreadable);
   if (filtered) s.count_text += " (" + counted(s.visible.size(), "match", "matches") + ")";
   ImGui::AlignTextToFramePadding();
   ImGui::TextUnformatted(s.count_text.c_str());
@@ -169,7 +187,7 @@ void draw_processes(OpenViewState& s, OpenRequest& req) {
   ImGui::TableSetupColumn("user", ImGuiTableColumnFlags_WidthStretch, 0.7f);
   ImGui::TableSetupColumn("command", ImGuiTableColumnFlags_WidthStretch, 4.0f);
   ImGui::TableHeadersRow();
-  for (size_t k = 0; k < s.visible.size(); ++k) process_row(s, k, req);
+  for (size_t k = 0; k < s.visible.size(); ++k) process_row(s, pal, k, req);
   ImGui::EndTable();
 }
 
@@ -181,6 +199,7 @@ bool table_tab(OpenViewState& s, const char* label, OpenTable table) {
   if (!s.select_tab && s.table != table) {
     s.table = table;  // the user picked this tab
     s.selected = -1;
+    s.selected_spec.clear();
   }
   return true;
 }
@@ -194,7 +213,7 @@ void draw_open_tables(OpenViewState& s, const Palette& pal, OpenRequest& req) {
     ImGui::EndTabItem();
   }
   if (table_tab(s, "Processes", OpenTable::processes)) {
-    draw_processes(s, req);
+    draw_processes(s, pal, req);
     ImGui::EndTabItem();
   }
   s.select_tab = false;

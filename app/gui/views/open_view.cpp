@@ -45,6 +45,7 @@ int input_callback(ImGuiInputTextCallbackData* data) {
     if (data->EventKey == ImGuiKey_DownArrow) s.selected = std::min(n - 1, s.selected + 1);
     if (data->EventKey == ImGuiKey_UpArrow) s.selected = std::max(0, s.selected - 1);
     const std::string& spec = s.row_specs[static_cast<size_t>(s.selected)];
+    s.selected_spec = spec;
     data->DeleteChars(0, data->BufTextLen);
     data->InsertChars(0, spec.c_str());
   }
@@ -78,6 +79,7 @@ void follow_scheme(OpenViewState& s) {
   s.table = pid_text ? OpenTable::processes : OpenTable::objects;
   s.select_tab = true;
   s.selected = -1;
+  s.selected_spec.clear();
 }
 
 // Enter while no text box is active opens the selected row (after a click on it).

@@ -13,6 +13,10 @@ struct ProcessEntry {
   std::string name;     // the executable's short name (Linux: /proc/PID/comm)
   std::string user;     // the owner's name, or the uid as text; empty when not known
   std::string command;  // the command line with spaces between arguments, cut at 256 bytes
+  // This process may read the other's memory when the list was made (Linux: /proc/PID/mem
+  // opens, the kernel's ptrace access check: another user's process, or a non-child under
+  // Yama's ptrace_scope, is not; Windows: OpenProcess grants PROCESS_VM_READ).
+  bool readable = false;
 };
 
 // Every process this user can see that has memory of its own to read (Linux: kernel threads

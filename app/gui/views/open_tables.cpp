@@ -198,8 +198,7 @@ bool table_tab(OpenViewState& s, const char* label, OpenTable table) {
   if (!ImGui::BeginTabItem(label, nullptr, flags)) return false;
   if (!s.select_tab && s.table != table) {
     s.table = table;  // the user picked this tab
-    s.selected = -1;
-    s.selected_spec.clear();
+    s.clear_selection();
   }
   return true;
 }

@@ -78,8 +78,7 @@ void follow_scheme(OpenViewState& s) {
   s.pid_text = pid_text;
   s.table = pid_text ? OpenTable::processes : OpenTable::objects;
   s.select_tab = true;
-  s.selected = -1;
-  s.selected_spec.clear();
+  s.clear_selection();
 }
 
 // Enter while no text box is active opens the selected row (after a click on it).

@@ -48,8 +48,12 @@ struct OpenViewState {
 
   std::vector<std::string> completions;  // candidates for spec_text (last frame)
   TabCycle tab_cycle;
-  std::string selected_spec;           // the selected row's spec (rows move as text filters)
-  int selected = -1;                   // its index among the shown rows (this frame), or -1
+  std::string selected_spec;  // the selected row's spec (rows move as text filters)
+  int selected = -1;          // its index among the shown rows (this frame), or -1
+  void clear_selection() {
+    selected_spec.clear();
+    selected = -1;
+  }
   std::vector<int> visible;            // indexes into objects (or processes) shown
   std::vector<std::string> row_specs;  // the spec of each shown row, in order
   std::vector<WidgetRect> row_rects;   // where each shown row was drawn (last frame)

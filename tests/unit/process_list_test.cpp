@@ -62,11 +62,10 @@ class SleepingChild {
 TEST(ProcessList, ThisProcessAndAChildAreListedWithNameUserAndCommand) {
   SleepingChild child;
   ASSERT_GT(child.pid(), 0);
-  // The child has exec'd once its command line says so.
-  for (int i = 0;
-       i < 2000 && first_line("/proc/" + std::to_string(child.pid()) + "/comm") != "sleep"; ++i) {
-    usleep(1000);
-  }
+  // The child has exec'd once its command line says so (exec sets the name before the new
+  // arguments are in place, and a process without them is left out like a kernel thread).
+  const std::string cmdline = "/proc/" + std::to_string(child.pid()) + "/cmdline";
+  for (int i = 0; i < 2000 && first_line(cmdline).rfind("sleep", 0) != 0; ++i) usleep(1000);
   const std::vector<ProcessEntry> list = list_processes();
   EXPECT_TRUE(std::is_sorted(list.begin(), list.end(),
                              [](const auto& a, const auto& b) { return a.pid < b.pid; }));
